@@ -1,0 +1,27 @@
+//! gjj-pki: who a certificate is, and how its private key signs without leaving the USB key.
+//!
+//! - [`identity`] reads a unit's identity (USCC, name, serial, validity, issuer, role) from an X.509 certificate.
+//! - [`pkcs11`] lists USB keys (PKCS#11 tokens) and their certificates without a PIN, logs in, and signs on the
+//!   token. SoftHSM2 stands in for the USB key in development and tests.
+//! - [`pfx`] loads a soft certificate (.pfx / PKCS#12, including legacy RC2-encrypted files).
+//! - [`credential`] turns either into a rustls client identity and signs detached submission signatures.
+//! - [`detached`] verifies those signatures on the gateway.
+//!
+//! Invariants: the private key of a token never leaves it (only digests go in, signatures come out); the PIN is
+//! only passed through to the token and never stored, logged or formatted; every error a person can cause has a
+//! stable code ([`PkiError::code`]) and a Chinese message that says what to do.
+#![forbid(unsafe_code)]
+
+pub mod credential;
+pub mod detached;
+mod error;
+pub mod identity;
+pub mod pfx;
+pub mod pkcs11;
+pub mod trust;
+
+pub use credential::{Credential, KeySigner};
+pub use detached::{verify_detached, DetachedSignature, SigAlg};
+pub use error::{PinState, PkiError};
+pub use identity::{CertIdentity, Role};
+pub use trust::TrustBundle;
