@@ -29,10 +29,16 @@ impl DemoCentre {
     }
 
     pub fn party(&self, key: &str) -> Result<&Party> {
-        self.unit.iter().find(|p| p.key == key).with_context(|| format!("no unit {key} in demo.toml"))
+        self.unit
+            .iter()
+            .find(|p| p.key == key)
+            .with_context(|| format!("no unit {key} in demo.toml"))
     }
 
     pub fn unknown(&self, key: &str) -> Result<&Party> {
-        self.unknown_unit.iter().find(|p| p.key == key).with_context(|| format!("no unknown_unit {key}"))
+        self.unknown_unit
+            .iter()
+            .find(|p| p.key == key)
+            .with_context(|| format!("no unknown_unit {key}"))
     }
 }

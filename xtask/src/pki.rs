@@ -40,7 +40,8 @@ pub struct Ca {
 impl Ca {
     /// Loads `{stem}.pem` + `{stem}.key` written by [`run`].
     pub fn load(dir: &Path, stem: &str) -> Result<Ca> {
-        let pem = fs::read_to_string(dir.join(format!("{stem}.pem"))).with_context(|| format!("{stem}.pem"))?;
+        let pem =
+            fs::read_to_string(dir.join(format!("{stem}.pem"))).with_context(|| format!("{stem}.pem"))?;
         let key = KeyPair::from_pem(&fs::read_to_string(dir.join(format!("{stem}.key")))?)?;
         // Re-signing the parsed params with the same key gives an issuer with the same DN and key id.
         let cert = CertificateParams::from_ca_cert_pem(&pem)?.self_signed(&key)?;
@@ -50,7 +51,10 @@ impl Ca {
 
 fn dn(cn: &str, o: &str) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::CountryName, DnValue::PrintableString("CN".try_into().expect("ascii")));
+    dn.push(
+        DnType::CountryName,
+        DnValue::PrintableString("CN".try_into().expect("ascii")),
+    );
     dn.push(DnType::StateOrProvinceName, DnValue::Utf8String("湖南省".into()));
     dn.push(DnType::LocalityName, DnValue::Utf8String("衡阳市".into()));
     dn.push(DnType::OrganizationName, DnValue::Utf8String(o.into()));
@@ -73,7 +77,11 @@ fn ca_params(cn: &str, o: &str, now: OffsetDateTime, years: i64, path_len: Optio
         Some(n) => BasicConstraints::Constrained(n),
         None => BasicConstraints::Unconstrained,
     });
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    p.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     p.not_before = now - Duration::days(1);
     p.not_after = now + Duration::days(365 * years);
     p.serial_number = Some(serial(cn));
@@ -95,16 +103,28 @@ pub fn client_params(spec: &ClientSpec<'_>) -> Result<CertificateParams> {
     let party = spec.party;
     let mut p = CertificateParams::default();
     let mut d = dn(&party.name, &party.name);
-    d.push(DnType::CustomDnType(OID_ORGANIZATION_IDENTIFIER.to_vec()), DnValue::Utf8String(format!("NTRCN-{}", party.uscc)));
-    d.push(DnType::CustomDnType(OID_BUSINESS_CATEGORY.to_vec()), DnValue::Utf8String(party.role.clone()));
+    d.push(
+        DnType::CustomDnType(OID_ORGANIZATION_IDENTIFIER.to_vec()),
+        DnValue::Utf8String(format!("NTRCN-{}", party.uscc)),
+    );
+    d.push(
+        DnType::CustomDnType(OID_BUSINESS_CATEGORY.to_vec()),
+        DnValue::Utf8String(party.role.clone()),
+    );
     p.distinguished_name = d;
     p.not_before = spec.not_before;
     p.not_after = spec.not_after;
     p.serial_number = Some(serial(spec.tag));
-    p.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::ContentCommitment];
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
     p.extended_key_usages = vec![spec.eku.clone()];
     p.use_authority_key_identifier_extension = true;
-    p.custom_extensions = vec![CustomExtension::from_oid_content(OID_GM_USCC, der_utf8(&party.uscc))];
+    p.custom_extensions = vec![CustomExtension::from_oid_content(
+        OID_GM_USCC,
+        der_utf8(&party.uscc),
+    )];
     Ok(p)
 }
 
@@ -127,7 +147,14 @@ fn write_pem_pair(dir: &Path, stem: &str, cert_pem: &str, key: &KeyPair) -> Resu
 }
 
 /// Writes a .pfx; `legacy` uses RC2-40 (what old CA tools and Windows XP-era exports produce).
-fn write_pfx(path: &Path, friendly: &str, key: &KeyPair, cert_der: &[u8], chain: &[&[u8]], legacy: bool) -> Result<()> {
+fn write_pfx(
+    path: &Path,
+    friendly: &str,
+    key: &KeyPair,
+    cert_der: &[u8],
+    chain: &[&[u8]],
+    legacy: bool,
+) -> Result<()> {
     let pkey = PKey::private_key_from_pem(key.serialize_pem().as_bytes())?;
     let cert = X509::from_der(cert_der)?;
     let mut stack = openssl::stack::Stack::new()?;
@@ -137,7 +164,9 @@ fn write_pfx(path: &Path, friendly: &str, key: &KeyPair, cert_der: &[u8], chain:
     let mut builder = Pkcs12::builder();
     builder.name(friendly).pkey(&pkey).cert(&cert).ca(stack);
     if legacy {
-        builder.key_algorithm(Nid::PBE_WITHSHA1AND40BITRC2_CBC).cert_algorithm(Nid::PBE_WITHSHA1AND40BITRC2_CBC);
+        builder
+            .key_algorithm(Nid::PBE_WITHSHA1AND40BITRC2_CBC)
+            .cert_algorithm(Nid::PBE_WITHSHA1AND40BITRC2_CBC);
     }
     fs::write(path, builder.build2(PFX_PASSWORD)?.to_der()?)?;
     Ok(())
@@ -164,7 +193,11 @@ fn crl(ca: &Ca, now: OffsetDateTime, revoked: Vec<SerialNumber>) -> Result<Strin
 }
 
 /// Issues a client certificate for `public_key` (a token key or a file key) from the intermediate CA.
-pub fn issue_client(dir: &Path, spec: &ClientSpec<'_>, public_key: &impl PublicKeyData) -> Result<rcgen::Certificate> {
+pub fn issue_client(
+    dir: &Path,
+    spec: &ClientSpec<'_>,
+    public_key: &impl PublicKeyData,
+) -> Result<rcgen::Certificate> {
     let ca = Ca::load(dir, "intermediate-ca")?;
     Ok(client_params(spec)?.signed_by(public_key, &ca.cert, &ca.key)?)
 }
@@ -177,16 +210,38 @@ pub fn run(dir: &Path) -> Result<()> {
     let now = OffsetDateTime::now_utc();
 
     let root_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-    let root = ca_params("衡阳公积金开发测试根CA", "衡阳市住房公积金管理中心（开发测试）", now, 20, None).self_signed(&root_key)?;
+    let root = ca_params(
+        "衡阳公积金开发测试根CA",
+        "衡阳市住房公积金管理中心（开发测试）",
+        now,
+        20,
+        None,
+    )
+    .self_signed(&root_key)?;
     write_pem_pair(dir, "root-ca", &root.pem(), &root_key)?;
-    let root = Ca { cert: root, key: root_key };
+    let root = Ca {
+        cert: root,
+        key: root_key,
+    };
 
     let int_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-    let int = ca_params("衡阳公积金开发测试业务CA", "衡阳市住房公积金管理中心（开发测试）", now, 10, Some(0))
-        .signed_by(&int_key, &root.cert, &root.key)?;
+    let int = ca_params(
+        "衡阳公积金开发测试业务CA",
+        "衡阳市住房公积金管理中心（开发测试）",
+        now,
+        10,
+        Some(0),
+    )
+    .signed_by(&int_key, &root.cert, &root.key)?;
     write_pem_pair(dir, "intermediate-ca", &int.pem(), &int_key)?;
-    fs::write(dir.join("ca-bundle.pem"), format!("{}{}", root.cert.pem(), int.pem()))?;
-    let int = Ca { cert: int, key: int_key };
+    fs::write(
+        dir.join("ca-bundle.pem"),
+        format!("{}{}", root.cert.pem(), int.pem()),
+    )?;
+    let int = Ca {
+        cert: int,
+        key: int_key,
+    };
     fs::write(dir.join("root-ca.crl.pem"), crl(&root, now, vec![])?)?;
 
     // Gateway certificate.
@@ -200,43 +255,139 @@ pub fn run(dir: &Path) -> Result<()> {
     sp.serial_number = Some(serial("server"));
     sp.use_authority_key_identifier_extension = true;
     let server = sp.signed_by(&server_key, &int.cert, &int.key)?;
-    fs::write(dir.join("server.pem"), format!("{}{}", server.pem(), int.cert.pem()))?;
+    fs::write(
+        dir.join("server.pem"),
+        format!("{}{}", server.pem(), int.cert.pem()),
+    )?;
     fs::write(dir.join("server.key"), server_key.serialize_pem())?;
 
     // A CA the centre does not trust, for the negative matrix.
     let foreign_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-    let foreign = ca_params("外省数字证书认证中心", "外省数字证书认证中心", now, 10, None).self_signed(&foreign_key)?;
+    let foreign =
+        ca_params("外省数字证书认证中心", "外省数字证书认证中心", now, 10, None).self_signed(&foreign_key)?;
     fs::write(dir.join("foreign-ca.pem"), foreign.pem())?;
-    let foreign = Ca { cert: foreign, key: foreign_key };
+    let foreign = Ca {
+        cert: foreign,
+        key: foreign_key,
+    };
 
     let employer = centre.party("employer-a")?;
     let day = Duration::days(1);
     let year = Duration::days(365);
-    let soft: Vec<(&str, &Party, OffsetDateTime, OffsetDateTime, ExtendedKeyUsagePurpose, &Ca, bool)> = vec![
+    let soft: Vec<(
+        &str,
+        &Party,
+        OffsetDateTime,
+        OffsetDateTime,
+        ExtendedKeyUsagePurpose,
+        &Ca,
+        bool,
+    )> = vec![
         // (file stem, who, not_before, not_after, EKU, issuer, legacy RC2)
-        ("employer-a-soft", employer, now - day, now + year, ExtendedKeyUsagePurpose::ClientAuth, &int, true),
-        ("expired", employer, now - 2 * year, now - 30 * day, ExtendedKeyUsagePurpose::ClientAuth, &int, false),
-        ("not-yet-valid", employer, now + 30 * day, now + 2 * year, ExtendedKeyUsagePurpose::ClientAuth, &int, false),
-        ("revoked", employer, now - day, now + year, ExtendedKeyUsagePurpose::ClientAuth, &int, false),
-        ("foreign-ca", employer, now - day, now + year, ExtendedKeyUsagePurpose::ClientAuth, &foreign, false),
-        ("server-auth-only", employer, now - day, now + year, ExtendedKeyUsagePurpose::ServerAuth, &int, false),
-        ("unknown-unit", centre.unknown("unknown-unit")?, now - day, now + year, ExtendedKeyUsagePurpose::ClientAuth, &int, false),
-        ("staff", centre.party("staff")?, now - day, now + year, ExtendedKeyUsagePurpose::ClientAuth, &int, false),
+        (
+            "employer-a-soft",
+            employer,
+            now - day,
+            now + year,
+            ExtendedKeyUsagePurpose::ClientAuth,
+            &int,
+            true,
+        ),
+        (
+            "expired",
+            employer,
+            now - 2 * year,
+            now - 30 * day,
+            ExtendedKeyUsagePurpose::ClientAuth,
+            &int,
+            false,
+        ),
+        (
+            "not-yet-valid",
+            employer,
+            now + 30 * day,
+            now + 2 * year,
+            ExtendedKeyUsagePurpose::ClientAuth,
+            &int,
+            false,
+        ),
+        (
+            "revoked",
+            employer,
+            now - day,
+            now + year,
+            ExtendedKeyUsagePurpose::ClientAuth,
+            &int,
+            false,
+        ),
+        (
+            "foreign-ca",
+            employer,
+            now - day,
+            now + year,
+            ExtendedKeyUsagePurpose::ClientAuth,
+            &foreign,
+            false,
+        ),
+        (
+            "server-auth-only",
+            employer,
+            now - day,
+            now + year,
+            ExtendedKeyUsagePurpose::ServerAuth,
+            &int,
+            false,
+        ),
+        (
+            "unknown-unit",
+            centre.unknown("unknown-unit")?,
+            now - day,
+            now + year,
+            ExtendedKeyUsagePurpose::ClientAuth,
+            &int,
+            false,
+        ),
+        (
+            "staff",
+            centre.party("staff")?,
+            now - day,
+            now + year,
+            ExtendedKeyUsagePurpose::ClientAuth,
+            &int,
+            false,
+        ),
     ];
     let mut revoked = Vec::new();
     for (stem, party, not_before, not_after, eku, issuer, legacy) in soft {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-        let spec = ClientSpec { tag: stem, party, not_before, not_after, eku };
+        let spec = ClientSpec {
+            tag: stem,
+            party,
+            not_before,
+            not_after,
+            eku,
+        };
         let cert = client_params(&spec)?.signed_by(&key, &issuer.cert, &issuer.key)?;
         if stem == "revoked" {
             revoked.push(serial(stem));
         }
         let chain: Vec<&[u8]> = vec![issuer.cert.der().as_ref()];
-        write_pfx(&dir.join("clients").join(format!("{stem}.pfx")), &party.name, &key, cert.der(), &chain, legacy)?;
+        write_pfx(
+            &dir.join("clients").join(format!("{stem}.pfx")),
+            &party.name,
+            &key,
+            cert.der(),
+            &chain,
+            legacy,
+        )?;
         fs::write(dir.join("clients").join(format!("{stem}.pem")), cert.pem())?;
     }
     fs::write(dir.join("intermediate-ca.crl.pem"), crl(&int, now, revoked)?)?;
-    println!("dev PKI written to {} (root + intermediate CA with CRLs, server cert, {} soft client certs)", dir.display(), 8);
+    println!(
+        "dev PKI written to {} (root + intermediate CA with CRLs, server cert, {} soft client certs)",
+        dir.display(),
+        8
+    );
     Ok(())
 }
 
@@ -249,7 +400,10 @@ pub fn pki_openssl_providers() -> Result<()> {
         let default = openssl::provider::Provider::load(None, "default").ok()?;
         Some((legacy, default))
     });
-    anyhow::ensure!(loaded.is_some(), "OpenSSL legacy provider not available (Debian: libssl3 ships ossl-modules/legacy.so)");
+    anyhow::ensure!(
+        loaded.is_some(),
+        "OpenSSL legacy provider not available (Debian: libssl3 ships ossl-modules/legacy.so)"
+    );
     Ok(())
 }
 

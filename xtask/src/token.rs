@@ -36,7 +36,10 @@ const P256_PARAMS: [u8; 10] = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0
 
 /// The SoftHSM2 module, where Debian puts it.
 pub fn softhsm_module() -> Result<PathBuf> {
-    let candidates = ["/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"];
+    let candidates = [
+        "/usr/lib/softhsm/libsofthsm2.so",
+        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    ];
     candidates
         .iter()
         .map(PathBuf::from)
@@ -70,7 +73,16 @@ pub fn run(dir: &Path) -> Result<()> {
     for party in &parties {
         let status = Command::new("softhsm2-util")
             .env("SOFTHSM2_CONF", &conf)
-            .args(["--init-token", "--free", "--label", &party.name, "--pin", USER_PIN, "--so-pin", SO_PIN])
+            .args([
+                "--init-token",
+                "--free",
+                "--label",
+                &party.name,
+                "--pin",
+                USER_PIN,
+                "--so-pin",
+                SO_PIN,
+            ])
             .stdout(std::process::Stdio::null())
             .status()
             .context("softhsm2-util (apt-get install softhsm2)")?;
@@ -87,13 +99,23 @@ pub fn run(dir: &Path) -> Result<()> {
         let slot = ctx
             .get_slots_with_initialized_token()?
             .into_iter()
-            .find(|s| ctx.get_token_info(*s).map(|i| i.label().trim() == party.name).unwrap_or(false))
+            .find(|s| {
+                ctx.get_token_info(*s)
+                    .map(|i| i.label().trim() == party.name)
+                    .unwrap_or(false)
+            })
             .with_context(|| format!("token {} not found after init", party.name))?;
         let session = ctx.open_rw_session(slot)?;
         session.login(UserType::User, Some(&AuthPin::from(USER_PIN)))?;
         let id = vec![0x01];
         let label = format!("{}-{kind}", party.key);
-        let common_pub = vec![Attribute::Token(true), Attribute::Private(false), Attribute::Verify(true), Attribute::Id(id.clone()), Attribute::Label(label.clone().into_bytes())];
+        let common_pub = vec![
+            Attribute::Token(true),
+            Attribute::Private(false),
+            Attribute::Verify(true),
+            Attribute::Id(id.clone()),
+            Attribute::Label(label.clone().into_bytes()),
+        ];
         let mut private = vec![
             Attribute::Token(true),
             Attribute::Private(true),
@@ -109,7 +131,9 @@ pub fn run(dir: &Path) -> Result<()> {
                 public.push(Attribute::EcParams(P256_PARAMS.to_vec()));
                 let (pub_key, _) = session.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)?;
                 let attrs = session.get_attributes(pub_key, &[AttributeType::EcPoint])?;
-                let Some(Attribute::EcPoint(der_point)) = attrs.into_iter().next() else { bail!("no CKA_EC_POINT") };
+                let Some(Attribute::EcPoint(der_point)) = attrs.into_iter().next() else {
+                    bail!("no CKA_EC_POINT")
+                };
                 // CKA_EC_POINT is a DER OCTET STRING around the uncompressed point.
                 let point = der_point.get(2..).context("short EC point")?;
                 let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
@@ -124,8 +148,10 @@ pub fn run(dir: &Path) -> Result<()> {
                 if kind == "rsa-pkcs1" {
                     private.push(Attribute::AllowedMechanisms(vec![MechanismType::RSA_PKCS]));
                 }
-                let (pub_key, _) = session.generate_key_pair(&Mechanism::RsaPkcsKeyPairGen, &public, &private)?;
-                let attrs = session.get_attributes(pub_key, &[AttributeType::Modulus, AttributeType::PublicExponent])?;
+                let (pub_key, _) =
+                    session.generate_key_pair(&Mechanism::RsaPkcsKeyPairGen, &public, &private)?;
+                let attrs = session
+                    .get_attributes(pub_key, &[AttributeType::Modulus, AttributeType::PublicExponent])?;
                 let (mut n, mut e) = (Vec::new(), Vec::new());
                 for a in attrs {
                     match a {
@@ -160,9 +186,18 @@ pub fn run(dir: &Path) -> Result<()> {
             Attribute::Subject(parsed.subject().as_raw().to_vec()),
             Attribute::Value(der),
         ])?;
-        fs::write(dir.join("clients").join(format!("token-{}.pem", party.key)), cert.pem())?;
-        println!("token “{}”: {kind} key generated on the token, certificate written back", party.name);
+        fs::write(
+            dir.join("clients").join(format!("token-{}.pem", party.key)),
+            cert.pem(),
+        )?;
+        println!(
+            "token “{}”: {kind} key generated on the token, certificate written back",
+            party.name
+        );
     }
-    println!("SOFTHSM2_CONF={}  (user PIN {USER_PIN}, SO PIN {SO_PIN})", conf.display());
+    println!(
+        "SOFTHSM2_CONF={}  (user PIN {USER_PIN}, SO PIN {SO_PIN})",
+        conf.display()
+    );
     Ok(())
 }

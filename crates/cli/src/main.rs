@@ -1,1 +1,575 @@
-fn main() {}
+//! gjj: the headless client for IT and automation.
+//!
+//! The command names and their output are a contract scripts rely on: `gjj token list`, `gjj whoami`,
+//! `gjj template base-adjustment -o FILE`, `gjj check base-adjustment FILE [--json]` (exit 0 clean, 1 issues),
+//! `gjj submit base-adjustment FILE [--json]`, `gjj status SERIAL`. Exit codes: 0 success, 1 the content has
+//! issues or the centre refused it, 2 any other error (certificate, network, configuration).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use gjj_client::{OutboxState, Submitted};
+use gjj_domain::api::{Me, SubmissionView};
+use gjj_domain::base_adjustment::{BaseAdjustment, BaseAdjustmentRow, Checker};
+use gjj_domain::issue::Issue;
+use gjj_domain::month::Month;
+use gjj_domain::policy::Policy;
+use gjj_domain::unit::UnitFacts;
+use serde_json::json;
+
+mod config;
+mod login;
+mod output;
+
+#[derive(Parser)]
+#[command(name = "gjj", version, about = "住房公积金网厅客户端（命令行）")]
+struct Cli {
+    #[command(flatten)]
+    global: config::GlobalArgs,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+/// Batch businesses the sheet commands know.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Business {
+    /// 缴存基数调整
+    BaseAdjustment,
+}
+
+impl Business {
+    fn route(self) -> &'static str {
+        match self {
+            Business::BaseAdjustment => "base_adjustment",
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// USB keys and their certificates (no PIN needed)
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
+    /// Log in and show who the centre says the certificate is
+    Whoami {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the Excel template of a business
+    Template {
+        business: Business,
+        /// Output file (.xlsx)
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Fill in the unit's contributors from the centre (logs in)
+        #[arg(long)]
+        prefill: bool,
+    },
+    /// Check a filled sheet: every bad cell with row, column and message (exit 1 when issues are found)
+    Check {
+        business: Business,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check, sign and submit a sheet; prints the receipt
+    Submit {
+        business: Business,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Status of a submission by 业务流水号
+    Status {
+        serial: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The local outbox: list entries, or resend the pending ones
+    Outbox {
+        #[command(subcommand)]
+        cmd: OutboxCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// List inserted USB keys and their certificates
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxCmd {
+    /// Entries of the configured unit
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resend pending entries (same idempotency keys: never accepted twice)
+    Send {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl Cmd {
+    fn json(&self) -> bool {
+        match self {
+            Cmd::Token {
+                cmd: TokenCmd::List { json },
+            }
+            | Cmd::Whoami { json }
+            | Cmd::Check { json, .. }
+            | Cmd::Submit { json, .. }
+            | Cmd::Status { json, .. }
+            | Cmd::Outbox {
+                cmd: OutboxCmd::List { json } | OutboxCmd::Send { json },
+            } => *json,
+            Cmd::Template { .. } => false,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GJJ_LOG")
+                .unwrap_or_else(|_| "warn,cryptoki::mechanism=off".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let json_mode = cli.cmd.json();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("错误 [RUNTIME] {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            output::error(&err, json_mode);
+            if output::issues_of(&err).is_empty() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let settings = cli.global.resolve()?;
+    match cli.cmd {
+        Cmd::Token {
+            cmd: TokenCmd::List { json },
+        } => token_list(&settings, json),
+        Cmd::Whoami { json } => whoami(&settings, json).await,
+        Cmd::Template {
+            business: Business::BaseAdjustment,
+            output,
+            prefill,
+        } => template(&settings, &output, prefill).await,
+        Cmd::Check {
+            business: Business::BaseAdjustment,
+            file,
+            json,
+        } => check(&settings, &file, json).await,
+        Cmd::Submit { business, file, json } => submit(&settings, business, &file, json).await,
+        Cmd::Status { serial, json } => status(&settings, &serial, json).await,
+        Cmd::Outbox {
+            cmd: OutboxCmd::List { json },
+        } => outbox_list(&settings, json).await,
+        Cmd::Outbox {
+            cmd: OutboxCmd::Send { json },
+        } => outbox_send(&settings, json).await,
+    }
+}
+
+fn token_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
+    let login::KeySource::Token(module) = login::key_source(settings)? else {
+        return Err(anyhow!("当前配置使用 .pfx 证书文件，没有 USB key 可列出。"));
+    };
+    let tokens = module.tokens()?;
+    if json {
+        println!("{}", json!({ "module": module.info()?, "tokens": tokens }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let info = module.info()?;
+    println!(
+        "驱动：{}（{} {}，版本 {}）",
+        info.path.display(),
+        info.manufacturer,
+        info.description,
+        info.version
+    );
+    if tokens.is_empty() {
+        println!("未检测到 USB key。请插入单位的 USB key。");
+    }
+    for t in &tokens {
+        let warn = if t.pin.locked {
+            "（PIN 已锁定）"
+        } else if t.pin.final_try {
+            "（PIN 仅剩最后一次机会）"
+        } else if t.pin.count_low {
+            "（PIN 曾输错）"
+        } else {
+            ""
+        };
+        println!("USB key “{}” 序列号 {} {}{warn}", t.label, t.serial, t.model);
+        for c in &t.certificates {
+            let id = &c.identity;
+            println!(
+                "  证书：{}  统一社会信用代码 {}  签发者 {}  有效期至 {}  序列号 {}",
+                id.name,
+                id.uscc.as_deref().unwrap_or("（无）"),
+                id.issuer,
+                output::date(id.not_after),
+                id.serial
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn whoami(settings: &config::Settings, json: bool) -> Result<ExitCode> {
+    let session = login::session(settings)?;
+    let outbox = login::outbox(settings).await?;
+    let (me, policy) = session.refresh_context(&outbox).await?;
+    if json {
+        println!(
+            "{}",
+            json!({ "me": me, "policy": policy, "key": session.credential().key_description() })
+        );
+    } else {
+        print_me(&me, &policy);
+        println!("密钥：{}", session.credential().key_description());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_me(me: &Me, policy: &Policy) {
+    let u = &me.unit;
+    println!("单位：{}（{}网厅）", u.name, me.role.label());
+    println!(
+        "统一社会信用代码：{}  单位账号：{}  状态：{}",
+        u.uscc,
+        u.account,
+        u.status.label()
+    );
+    println!(
+        "缴存比例：单位 {} / 个人 {}  缴至年月：{}  应汇缴年月：{}",
+        u.unit_rate,
+        u.person_rate,
+        u.paid_through
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "（未缴）".into()),
+        u.due_month()
+    );
+    println!(
+        "{} 年度政策：缴存基数 {} – {} 元，月缴存额 {} – {} 元",
+        policy.year, policy.base_min, policy.base_max, policy.monthly_min, policy.monthly_max
+    );
+    println!(
+        "证书序列号：{}  有效期至 {}",
+        me.certificate_serial,
+        output::date(me.certificate_not_after)
+    );
+}
+
+async fn template(settings: &config::Settings, path: &Path, prefill: bool) -> Result<ExitCode> {
+    let opts = gjj_sheets::base_adjustment::TemplateOptions::default();
+    if !prefill {
+        gjj_sheets::base_adjustment::write_template(path, &opts)?;
+        println!("已生成模板：{}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let session = login::session(settings)?;
+    let outbox = login::outbox(settings).await?;
+    let (me, _) = session.refresh_context(&outbox).await?;
+    let employees: Vec<_> = session
+        .employees()
+        .await?
+        .into_iter()
+        .filter(|e| e.status == "01")
+        .collect();
+    let mut wb = gjj_sheets::base_adjustment::template_workbook(&opts)?;
+    let text = rust_xlsxwriter::Format::new().set_num_format("@");
+    let money = rust_xlsxwriter::Format::new().set_num_format("0.00");
+    let sheet = wb.worksheet_from_index(0)?;
+    let first = gjj_sheets::base_adjustment::FIRST_DATA_ROW;
+    let month = me.unit.due_month().to_string();
+    for (i, e) in employees.iter().enumerate() {
+        let r = first + u32::try_from(i)?;
+        sheet.write_number(r, 0, (i + 1) as f64)?;
+        sheet.write_string_with_format(r, 1, &e.account, &text)?;
+        sheet.write_string(r, 2, &e.name)?;
+        sheet.write_string_with_format(r, 3, &e.id_number, &text)?;
+        // An Excel cell holds a double; 分 / 100 is exact for display up to 2^53 分.
+        sheet.write_number_with_format(r, 4, e.base.0 as f64 / 100.0, &money)?;
+        sheet.write_string_with_format(r, 6, &month, &text)?;
+    }
+    wb.save(path)?;
+    println!(
+        "已生成模板：{}（已填入 {} 名正常缴存职工，请填写“调整后基数”列）",
+        path.display(),
+        employees.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The centre's facts for checking: the cached ones from today's login, else a fresh login.
+async fn context(settings: &config::Settings) -> Result<(Me, Policy)> {
+    let outbox = login::outbox(settings).await?;
+    if let Some(identity) = login::identity_without_pin(settings)? {
+        if let Some(uscc) = identity.uscc {
+            if let Some(cached) = outbox.cached_context(&uscc).await? {
+                let today = time::OffsetDateTime::now_utc().date().to_string();
+                if cached.fetched_at.starts_with(&today) {
+                    return Ok((cached.me, cached.policy));
+                }
+            }
+        }
+    }
+    let session = login::session(settings)?;
+    Ok(session.refresh_context(&outbox).await?)
+}
+
+struct Checked {
+    rows: u32,
+    issues: Vec<Issue>,
+    valid: Vec<BaseAdjustmentRow>,
+}
+
+/// Import + the same domain rules the centre runs, streaming; keeps rows only when they will be sent.
+fn check_sheet(
+    file: &Path,
+    policy: &Policy,
+    unit: &UnitFacts,
+    today: Month,
+    keep_rows: bool,
+) -> Result<Checked> {
+    let mut checker = Checker::new(policy, unit, today);
+    let mut issues = Vec::new();
+    let mut valid = Vec::new();
+    let stats = gjj_sheets::base_adjustment::import_with(
+        file,
+        |row, issues| {
+            checker.push(&row, issues);
+            if keep_rows {
+                valid.push(row);
+            }
+        },
+        &mut issues,
+    )?;
+    checker.finish(&mut issues);
+    issues.sort_by_key(|i| i.row);
+    Ok(Checked {
+        rows: stats.data_rows,
+        issues,
+        valid,
+    })
+}
+
+fn report(file: &Path, checked: &Checked, json: bool) -> ExitCode {
+    let clean = checked.issues.is_empty();
+    if json {
+        println!("{}", json!({ "rows": checked.rows, "issues": checked.issues }));
+    } else {
+        output::print_issues(&checked.issues);
+        if clean {
+            println!("{}：共 {} 行，检查通过。", file.display(), checked.rows);
+        } else {
+            println!(
+                "{}：共 {} 行，发现 {} 处问题。请按上面的行号和列名在 Excel 中修改后重新检查。",
+                file.display(),
+                checked.rows,
+                checked.issues.len()
+            );
+        }
+    }
+    if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+async fn check(settings: &config::Settings, file: &Path, json: bool) -> Result<ExitCode> {
+    let (me, policy) = context(settings).await?;
+    let checked = check_sheet(file, &policy, &me.unit, me.today, false)?;
+    Ok(report(file, &checked, json))
+}
+
+async fn submit(
+    settings: &config::Settings,
+    business: Business,
+    file: &Path,
+    json: bool,
+) -> Result<ExitCode> {
+    let session = login::session(settings)?;
+    let outbox = login::outbox(settings).await?;
+    let (me, policy) = session.refresh_context(&outbox).await?;
+    // Earlier submissions that never got an answer go first, under their original keys.
+    for (entry, result) in session.resend_pending(&outbox).await? {
+        match result {
+            Ok(Submitted::Accepted { receipt, .. }) => {
+                eprintln!(
+                    "已重发上次未确认的提交 {}：业务流水号 {}",
+                    entry.idempotency_key, receipt.serial
+                )
+            }
+            Err(e) => eprintln!(
+                "上次未确认的提交 {} 仍未送达 [{}] {e}",
+                entry.idempotency_key,
+                e.code()
+            ),
+        }
+    }
+    let checked = check_sheet(file, &policy, &me.unit, me.today, true)?;
+    if !checked.issues.is_empty() {
+        if !json {
+            eprintln!("文件有问题，未提交任何内容：");
+        }
+        return Ok(report(file, &checked, json));
+    }
+    let rows = u32::try_from(checked.valid.len())?;
+    let payload = BaseAdjustment { rows: checked.valid };
+    let Submitted::Accepted { receipt, replayed } =
+        session.submit(&outbox, business.route(), &payload, rows).await?;
+    if json {
+        println!("{}", json!({ "receipt": receipt, "replayed": replayed }));
+    } else {
+        println!("提交成功，中心已受理。");
+        println!("业务流水号：{}", receipt.serial);
+        println!("单位：{}（{}）", receipt.unit_name, receipt.unit_account);
+        println!("受理行数：{}", receipt.accepted_rows);
+        println!("签名内容摘要（SHA-256）：{}", receipt.payload_sha256);
+        println!(
+            "签名算法：{}  证书序列号：{}",
+            receipt.signature_alg, receipt.certificate_serial
+        );
+        println!("受理时间：{}", receipt.received_at);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_view(v: &SubmissionView) {
+    println!(
+        "业务流水号：{}  业务：{}  状态：{}",
+        v.receipt.serial, v.receipt.business, v.status_label
+    );
+    if let Some(reason) = &v.return_reason {
+        println!("退回原因：{reason}");
+    }
+    println!(
+        "受理行数：{}  受理时间：{}  最近更新：{}",
+        v.receipt.accepted_rows, v.receipt.received_at, v.updated_at
+    );
+}
+
+async fn status(settings: &config::Settings, serial: &str, json: bool) -> Result<ExitCode> {
+    let session = login::session(settings)?;
+    let view = session.status(serial).await?;
+    if json {
+        println!("{}", serde_json::to_string(&view)?);
+    } else {
+        print_view(&view);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn outbox_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
+    let outbox = login::outbox(settings).await?;
+    let identity = login::identity_without_pin(settings)?.or_else(|| None);
+    let uscc = match identity.and_then(|i| i.uscc) {
+        Some(u) => u,
+        None => login::credential(settings)?
+            .identity()
+            .uscc
+            .clone()
+            .unwrap_or_default(),
+    };
+    let entries = outbox.entries(&uscc, None).await?;
+    if json {
+        let list: Vec<_> = entries
+            .iter()
+            .map(|e| json!({
+                "idempotency_key": e.idempotency_key, "business": e.business, "rows": e.row_count,
+                "state": format!("{:?}", e.state).to_lowercase(), "attempts": e.attempts,
+                "serial": e.receipt.as_ref().map(|r| r.serial.clone()), "last_error": e.last_error, "created_at": e.created_at,
+            }))
+            .collect();
+        println!("{}", json!({ "entries": list }));
+    } else {
+        for e in &entries {
+            let state = match e.state {
+                OutboxState::Pending => "待发送",
+                OutboxState::Sent => "已受理",
+                OutboxState::Rejected => "被退回",
+            };
+            let serial = e.receipt.as_ref().map(|r| r.serial.as_str()).unwrap_or("-");
+            println!(
+                "{}  {}  {} 行  {state}  流水号 {serial}  尝试 {} 次",
+                e.created_at, e.business, e.row_count, e.attempts
+            );
+        }
+        if entries.is_empty() {
+            println!("本地没有提交记录。");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn outbox_send(settings: &config::Settings, json: bool) -> Result<ExitCode> {
+    let session = login::session(settings)?;
+    let outbox = login::outbox(settings).await?;
+    let results = session.resend_pending(&outbox).await?;
+    let mut failed = false;
+    let mut out = Vec::new();
+    for (entry, result) in results {
+        match result {
+            Ok(Submitted::Accepted { receipt, replayed }) => {
+                if !json {
+                    println!(
+                        "{} → 业务流水号 {}{}",
+                        entry.idempotency_key,
+                        receipt.serial,
+                        if replayed {
+                            "（中心此前已受理）"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                out.push(json!({ "idempotency_key": entry.idempotency_key, "receipt": receipt, "replayed": replayed }));
+            }
+            Err(e) => {
+                failed = true;
+                if !json {
+                    eprintln!("{} 未送达 [{}] {e}", entry.idempotency_key, e.code());
+                }
+                out.push(json!({ "idempotency_key": entry.idempotency_key, "error": { "code": e.code(), "message": e.to_string() } }));
+            }
+        }
+    }
+    if json {
+        println!("{}", json!({ "sent": out }));
+    } else if out.is_empty() {
+        println!("没有待发送的提交。");
+    }
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -14,8 +14,10 @@ use crate::detached::{DetachedSignature, SigAlg};
 use crate::{CertIdentity, PkiError, TrustBundle};
 
 /// DER prefix of DigestInfo{sha256} for RSA PKCS#1 v1.5 signatures made with raw CKM_RSA_PKCS.
-pub(crate) const PKCS1_SHA256_DIGEST_INFO: [u8; 19] =
-    [0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
+pub(crate) const PKCS1_SHA256_DIGEST_INFO: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+    0x04, 0x20,
+];
 
 /// Something that signs with a private key it does not reveal.
 pub trait KeySigner: Send + Sync + fmt::Debug {
@@ -112,8 +114,12 @@ impl Credential {
 
     /// Signs a submission payload (non-repudiation) with the key's preferred scheme.
     pub fn sign_detached(&self, payload: &[u8]) -> Result<DetachedSignature, PkiError> {
-        let scheme = *self.schemes().first().ok_or_else(|| PkiError::UnsupportedKey("无可用签名算法".into()))?;
-        let alg = SigAlg::from_scheme(scheme).ok_or_else(|| PkiError::UnsupportedKey(format!("{scheme:?}")))?;
+        let scheme = *self
+            .schemes()
+            .first()
+            .ok_or_else(|| PkiError::UnsupportedKey("无可用签名算法".into()))?;
+        let alg =
+            SigAlg::from_scheme(scheme).ok_or_else(|| PkiError::UnsupportedKey(format!("{scheme:?}")))?;
         let signature = self.inner.signer.sign(scheme, payload)?;
         self.inner.detached_signatures.fetch_add(1, Ordering::Relaxed);
         Ok(DetachedSignature { alg, signature })
@@ -132,7 +138,9 @@ impl Credential {
         };
         let mut roots = rustls::RootCertStore::empty();
         for cert in trust.all() {
-            roots.add(cert.clone()).map_err(|e| PkiError::CertificateInvalid(e.to_string()))?;
+            roots
+                .add(cert.clone())
+                .map_err(|e| PkiError::CertificateInvalid(e.to_string()))?;
         }
         let mut chain = vec![self.inner.leaf.clone()];
         chain.extend(trust.intermediates.iter().cloned());
@@ -167,7 +175,10 @@ struct RustlsKey(Credential);
 impl SigningKey for RustlsKey {
     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
         let scheme = self.0.schemes().iter().find(|s| offered.contains(s))?;
-        Some(Box::new(RustlsSigner { cred: self.0.clone(), scheme: *scheme }))
+        Some(Box::new(RustlsSigner {
+            cred: self.0.clone(),
+            scheme: *scheme,
+        }))
     }
 
     fn algorithm(&self) -> SignatureAlgorithm {
@@ -183,8 +194,16 @@ struct RustlsSigner {
 
 impl Signer for RustlsSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
-        let sig = self.cred.inner.signer.sign(self.scheme, message).map_err(|e| rustls::Error::General(e.to_string()))?;
-        self.cred.inner.handshake_signatures.fetch_add(1, Ordering::Relaxed);
+        let sig = self
+            .cred
+            .inner
+            .signer
+            .sign(self.scheme, message)
+            .map_err(|e| rustls::Error::General(e.to_string()))?;
+        self.cred
+            .inner
+            .handshake_signatures
+            .fetch_add(1, Ordering::Relaxed);
         Ok(sig)
     }
 
@@ -196,7 +215,10 @@ impl Signer for RustlsSigner {
 /// Re-encodes a raw PKCS#11 ECDSA signature (r || s) as the DER `Ecdsa-Sig-Value` TLS expects.
 pub(crate) fn der_ecdsa_signature(raw: &[u8]) -> Result<Vec<u8>, PkiError> {
     if raw.is_empty() || raw.len() % 2 != 0 {
-        return Err(PkiError::Token { op: "C_Sign", detail: format!("ECDSA 签名长度异常 {}", raw.len()) });
+        return Err(PkiError::Token {
+            op: "C_Sign",
+            detail: format!("ECDSA 签名长度异常 {}", raw.len()),
+        });
     }
     let (r, s) = raw.split_at(raw.len() / 2);
     let mut body = Vec::with_capacity(raw.len() + 6);

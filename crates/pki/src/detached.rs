@@ -31,7 +31,13 @@ impl SigAlg {
 
     /// Parses the wire name.
     pub fn parse(text: &str) -> Option<SigAlg> {
-        [SigAlg::EcdsaP256Sha256, SigAlg::RsaPssSha256, SigAlg::RsaPkcs1Sha256].into_iter().find(|a| a.as_str() == text)
+        [
+            SigAlg::EcdsaP256Sha256,
+            SigAlg::RsaPssSha256,
+            SigAlg::RsaPkcs1Sha256,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == text)
     }
 
     pub(crate) fn from_scheme(scheme: rustls::SignatureScheme) -> Option<SigAlg> {
@@ -55,8 +61,14 @@ pub struct DetachedSignature {
 }
 
 /// Verifies `signature` over `payload` with the public key of `cert_der`.
-pub fn verify_detached(cert_der: &[u8], alg: SigAlg, payload: &[u8], signature: &[u8]) -> Result<(), PkiError> {
-    let (_, cert) = X509Certificate::from_der(cert_der).map_err(|e| PkiError::CertificateInvalid(e.to_string()))?;
+pub fn verify_detached(
+    cert_der: &[u8],
+    alg: SigAlg,
+    payload: &[u8],
+    signature: &[u8],
+) -> Result<(), PkiError> {
+    let (_, cert) =
+        X509Certificate::from_der(cert_der).map_err(|e| PkiError::CertificateInvalid(e.to_string()))?;
     let key = cert.public_key().subject_public_key.data.as_ref();
     let algorithm: &dyn ring::signature::VerificationAlgorithm = match alg {
         SigAlg::EcdsaP256Sha256 => &ring::signature::ECDSA_P256_SHA256_ASN1,

@@ -42,7 +42,9 @@ pub enum PkiError {
     #[error("PIN 长度不符合 USB key 的要求，请检查后重新输入。")]
     PinLength,
     /// A token operation failed for a reason the user cannot fix by retyping.
-    #[error("USB key 操作失败（{op}：{detail}）。请重新插拔 USB key 后重试；仍失败请在诊断页导出日志交给 IT。")]
+    #[error(
+        "USB key 操作失败（{op}：{detail}）。请重新插拔 USB key 后重试；仍失败请在诊断页导出日志交给 IT。"
+    )]
     Token { op: &'static str, detail: String },
     /// A certificate could not be parsed.
     #[error("证书无法解析（{0}）。请确认证书文件完整，或联系证书颁发机构。")]
@@ -67,9 +69,15 @@ pub enum PkiError {
 fn pin_message(state: PinState) -> &'static str {
     match state {
         PinState::Incorrect => "PIN 错误，请重新输入。",
-        PinState::CountLow => "PIN 错误，USB key 提示剩余尝试次数已不多。请确认 PIN 后再输入，多次输错将锁定。",
-        PinState::FinalTry => "PIN 错误，还剩最后一次机会：再输错一次 USB key 将被锁定。不确定 PIN 时请先联系单位的证书管理员。",
-        PinState::Locked => "USB key 的 PIN 已被锁定。请携带 USB key、单位介绍信和经办人身份证到证书颁发机构解锁。",
+        PinState::CountLow => {
+            "PIN 错误，USB key 提示剩余尝试次数已不多。请确认 PIN 后再输入，多次输错将锁定。"
+        }
+        PinState::FinalTry => {
+            "PIN 错误，还剩最后一次机会：再输错一次 USB key 将被锁定。不确定 PIN 时请先联系单位的证书管理员。"
+        }
+        PinState::Locked => {
+            "USB key 的 PIN 已被锁定。请携带 USB key、单位介绍信和经办人身份证到证书颁发机构解锁。"
+        }
     }
 }
 

@@ -104,7 +104,11 @@ impl CertIdentity {
         let issuer = {
             let cn = first_str(cert.issuer().iter_common_name());
             let o = first_str(cert.issuer().iter_organization());
-            if o.is_empty() || o == cn { cn } else { format!("{cn} ({o})") }
+            if o.is_empty() || o == cn {
+                cn
+            } else {
+                format!("{cn} ({o})")
+            }
         };
         Ok(CertIdentity {
             uscc: find_uscc(&cert)?,
@@ -126,7 +130,9 @@ impl CertIdentity {
         } else if now > self.not_after {
             Validity::Expired
         } else {
-            Validity::Valid { days_left: (self.not_after - now) / 86_400 }
+            Validity::Valid {
+                days_left: (self.not_after - now) / 86_400,
+            }
         }
     }
 }
@@ -135,10 +141,11 @@ fn bad_oid() -> PkiError {
     PkiError::CertificateInvalid("内部 OID 常量无效".into())
 }
 
-fn first_str<'a>(
-    mut iter: impl Iterator<Item = &'a x509_parser::x509::AttributeTypeAndValue<'a>>,
-) -> String {
-    iter.find_map(|a| a.as_str().ok()).unwrap_or_default().trim().to_owned()
+fn first_str<'a>(mut iter: impl Iterator<Item = &'a x509_parser::x509::AttributeTypeAndValue<'a>>) -> String {
+    iter.find_map(|a| a.as_str().ok())
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 fn find_uscc(cert: &X509Certificate<'_>) -> Result<Option<String>, PkiError> {
@@ -201,7 +208,8 @@ fn extension_text(value: &[u8]) -> Option<String> {
 fn uscc_shaped(text: &str) -> Option<String> {
     let t = text.trim().to_ascii_uppercase();
     let ok = t.len() == 18
-        && t.chars().all(|c| c.is_ascii_digit() || ("ABCDEFGHJKLMNPQRTUWXY".contains(c)))
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || ("ABCDEFGHJKLMNPQRTUWXY".contains(c)))
         && t.chars().skip(2).take(6).all(|c| c.is_ascii_digit());
     ok.then_some(t)
 }
@@ -212,7 +220,10 @@ mod tests {
 
     #[test]
     fn uscc_shape() {
-        assert_eq!(uscc_shaped(" 91430400MA4L0XXX1Y ").as_deref(), Some("91430400MA4L0XXX1Y"));
+        assert_eq!(
+            uscc_shaped(" 91430400MA4L0XXX1Y ").as_deref(),
+            Some("91430400MA4L0XXX1Y")
+        );
         assert!(uscc_shaped("91430400MA4L0XXX1").is_none()); // 17 chars
         assert!(uscc_shaped("914304O0MA4L0XXX1Y").is_none()); // letter in the region code
         assert!(uscc_shaped("91430400MA4L0XXXIY").is_none()); // I is not in the alphabet

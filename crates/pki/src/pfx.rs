@@ -30,12 +30,18 @@ fn providers() -> Result<(), String> {
 
 /// Loads a .pfx file. The key stays in this process's memory (it is a soft certificate by nature).
 pub fn load_pfx(path: &Path, password: &str) -> Result<Credential, PkiError> {
-    let err = |detail: String| PkiError::Pfx { path: path.to_owned(), detail };
+    let err = |detail: String| PkiError::Pfx {
+        path: path.to_owned(),
+        detail,
+    };
     providers().map_err(|e| err(format!("OpenSSL legacy provider: {e}")))?;
     let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
     let pkcs12 = Pkcs12::from_der(&bytes).map_err(|_| err("不是 PKCS#12 文件".into()))?;
     let parsed = pkcs12.parse2(password).map_err(|e| {
-        if e.errors().iter().any(|x| x.reason().is_some_and(|r| r.contains("mac verify"))) {
+        if e.errors()
+            .iter()
+            .any(|x| x.reason().is_some_and(|r| r.contains("mac verify")))
+        {
             PkiError::PfxPassword
         } else {
             err(e.to_string())
@@ -45,15 +51,28 @@ pub fn load_pfx(path: &Path, password: &str) -> Result<Credential, PkiError> {
         return Err(err("文件中缺少证书或私钥".into()));
     };
     let (schemes, algorithm) = match pkey.id() {
-        Id::EC => (vec![SignatureScheme::ECDSA_NISTP256_SHA256], SignatureAlgorithm::ECDSA),
-        Id::RSA => (vec![SignatureScheme::RSA_PSS_SHA256, SignatureScheme::RSA_PKCS1_SHA256], SignatureAlgorithm::RSA),
+        Id::EC => (
+            vec![SignatureScheme::ECDSA_NISTP256_SHA256],
+            SignatureAlgorithm::ECDSA,
+        ),
+        Id::RSA => (
+            vec![SignatureScheme::RSA_PSS_SHA256, SignatureScheme::RSA_PKCS1_SHA256],
+            SignatureAlgorithm::RSA,
+        ),
         other => return Err(PkiError::UnsupportedKey(format!("{other:?}"))),
     };
     let pkcs8 = pkey.private_key_to_pkcs8().map_err(|e| err(e.to_string()))?;
-    let key = rustls::crypto::ring::sign::any_supported_type(&PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pkcs8)))
-        .map_err(|e| PkiError::UnsupportedKey(e.to_string()))?;
+    let key = rustls::crypto::ring::sign::any_supported_type(&PrivateKeyDer::Pkcs8(
+        PrivatePkcs8KeyDer::from(pkcs8),
+    ))
+    .map_err(|e| PkiError::UnsupportedKey(e.to_string()))?;
     let leaf = cert.to_der().map_err(|e| err(e.to_string()))?;
-    let signer = SoftSigner { key, schemes, algorithm, file: path.display().to_string() };
+    let signer = SoftSigner {
+        key,
+        schemes,
+        algorithm,
+        file: path.display().to_string(),
+    };
     Credential::new(leaf.into(), Arc::new(signer))
 }
 
@@ -75,8 +94,13 @@ impl KeySigner for SoftSigner {
     }
 
     fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, PkiError> {
-        let signer = self.key.choose_scheme(&[scheme]).ok_or_else(|| PkiError::UnsupportedKey(format!("{scheme:?}")))?;
-        signer.sign(message).map_err(|e| PkiError::UnsupportedKey(e.to_string()))
+        let signer = self
+            .key
+            .choose_scheme(&[scheme])
+            .ok_or_else(|| PkiError::UnsupportedKey(format!("{scheme:?}")))?;
+        signer
+            .sign(message)
+            .map_err(|e| PkiError::UnsupportedKey(e.to_string()))
     }
 
     fn describe(&self) -> String {

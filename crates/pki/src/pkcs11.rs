@@ -102,7 +102,10 @@ fn modules() -> &'static Mutex<HashMap<PathBuf, Pkcs11>> {
 }
 
 fn token_err(op: &'static str) -> impl Fn(CkError) -> PkiError {
-    move |e| PkiError::Token { op, detail: e.to_string() }
+    move |e| PkiError::Token {
+        op,
+        detail: e.to_string(),
+    }
 }
 
 impl Module {
@@ -110,9 +113,15 @@ impl Module {
     pub fn load(path: &Path) -> Result<Module, PkiError> {
         let mut cache = modules().lock().unwrap_or_else(|p| p.into_inner());
         if let Some(ctx) = cache.get(path) {
-            return Ok(Module { path: path.to_owned(), ctx: ctx.clone() });
+            return Ok(Module {
+                path: path.to_owned(),
+                ctx: ctx.clone(),
+            });
         }
-        let load_err = |detail: String| PkiError::ModuleLoad { path: path.to_owned(), detail };
+        let load_err = |detail: String| PkiError::ModuleLoad {
+            path: path.to_owned(),
+            detail,
+        };
         if !path.exists() {
             return Err(load_err("文件不存在".into()));
         }
@@ -123,7 +132,10 @@ impl Module {
             Err(e) => return Err(load_err(e.to_string())),
         }
         cache.insert(path.to_owned(), ctx.clone());
-        Ok(Module { path: path.to_owned(), ctx })
+        Ok(Module {
+            path: path.to_owned(),
+            ctx,
+        })
     }
 
     /// The module's self-description.
@@ -140,14 +152,23 @@ impl Module {
 
     /// Inserted tokens and their certificates, read without a PIN.
     pub fn tokens(&self) -> Result<Vec<TokenSummary>, PkiError> {
-        let slots = self.ctx.get_slots_with_token().map_err(token_err("C_GetSlotList"))?;
+        let slots = self
+            .ctx
+            .get_slots_with_token()
+            .map_err(token_err("C_GetSlotList"))?;
         let mut out = Vec::new();
         for slot in slots {
-            let info = self.ctx.get_token_info(slot).map_err(token_err("C_GetTokenInfo"))?;
+            let info = self
+                .ctx
+                .get_token_info(slot)
+                .map_err(token_err("C_GetTokenInfo"))?;
             if !info.token_initialized() {
                 continue;
             }
-            let session = self.ctx.open_ro_session(slot).map_err(token_err("C_OpenSession"))?;
+            let session = self
+                .ctx
+                .open_ro_session(slot)
+                .map_err(token_err("C_OpenSession"))?;
             out.push(TokenSummary {
                 slot: slot.id(),
                 label: info.label().trim().to_owned(),
@@ -172,7 +193,10 @@ impl Module {
         let tokens = self.tokens()?;
         let token = pick_token(&tokens, selector.label.as_deref())?;
         let slot = Slot::try_from(token.slot).map_err(token_err("slot"))?;
-        let session = self.ctx.open_ro_session(slot).map_err(token_err("C_OpenSession"))?;
+        let session = self
+            .ctx
+            .open_ro_session(slot)
+            .map_err(token_err("C_OpenSession"))?;
         let auth = AuthPin::from(pin);
         match session.login(UserType::User, Some(&auth)) {
             Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
@@ -189,12 +213,16 @@ impl Module {
         let mut chosen = None;
         for cert in &token.certificates {
             let wanted = selector.certificate.as_deref().is_none_or(|w| {
-                w.eq_ignore_ascii_case(&cert.identity.fingerprint) || w.eq_ignore_ascii_case(&cert.identity.serial)
+                w.eq_ignore_ascii_case(&cert.identity.fingerprint)
+                    || w.eq_ignore_ascii_case(&cert.identity.serial)
             });
             if !wanted {
                 continue;
             }
-            let id = hex::decode(&cert.id).map_err(|e| PkiError::Token { op: "CKA_ID", detail: e.to_string() })?;
+            let id = hex::decode(&cert.id).map_err(|e| PkiError::Token {
+                op: "CKA_ID",
+                detail: e.to_string(),
+            })?;
             let keys = session
                 .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY), Attribute::Id(id)])
                 .map_err(token_err("C_FindObjects"))?;
@@ -205,12 +233,17 @@ impl Module {
         }
         let Some((cert, key)) = chosen else {
             return Err(if token.certificates.is_empty() {
-                PkiError::NoCertificate { label: token.label.clone() }
+                PkiError::NoCertificate {
+                    label: token.label.clone(),
+                }
             } else {
                 PkiError::KeyNotFound
             });
         };
-        let mechanisms = self.ctx.get_mechanism_list(slot).map_err(token_err("C_GetMechanismList"))?;
+        let mechanisms = self
+            .ctx
+            .get_mechanism_list(slot)
+            .map_err(token_err("C_GetMechanismList"))?;
         let signer = TokenSigner::new(session, key, &mechanisms, &token.label)?;
         Credential::new(cert.der.into(), Arc::new(signer))
     }
@@ -230,18 +263,29 @@ pub fn pin_error(rv: RvError, flags: PinFlags) -> PkiError {
         } else {
             PinState::Incorrect
         }),
-        other => PkiError::Token { op: "C_Login", detail: other.to_string() },
+        other => PkiError::Token {
+            op: "C_Login",
+            detail: other.to_string(),
+        },
     }
 }
 
 fn pick_token<'a>(tokens: &'a [TokenSummary], label: Option<&str>) -> Result<&'a TokenSummary, PkiError> {
-    let matching: Vec<&TokenSummary> =
-        tokens.iter().filter(|t| label.is_none_or(|l| t.label == l.trim())).collect();
+    let matching: Vec<&TokenSummary> = tokens
+        .iter()
+        .filter(|t| label.is_none_or(|l| t.label == l.trim()))
+        .collect();
     match matching.as_slice() {
-        [] => Err(PkiError::NoToken { wanted: label.map(|l| format!("“{l}”")).unwrap_or_default() }),
+        [] => Err(PkiError::NoToken {
+            wanted: label.map(|l| format!("“{l}”")).unwrap_or_default(),
+        }),
         [one] => Ok(one),
         many => Err(PkiError::TokenAmbiguous {
-            labels: many.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join("、"),
+            labels: many
+                .iter()
+                .map(|t| t.label.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
         }),
     }
 }
@@ -256,7 +300,10 @@ fn certificates(session: &Session) -> Result<Vec<TokenCertificate>, PkiError> {
     let mut out = Vec::new();
     for handle in handles {
         let attrs = session
-            .get_attributes(handle, &[AttributeType::Id, AttributeType::Label, AttributeType::Value])
+            .get_attributes(
+                handle,
+                &[AttributeType::Id, AttributeType::Label, AttributeType::Value],
+            )
             .map_err(token_err("C_GetAttributeValue"))?;
         let (mut id, mut label, mut der) = (Vec::new(), String::new(), Vec::new());
         for attr in attrs {
@@ -269,7 +316,12 @@ fn certificates(session: &Session) -> Result<Vec<TokenCertificate>, PkiError> {
         }
         // A certificate we cannot parse is skipped rather than hiding the others on the token.
         if let Ok(identity) = CertIdentity::from_der(&der) {
-            out.push(TokenCertificate { id: hex::encode(id), label, der, identity });
+            out.push(TokenCertificate {
+                id: hex::encode(id),
+                label,
+                der,
+                identity,
+            });
         }
     }
     Ok(out)
@@ -292,7 +344,10 @@ struct TokenSigner {
 
 impl std::fmt::Debug for TokenSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenSigner").field("label", &self.label).field("kind", &self.kind).finish()
+        f.debug_struct("TokenSigner")
+            .field("label", &self.label)
+            .field("kind", &self.kind)
+            .finish()
     }
 }
 
@@ -317,7 +372,8 @@ impl TokenSigner {
                 _ => {}
             }
         }
-        let usable = |m: MechanismType| token_mechanisms.contains(&m) && (allowed.is_empty() || allowed.contains(&m));
+        let usable =
+            |m: MechanismType| token_mechanisms.contains(&m) && (allowed.is_empty() || allowed.contains(&m));
         let (kind, schemes) = match key_type {
             Some(KeyType::EC) if usable(MechanismType::ECDSA) => {
                 (KeyKind::EcP256, vec![SignatureScheme::ECDSA_NISTP256_SHA256])
@@ -335,9 +391,17 @@ impl TokenSigner {
             other => return Err(PkiError::UnsupportedKey(format!("{other:?}"))),
         };
         if schemes.is_empty() {
-            return Err(PkiError::UnsupportedKey("USB key 不允许该密钥做任何受支持的签名".into()));
+            return Err(PkiError::UnsupportedKey(
+                "USB key 不允许该密钥做任何受支持的签名".into(),
+            ));
         }
-        Ok(TokenSigner { session: Mutex::new(session), key, kind, schemes, label: label.to_owned() })
+        Ok(TokenSigner {
+            session: Mutex::new(session),
+            key,
+            kind,
+            schemes,
+            label: label.to_owned(),
+        })
     }
 }
 
@@ -356,7 +420,9 @@ impl KeySigner for TokenSigner {
     fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, PkiError> {
         let digest = ring::digest::digest(&ring::digest::SHA256, message);
         let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
-        let sign = |mech: &Mechanism<'_>, data: &[u8]| session.sign(mech, self.key, data).map_err(token_err("C_Sign"));
+        let sign = |mech: &Mechanism<'_>, data: &[u8]| {
+            session.sign(mech, self.key, data).map_err(token_err("C_Sign"))
+        };
         match (self.kind, scheme) {
             (KeyKind::EcP256, SignatureScheme::ECDSA_NISTP256_SHA256) => {
                 let raw = sign(&Mechanism::Ecdsa, digest.as_ref())?;
@@ -390,10 +456,20 @@ mod tests {
 
     #[test]
     fn pin_errors_follow_token_flags() {
-        let f = |count_low, final_try, locked| PinFlags { count_low, final_try, locked };
+        let f = |count_low, final_try, locked| PinFlags {
+            count_low,
+            final_try,
+            locked,
+        };
         let code = |rv, flags| pin_error(rv, flags).code();
-        assert_eq!(code(RvError::PinIncorrect, f(false, false, false)), "PIN_INCORRECT");
-        assert_eq!(code(RvError::PinIncorrect, f(true, false, false)), "PIN_COUNT_LOW");
+        assert_eq!(
+            code(RvError::PinIncorrect, f(false, false, false)),
+            "PIN_INCORRECT"
+        );
+        assert_eq!(
+            code(RvError::PinIncorrect, f(true, false, false)),
+            "PIN_COUNT_LOW"
+        );
         assert_eq!(code(RvError::PinIncorrect, f(true, true, false)), "PIN_FINAL_TRY");
         assert_eq!(code(RvError::PinIncorrect, f(true, true, true)), "PIN_LOCKED");
         assert_eq!(code(RvError::PinLocked, f(false, false, false)), "PIN_LOCKED");

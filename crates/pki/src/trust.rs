@@ -21,10 +21,14 @@ pub struct TrustBundle {
 impl TrustBundle {
     /// Reads a PEM bundle.
     pub fn from_pem_file(path: &Path) -> Result<Self, PkiError> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| PkiError::TrustBundle { path: path.to_owned(), detail: e.to_string() })?;
-        Self::from_pem(&bytes)
-            .map_err(|detail| PkiError::TrustBundle { path: path.to_owned(), detail })
+        let bytes = std::fs::read(path).map_err(|e| PkiError::TrustBundle {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })?;
+        Self::from_pem(&bytes).map_err(|detail| PkiError::TrustBundle {
+            path: path.to_owned(),
+            detail,
+        })
     }
 
     /// Parses a PEM bundle from memory.

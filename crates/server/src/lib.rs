@@ -1,1 +1,44 @@
-//! placeholder
+//! gjj-server: the hall gateway of a housing provident fund centre.
+//!
+//! A mutual-TLS endpoint ([`tls`]) that binds each client certificate to the unit the centre has on record
+//! ([`http::Caller`]), re-runs every gjj-domain rule with the centre's own data, stores each business atomically
+//! with the client's detached signature, and returns a receipt ([`http`]). Storage is sqlx `Any` over SQLite
+//! (embedded default) or PostgreSQL ([`db`]).
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod seed;
+pub mod tls;
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::Result;
+use time::UtcOffset;
+
+/// Runs the gateway until `shutdown` resolves. Prints the bound address once listening (tests and scripts
+/// read it; `listen = "127.0.0.1:0"` picks a free port).
+pub async fn run(config: config::Config, shutdown: impl Future<Output = ()>) -> Result<()> {
+    let db = db::Db::connect(&config.database_url).await?;
+    let tls = tls::server_config(&config.tls)?;
+    let offset = UtcOffset::from_hms(config.utc_offset_hours, 0, 0)?;
+    let state = http::AppState {
+        db,
+        limits: config.limits.clone(),
+        offset,
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    println!("gjj-server listening on {addr}");
+    tracing::info!(%addr, "listening");
+    tls::serve(
+        listener,
+        tls,
+        Duration::from_secs(config.tls.handshake_timeout_secs),
+        http::app(state),
+        shutdown,
+    )
+    .await
+}

@@ -1,0 +1,74 @@
+//! Printing: human text in Chinese, or JSON for scripts (`--json`).
+
+use gjj_client::ClientError;
+use gjj_domain::issue::Issue;
+use gjj_pki::PkiError;
+use gjj_sheets::SheetError;
+use serde_json::json;
+
+/// The stable code of an error, wherever in the chain it came from.
+pub fn code_of(err: &anyhow::Error) -> String {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<ClientError>() {
+            return e.code().to_owned();
+        }
+        if let Some(e) = cause.downcast_ref::<PkiError>() {
+            return e.code().to_owned();
+        }
+        if let Some(e) = cause.downcast_ref::<SheetError>() {
+            return e.code().to_owned();
+        }
+    }
+    "ERROR".to_owned()
+}
+
+/// The row issues an error carries (the centre's rule check), if any.
+pub fn issues_of(err: &anyhow::Error) -> Vec<Issue> {
+    err.chain()
+        .find_map(|c| c.downcast_ref::<ClientError>())
+        .and_then(|e| match e {
+            ClientError::Api { body, .. } => Some(body.issues.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// Prints an error: `错误 [CODE] message` on stderr, or `{"error":{…}}` on stdout with `--json`.
+pub fn error(err: &anyhow::Error, json_mode: bool) {
+    let code = code_of(err);
+    let message = err.chain().map(ToString::to_string).next().unwrap_or_default();
+    let issues = issues_of(err);
+    if json_mode {
+        println!(
+            "{}",
+            json!({ "error": { "code": code, "message": message, "issues": issues } })
+        );
+    } else {
+        eprintln!("错误 [{code}] {message}");
+        print_issues(&issues);
+    }
+}
+
+/// One line per issue, as the user finds it in Excel.
+pub fn print_issues(issues: &[Issue]) {
+    for i in issues {
+        if i.row == 0 {
+            eprintln!("  整个文件 · {} · {}", i.code.as_str(), i.message);
+        } else {
+            eprintln!(
+                "  第 {} 行 · {} · {} · {}",
+                i.row,
+                i.column,
+                i.code.as_str(),
+                i.message
+            );
+        }
+    }
+}
+
+/// A date from Unix seconds, YYYY-MM-DD.
+pub fn date(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(|d| format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+        .unwrap_or_default()
+}

@@ -1,0 +1,255 @@
+//! The local outbox and receipt store (SQLite through sqlx).
+
+use std::path::Path;
+use std::str::FromStr;
+
+use gjj_domain::api::{Me, Receipt};
+use gjj_domain::policy::Policy;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Row, SqlitePool};
+use time::format_description::well_known::Rfc3339;
+
+use crate::ClientError;
+
+/// Where an outbox entry stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutboxState {
+    /// Written, not yet answered by the centre: will be (re)sent with the same idempotency key.
+    Pending,
+    /// The centre accepted it; the receipt is stored.
+    Sent,
+    /// The centre refused it (rules, certificate): not resent; the error is stored.
+    Rejected,
+}
+
+impl OutboxState {
+    fn code(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Sent => "sent",
+            OutboxState::Rejected => "rejected",
+        }
+    }
+
+    fn parse(code: &str) -> OutboxState {
+        match code {
+            "sent" => OutboxState::Sent,
+            "rejected" => OutboxState::Rejected,
+            _ => OutboxState::Pending,
+        }
+    }
+}
+
+/// One submission in the local store.
+#[derive(Clone, Debug)]
+pub struct OutboxEntry {
+    /// The idempotency key, generated when the entry was written.
+    pub idempotency_key: String,
+    /// USCC of the unit that submitted it.
+    pub unit_uscc: String,
+    /// Business name (route name).
+    pub business: String,
+    /// The exact JSON bytes that are signed and sent.
+    pub payload: String,
+    /// Rows in the payload.
+    pub row_count: u32,
+    /// State.
+    pub state: OutboxState,
+    /// Send attempts so far.
+    pub attempts: u32,
+    /// Last error (code: message), when any.
+    pub last_error: Option<String>,
+    /// The receipt, once sent.
+    pub receipt: Option<Receipt>,
+    /// When it was written (RFC 3339).
+    pub created_at: String,
+}
+
+/// The centre's facts cached at the last login, for offline checks.
+#[derive(Clone, Debug)]
+pub struct CachedContext {
+    /// `GET /me` answer.
+    pub me: Me,
+    /// `GET /policy` answer.
+    pub policy: Policy,
+    /// When fetched (RFC 3339).
+    pub fetched_at: String,
+}
+
+/// The local store.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    pool: SqlitePool,
+}
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+impl Outbox {
+    /// Opens (creating) the store file and applies migrations.
+    pub async fn open(path: &Path) -> Result<Outbox, ClientError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ClientError::Store(format!("{}: {e}", dir.display())))?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Outbox { pool })
+    }
+
+    /// Writes a new pending entry — before anything is sent.
+    pub async fn write(
+        &self,
+        unit_uscc: &str,
+        business: &str,
+        payload: &str,
+        row_count: u32,
+    ) -> Result<OutboxEntry, ClientError> {
+        let key = uuid::Uuid::new_v4().to_string();
+        let created_at = now();
+        sqlx::query(
+            "INSERT INTO outbox (idempotency_key, unit_uscc, business, payload, row_count, state, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+        )
+        .bind(&key)
+        .bind(unit_uscc)
+        .bind(business)
+        .bind(payload)
+        .bind(i64::from(row_count))
+        .bind(&created_at)
+        .bind(&created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(OutboxEntry {
+            idempotency_key: key,
+            unit_uscc: unit_uscc.to_owned(),
+            business: business.to_owned(),
+            payload: payload.to_owned(),
+            row_count,
+            state: OutboxState::Pending,
+            attempts: 0,
+            last_error: None,
+            receipt: None,
+            created_at,
+        })
+    }
+
+    /// Records a send attempt that did not get an answer.
+    pub async fn attempt_failed(&self, key: &str, error: &ClientError) -> Result<(), ClientError> {
+        sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE idempotency_key = ?")
+            .bind(format!("{}: {error}", error.code()))
+            .bind(now())
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks an entry sent, with its receipt.
+    pub async fn mark_sent(&self, key: &str, receipt: &Receipt) -> Result<(), ClientError> {
+        let json = to_json(receipt)?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, serial = ?, receipt = ?, last_error = NULL, \
+             updated_at = ? WHERE idempotency_key = ?",
+        )
+        .bind(&receipt.serial)
+        .bind(json)
+        .bind(now())
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks an entry refused by the centre (not resent).
+    pub async fn mark_rejected(&self, key: &str, error: &ClientError) -> Result<(), ClientError> {
+        sqlx::query("UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE idempotency_key = ?")
+            .bind(format!("{}: {error}", error.code()))
+            .bind(now())
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Entries of a unit in a state, oldest first.
+    pub async fn entries(
+        &self,
+        unit_uscc: &str,
+        state: Option<OutboxState>,
+    ) -> Result<Vec<OutboxEntry>, ClientError> {
+        let rows = sqlx::query(
+            "SELECT idempotency_key, unit_uscc, business, payload, row_count, state, attempts, last_error, receipt, created_at \
+             FROM outbox WHERE unit_uscc = ? AND (? IS NULL OR state = ?) ORDER BY created_at, rowid",
+        )
+        .bind(unit_uscc)
+        .bind(state.map(OutboxState::code))
+        .bind(state.map(OutboxState::code))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let receipt: Option<String> = r.try_get("receipt")?;
+                Ok(OutboxEntry {
+                    idempotency_key: r.try_get("idempotency_key")?,
+                    unit_uscc: r.try_get("unit_uscc")?,
+                    business: r.try_get("business")?,
+                    payload: r.try_get("payload")?,
+                    row_count: u32::try_from(r.try_get::<i64, _>("row_count")?).unwrap_or_default(),
+                    state: OutboxState::parse(&r.try_get::<String, _>("state")?),
+                    attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or_default(),
+                    last_error: r.try_get("last_error")?,
+                    receipt: receipt.and_then(|j| serde_json::from_str(&j).ok()),
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores what the centre said at login.
+    pub async fn cache_context(&self, me: &Me, policy: &Policy) -> Result<(), ClientError> {
+        sqlx::query(
+            "INSERT INTO context_cache (unit_uscc, me, policy, fetched_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (unit_uscc) DO UPDATE SET me = excluded.me, policy = excluded.policy, fetched_at = excluded.fetched_at",
+        )
+        .bind(&me.unit.uscc)
+        .bind(to_json(me)?)
+        .bind(to_json(policy)?)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The context cached for a unit, when any.
+    pub async fn cached_context(&self, unit_uscc: &str) -> Result<Option<CachedContext>, ClientError> {
+        let row = sqlx::query("SELECT me, policy, fetched_at FROM context_cache WHERE unit_uscc = ?")
+            .bind(unit_uscc)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let me: String = row.try_get("me")?;
+        let policy: String = row.try_get("policy")?;
+        let parse = |e: serde_json::Error| ClientError::Store(e.to_string());
+        Ok(Some(CachedContext {
+            me: serde_json::from_str(&me).map_err(parse)?,
+            policy: serde_json::from_str(&policy).map_err(parse)?,
+            fetched_at: row.try_get("fetched_at")?,
+        }))
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ClientError> {
+    serde_json::to_string(value).map_err(|e| ClientError::Store(e.to_string()))
+}

@@ -1,0 +1,221 @@
+//! One mutual-TLS session per login.
+
+use std::time::Duration;
+
+use base64::Engine;
+use gjj_domain::api::{self, ApiError, Employee, Me, Receipt, SubmissionView};
+use gjj_domain::policy::Policy;
+use gjj_pki::{Credential, TrustBundle};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::outbox::{Outbox, OutboxEntry};
+use crate::ClientError;
+
+/// Where the centre is and whom to trust.
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    /// Base URL, e.g. "https://127.0.0.1:8443".
+    pub server: String,
+    /// The centre's CA bundle: the only trust anchors (never the system roots).
+    pub trust: TrustBundle,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+/// A logged-in session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    http: reqwest::Client,
+    base: String,
+    credential: Credential,
+}
+
+/// The outcome of sending one outbox entry.
+#[derive(Debug)]
+pub enum Submitted {
+    /// The centre accepted it (or had accepted it before: same receipt).
+    Accepted {
+        /// The receipt.
+        receipt: Receipt,
+        /// True when the centre answered with the receipt of an earlier identical send.
+        replayed: bool,
+    },
+}
+
+impl Session {
+    /// Opens a session for a credential. No request is made yet; the handshake happens on the first call.
+    pub fn open(config: &SessionConfig, credential: Credential) -> Result<Session, ClientError> {
+        let tls = credential.client_config(&config.trust)?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(15))
+            // Keep the connection (and with it the token's one handshake signature) for the whole login.
+            .pool_idle_timeout(Duration::from_secs(600))
+            .pool_max_idle_per_host(2)
+            .tcp_keepalive(Duration::from_secs(60))
+            .user_agent(concat!("gjj-client/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(Session {
+            http,
+            base: config.server.trim_end_matches('/').to_owned(),
+            credential,
+        })
+    }
+
+    /// The credential of this session.
+    pub fn credential(&self) -> &Credential {
+        &self.credential
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(T, bool), ClientError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ClientError::from_transport(&e, self.credential.identity()))?;
+        let status = response.status();
+        let replayed = response.headers().contains_key(api::REPLAYED);
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::from_transport(&e, self.credential.identity()))?;
+        if status.is_success() {
+            let value = serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(e.to_string()))?;
+            return Ok((value, replayed));
+        }
+        let body = serde_json::from_slice::<ApiError>(&bytes).unwrap_or_else(|_| ApiError {
+            code: format!("HTTP_{}", status.as_u16()),
+            message: format!("中心返回错误 {status}。请稍后重试；仍失败请联系中心。"),
+            issues: Vec::new(),
+        });
+        Err(ClientError::Api {
+            status: status.as_u16(),
+            body,
+        })
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        Ok(self
+            .send(self.http.request(Method::GET, format!("{}{path}", self.base)))
+            .await?
+            .0)
+    }
+
+    /// `GET /api/v1/me`.
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        self.get("/api/v1/me").await
+    }
+
+    /// `GET /api/v1/policy`.
+    pub async fn policy(&self) -> Result<Policy, ClientError> {
+        self.get("/api/v1/policy").await
+    }
+
+    /// `GET /api/v1/employees`.
+    pub async fn employees(&self) -> Result<Vec<Employee>, ClientError> {
+        self.get("/api/v1/employees").await
+    }
+
+    /// `GET /api/v1/submissions/{serial}`.
+    pub async fn status(&self, serial: &str) -> Result<SubmissionView, ClientError> {
+        let serial: String = serial.chars().filter(char::is_ascii_alphanumeric).collect();
+        self.get(&format!("/api/v1/submissions/{serial}")).await
+    }
+
+    /// `GET /api/v1/submissions`.
+    pub async fn submissions(&self) -> Result<Vec<SubmissionView>, ClientError> {
+        self.get("/api/v1/submissions").await
+    }
+
+    /// Fetches `me` + `policy` and caches them in the outbox for offline checks.
+    pub async fn refresh_context(&self, outbox: &Outbox) -> Result<(Me, Policy), ClientError> {
+        let me = self.me().await?;
+        let policy = self.policy().await?;
+        outbox.cache_context(&me, &policy).await?;
+        Ok((me, policy))
+    }
+
+    /// Writes a submission to the outbox, then signs and sends it.
+    pub async fn submit<T: Serialize>(
+        &self,
+        outbox: &Outbox,
+        business: &str,
+        payload: &T,
+        rows: u32,
+    ) -> Result<Submitted, ClientError> {
+        let json = serde_json::to_string(payload).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let uscc = self.credential.identity().uscc.clone().unwrap_or_default();
+        let entry = outbox.write(&uscc, business, &json, rows).await?;
+        self.deliver(outbox, &entry).await
+    }
+
+    /// Sends one outbox entry (signing it with the session's key) and records the outcome.
+    pub async fn deliver(&self, outbox: &Outbox, entry: &OutboxEntry) -> Result<Submitted, ClientError> {
+        let result = self
+            .post_signed(&entry.business, &entry.idempotency_key, entry.payload.as_bytes())
+            .await;
+        match result {
+            Ok((receipt, replayed)) => {
+                outbox.mark_sent(&entry.idempotency_key, &receipt).await?;
+                Ok(Submitted::Accepted { receipt, replayed })
+            }
+            Err(e) if e.is_retryable() => {
+                outbox.attempt_failed(&entry.idempotency_key, &e).await?;
+                Err(e)
+            }
+            Err(e) => {
+                outbox.mark_rejected(&entry.idempotency_key, &e).await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Resends every pending entry of this unit, oldest first; stops at the first network failure.
+    pub async fn resend_pending(
+        &self,
+        outbox: &Outbox,
+    ) -> Result<Vec<(OutboxEntry, Result<Submitted, ClientError>)>, ClientError> {
+        let uscc = self.credential.identity().uscc.clone().unwrap_or_default();
+        let mut out = Vec::new();
+        for entry in outbox.entries(&uscc, Some(crate::OutboxState::Pending)).await? {
+            let result = self.deliver(outbox, &entry).await;
+            let stop = matches!(&result, Err(e) if e.is_retryable());
+            out.push((entry, result));
+            if stop {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn post_signed(
+        &self,
+        business: &str,
+        key: &str,
+        body: &[u8],
+    ) -> Result<(Receipt, bool), ClientError> {
+        let signature = self.credential.sign_detached(body)?;
+        let request = self
+            .http
+            .post(format!("{}/api/v1/{business}", self.base))
+            .header(api::IDEMPOTENCY_KEY, key)
+            .header(api::SIGNATURE_ALG, signature.alg.as_str())
+            .header(
+                api::SIGNATURE,
+                base64::engine::general_purpose::STANDARD.encode(&signature.signature),
+            )
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_vec());
+        let (receipt, replayed): (Receipt, bool) = self.send(request).await?;
+        if receipt.idempotency_key != key {
+            return Err(ClientError::Protocol("回执与提交编号不符".into()));
+        }
+        Ok((receipt, replayed))
+    }
+}

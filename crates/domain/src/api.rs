@@ -1,0 +1,200 @@
+//! The client–gateway wire contract for /api/v1: one definition serves both sides (and the OpenAPI document).
+
+use serde::{Deserialize, Serialize};
+
+use crate::issue::Issue;
+use crate::month::Month;
+use crate::unit::UnitFacts;
+
+/// Header carrying the client-generated idempotency key of a submission.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+/// Header carrying the base64 detached signature over the exact request body.
+pub const SIGNATURE: &str = "X-Gjj-Signature";
+/// Header naming the signature algorithm ("ecdsa-p256-sha256", "rsa-pss-sha256", "rsa-pkcs1-sha256").
+pub const SIGNATURE_ALG: &str = "X-Gjj-Signature-Alg";
+/// Response header set when a submission was already received under the same idempotency key.
+pub const REPLAYED: &str = "Idempotent-Replayed";
+
+/// Which hall a caller uses; decided by the gateway from its own records of the certificate's unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 单位 (employer).
+    Employer,
+    /// 开发商 (developer).
+    Developer,
+    /// 中心 staff.
+    Staff,
+}
+
+impl Role {
+    /// Stable code as stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Employer => "employer",
+            Role::Developer => "developer",
+            Role::Staff => "staff",
+        }
+    }
+
+    /// Parses [`Role::code`] or the Chinese label.
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "employer" | "单位" => Some(Role::Employer),
+            "developer" | "开发商" => Some(Role::Developer),
+            "staff" | "中心" => Some(Role::Staff),
+            _ => None,
+        }
+    }
+
+    /// Chinese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Employer => "单位",
+            Role::Developer => "开发商",
+            Role::Staff => "中心",
+        }
+    }
+}
+
+/// `GET /api/v1/me`: who the certificate is, as the centre knows it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Me {
+    /// The unit the certificate is bound to.
+    pub unit: UnitFacts,
+    /// The hall the unit uses.
+    pub role: Role,
+    /// Serial of the certificate presented (hex).
+    pub certificate_serial: String,
+    /// End of the certificate's validity (Unix seconds).
+    pub certificate_not_after: i64,
+    /// The gateway's clock (Unix seconds): lets the client show clock skew.
+    pub server_time: i64,
+    /// The current month by the gateway's clock: the "today" of every month rule.
+    pub today: Month,
+}
+
+/// Where a submission is in the centre.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionStatus {
+    /// 已受理: stored, waiting for review.
+    Accepted,
+    /// 审核中.
+    Reviewing,
+    /// 已办结: approved and applied.
+    Done,
+    /// 已退回: returned with a reason.
+    Returned,
+    /// 已撤回 by the unit before review.
+    Withdrawn,
+}
+
+impl SubmissionStatus {
+    /// Stable code as stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            SubmissionStatus::Accepted => "accepted",
+            SubmissionStatus::Reviewing => "reviewing",
+            SubmissionStatus::Done => "done",
+            SubmissionStatus::Returned => "returned",
+            SubmissionStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Parses [`SubmissionStatus::code`].
+    pub fn parse(code: &str) -> Option<SubmissionStatus> {
+        [
+            Self::Accepted,
+            Self::Reviewing,
+            Self::Done,
+            Self::Returned,
+            Self::Withdrawn,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+    }
+
+    /// Chinese label shown to users.
+    pub fn label(self) -> &'static str {
+        match self {
+            SubmissionStatus::Accepted => "已受理",
+            SubmissionStatus::Reviewing => "审核中",
+            SubmissionStatus::Done => "已办结",
+            SubmissionStatus::Returned => "已退回",
+            SubmissionStatus::Withdrawn => "已撤回",
+        }
+    }
+
+    /// Still waiting for the centre (blocks another submission of the same business where rules say so).
+    pub fn is_open(self) -> bool {
+        matches!(self, SubmissionStatus::Accepted | SubmissionStatus::Reviewing)
+    }
+}
+
+/// The centre's receipt for an accepted submission (回执).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// 业务流水号.
+    pub serial: String,
+    /// Business name (module/route name, e.g. "base_adjustment").
+    pub business: String,
+    /// 单位账号.
+    pub unit_account: String,
+    /// 单位名称.
+    pub unit_name: String,
+    /// Rows accepted (all of them: a batch is accepted whole or not at all).
+    pub accepted_rows: u32,
+    /// SHA-256 (hex) of the signed payload: names exactly what was signed and stored.
+    pub payload_sha256: String,
+    /// Algorithm of the stored detached signature.
+    pub signature_alg: String,
+    /// Serial of the certificate that signed.
+    pub certificate_serial: String,
+    /// The client's idempotency key.
+    pub idempotency_key: String,
+    /// When the centre accepted it (RFC 3339, UTC).
+    pub received_at: String,
+}
+
+/// `GET /api/v1/submissions/{serial}`: a receipt and where it stands now.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SubmissionView {
+    /// The receipt issued on acceptance.
+    pub receipt: Receipt,
+    /// Current status.
+    pub status: SubmissionStatus,
+    /// Chinese label of the status.
+    pub status_label: String,
+    /// Why it was returned, when it was.
+    pub return_reason: Option<String>,
+    /// Last status change (RFC 3339, UTC).
+    pub updated_at: String,
+}
+
+/// Body of every error response.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Stable code.
+    pub code: String,
+    /// Chinese message: what happened and what to do.
+    pub message: String,
+    /// Rule violations, row by row, when the error is about the content.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<Issue>,
+}
+
+/// `GET /api/v1/employees`: one of the caller unit's contributors (职工列表), for prefilled templates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Employee {
+    /// 个人账号.
+    pub account: String,
+    /// 姓名.
+    pub name: String,
+    /// 证件号码.
+    pub id_number: String,
+    /// 个人账户状态 (JGJ/T 320 附A.6: 01 正常, 02 封存, …).
+    pub status: String,
+    /// 当前缴存基数.
+    pub base: crate::money::Fen,
+}

@@ -1,0 +1,278 @@
+//! The problem report shared by the sheet importer, the rule checker and the gateway.
+//!
+//! An [`Issue`] points at a cell the way the user sees it (Excel row number + column title) and
+//! carries a stable machine [`Code`] plus a Chinese message that says what happened and what to
+//! do. Codes are part of the wire contract: never rename one, only add.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// One problem found in a submission.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Issue {
+    /// The Excel row number as the user sees it (1-based); 0 for the whole submission.
+    pub row: u32,
+    /// The column title (e.g. "证件号码"); empty for the whole submission.
+    pub column: String,
+    /// Stable machine-readable code.
+    pub code: Code,
+    /// Chinese message: what happened and what to do.
+    pub message: String,
+}
+
+impl Issue {
+    /// An issue about one cell (or one row, with the most relevant column).
+    pub fn new(row: u32, column: impl Into<String>, code: Code, message: impl Into<String>) -> Issue {
+        Issue {
+            row,
+            column: column.into(),
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An issue about the whole submission (row 0, no column).
+    pub fn sheet(code: Code, message: impl Into<String>) -> Issue {
+        Issue::new(0, "", code, message)
+    }
+}
+
+impl fmt::Display for Issue {
+    /// `第 3 行【证件号码】message`, or just the message for sheet-level issues.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.row, self.column.is_empty()) {
+            (0, true) => f.write_str(&self.message),
+            (0, false) => write!(f, "【{}】{}", self.column, self.message),
+            (row, true) => write!(f, "第 {row} 行：{}", self.message),
+            (row, false) => write!(f, "第 {row} 行【{}】{}", self.column, self.message),
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $name:ident = $text:literal, )*) => {
+        /// Stable issue codes, serialised as SCREAMING_SNAKE strings (`ID_NUMBER_CHECKSUM`).
+        ///
+        /// `#[non_exhaustive]`: new codes are added over time; match with a wildcard arm.
+        /// A code this build does not know (sent by a newer peer) deserialises as
+        /// [`Code::Unknown`]; the message still tells the user what is wrong.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        #[non_exhaustive]
+        pub enum Code {
+            $( $(#[$doc])* $name, )*
+            /// A code from a newer peer that this build does not know.
+            #[serde(other)]
+            Unknown,
+        }
+
+        impl Code {
+            /// Every known code (excluding [`Code::Unknown`]), in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+
+            /// The wire string, e.g. `"ID_NUMBER_CHECKSUM"`; identical to the serde form.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$name => $text,)*
+                    Code::Unknown => "UNKNOWN",
+                }
+            }
+
+            /// The code for a wire string; [`Code::Unknown`] for anything unrecognised.
+            pub fn from_wire(s: &str) -> Code {
+                match s {
+                    $($text => Code::$name,)*
+                    _ => Code::Unknown,
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    // --- Sheet / importer ---------------------------------------------------------------------
+    /// A required cell is empty.
+    Required = "REQUIRED",
+    /// An 18-digit ID number was typed into a Number cell and lost its last digits (4.3E+17).
+    IdStoredAsNumber = "ID_STORED_AS_NUMBER",
+    /// An account number was stored as a number (leading zeros / precision lost).
+    AccountStoredAsNumber = "ACCOUNT_STORED_AS_NUMBER",
+    /// An amount is not a valid non-negative number with at most two decimals.
+    MoneyInvalid = "MONEY_INVALID",
+    /// A month/date cell cannot be read as a month.
+    MonthInvalid = "MONTH_INVALID",
+    /// A rate cell cannot be read as a percent.
+    RateInvalid = "RATE_INVALID",
+    /// The header row of the template could not be located.
+    HeaderNotFound = "HEADER_NOT_FOUND",
+    /// A required column is missing from the header.
+    ColumnMissing = "COLUMN_MISSING",
+    /// The submission has no data rows.
+    NoRows = "NO_ROWS",
+    /// The submission has more rows than allowed.
+    TooManyRows = "TOO_MANY_ROWS",
+    /// A cell has a type that cannot hold this column's value (e.g. a formula error).
+    CellTypeUnexpected = "CELL_TYPE_UNEXPECTED",
+
+    // --- Identifiers --------------------------------------------------------------------------
+    /// 个人账号 is not 1–20 letters/digits.
+    AccountInvalid = "ACCOUNT_INVALID",
+    /// 姓名 has fewer than two characters.
+    NameTooShort = "NAME_TOO_SHORT",
+    /// 姓名 contains characters a name cannot have (digits).
+    NameInvalid = "NAME_INVALID",
+    /// 身份证号码 has the wrong length or characters (incl. 15-digit legacy numbers).
+    IdNumberFormat = "ID_NUMBER_FORMAT",
+    /// 身份证号码 check character does not match.
+    IdNumberChecksum = "ID_NUMBER_CHECKSUM",
+    /// 身份证号码 birth date is not a real date (or lies in the future).
+    IdNumberBirthDate = "ID_NUMBER_BIRTH_DATE",
+    /// 统一社会信用代码 length or characters wrong.
+    UsccFormat = "USCC_FORMAT",
+    /// 统一社会信用代码 check character (position 18) does not match.
+    UsccChecksum = "USCC_CHECKSUM",
+    /// The 组织机构代码 inside a 统一社会信用代码 (positions 9–17) fails its check.
+    UsccOrgCodeChecksum = "USCC_ORG_CODE_CHECKSUM",
+    /// 组织机构代码 shape wrong.
+    OrgCodeFormat = "ORG_CODE_FORMAT",
+    /// 组织机构代码 check character does not match.
+    OrgCodeChecksum = "ORG_CODE_CHECKSUM",
+    /// Not a valid mobile number.
+    MobileInvalid = "MOBILE_INVALID",
+    /// Not a valid landline number.
+    LandlineInvalid = "LANDLINE_INVALID",
+
+    // --- 缴存基数调整 ---------------------------------------------------------------------------
+    /// 调整后基数 is zero or negative.
+    BaseNotPositive = "BASE_NOT_POSITIVE",
+    /// 调整后基数 below the policy year's 缴存基数下限.
+    BaseBelowMin = "BASE_BELOW_MIN",
+    /// 调整后基数 above the policy year's 缴存基数上限.
+    BaseAboveMax = "BASE_ABOVE_MAX",
+    /// 月缴存额 (unit + person) below the policy year's lower limit.
+    MonthlyBelowMin = "MONTHLY_BELOW_MIN",
+    /// 月缴存额 (unit + person) above the policy year's upper limit.
+    MonthlyAboveMax = "MONTHLY_ABOVE_MAX",
+    /// 生效年月 earlier than the unit's 应汇缴年月.
+    EffectiveMonthTooEarly = "EFFECTIVE_MONTH_TOO_EARLY",
+    /// 生效年月 later than the current month.
+    EffectiveMonthInFuture = "EFFECTIVE_MONTH_IN_FUTURE",
+    /// 生效年月 outside the period of the policy year the check used.
+    EffectiveMonthOutsidePolicy = "EFFECTIVE_MONTH_OUTSIDE_POLICY",
+    /// Same 个人账号 as an earlier row.
+    DuplicateAccount = "DUPLICATE_ACCOUNT",
+    /// Same 证件号码 as an earlier row.
+    DuplicateIdNumber = "DUPLICATE_ID_NUMBER",
+    /// 调整前基数 given but not positive.
+    OldBaseNotPositive = "OLD_BASE_NOT_POSITIVE",
+    /// The unit's account status does not allow this business.
+    UnitStatusNotAllowed = "UNIT_STATUS_NOT_ALLOWED",
+
+    // --- Gateway facts (the centre's own data; only the gateway can decide these) -------------
+    /// 个人账号 is not a contributor of the submitting unit (unknown or another unit's: same answer).
+    PersonNotInUnit = "PERSON_NOT_IN_UNIT",
+    /// 姓名 or 证件号码 differs from the centre's record of that 个人账号.
+    PersonMismatch = "PERSON_MISMATCH",
+    /// The person's account is not 正常 (e.g. 封存), so the business does not apply.
+    PersonNotActive = "PERSON_NOT_ACTIVE",
+    /// 调整前基数 differs from the centre's current base: the sheet was filled from stale data.
+    OldBaseMismatch = "OLD_BASE_MISMATCH",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_serde_shape() {
+        let issue = Issue::new(3, "证件号码", Code::IdNumberChecksum, "校验位不符");
+        let json = serde_json::to_string(&issue).unwrap();
+        assert_eq!(
+            json,
+            r#"{"row":3,"column":"证件号码","code":"ID_NUMBER_CHECKSUM","message":"校验位不符"}"#
+        );
+        assert_eq!(serde_json::from_str::<Issue>(&json).unwrap(), issue);
+    }
+
+    #[test]
+    fn sheet_issue_is_row_zero_without_column() {
+        let issue = Issue::sheet(Code::NoRows, "没有数据");
+        assert_eq!((issue.row, issue.column.as_str()), (0, ""));
+        assert_eq!(
+            serde_json::to_string(&issue).unwrap(),
+            r#"{"row":0,"column":"","code":"NO_ROWS","message":"没有数据"}"#
+        );
+    }
+
+    #[test]
+    fn as_str_is_the_serde_form_and_screaming_snake() {
+        for &code in Code::ALL.iter().chain([Code::Unknown].iter()) {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()), "{code:?}");
+            let s = code.as_str();
+            assert!(s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{s}");
+            // The string is the variant name in SCREAMING_SNAKE_CASE.
+            let debug = format!("{code:?}");
+            let snake: String = debug
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    let sep = (i > 0 && c.is_ascii_uppercase()).then_some('_');
+                    sep.into_iter().chain(std::iter::once(c.to_ascii_uppercase()))
+                })
+                .collect();
+            assert_eq!(s, snake);
+            assert_eq!(serde_json::from_str::<Code>(&json).unwrap(), code);
+            if code != Code::Unknown {
+                assert_eq!(Code::from_wire(s), code);
+            }
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_and_include_the_importer_set() {
+        let mut strings: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        strings.sort_unstable();
+        let n = strings.len();
+        strings.dedup();
+        assert_eq!(strings.len(), n, "duplicate wire strings");
+        for s in [
+            "REQUIRED",
+            "ID_STORED_AS_NUMBER",
+            "ACCOUNT_STORED_AS_NUMBER",
+            "MONEY_INVALID",
+            "MONTH_INVALID",
+            "HEADER_NOT_FOUND",
+            "COLUMN_MISSING",
+            "NO_ROWS",
+            "TOO_MANY_ROWS",
+            "CELL_TYPE_UNEXPECTED",
+        ] {
+            assert_ne!(Code::from_wire(s), Code::Unknown, "{s}");
+        }
+    }
+
+    #[test]
+    fn unknown_codes_from_a_newer_peer_do_not_break_decoding() {
+        let json = r#"{"row":1,"column":"x","code":"SOMETHING_NEW","message":"m"}"#;
+        assert_eq!(serde_json::from_str::<Issue>(json).unwrap().code, Code::Unknown);
+        assert_eq!(Code::from_wire("nope"), Code::Unknown);
+    }
+
+    #[test]
+    fn display() {
+        assert_eq!(
+            Issue::new(3, "姓名", Code::NameTooShort, "太短").to_string(),
+            "第 3 行【姓名】太短"
+        );
+        assert_eq!(Issue::sheet(Code::NoRows, "空").to_string(), "空");
+        assert_eq!(Code::NoRows.to_string(), "NO_ROWS");
+    }
+}

@@ -1,0 +1,44 @@
+//! gjj-domain: the housing-provident-fund (住房公积金) business core, shared by the enterprise
+//! client and the hall gateway.
+//!
+//! One job: turn what a unit submits (identifiers, money, months, batch rows) into typed values
+//! and decide, with stable codes and Chinese messages, whether the submission obeys the rules.
+//! The client runs these checks before sending; the gateway runs exactly the same functions on
+//! the payload it receives, so the two sides can never disagree about a rule.
+//!
+//! Architecture invariants:
+//! - **No IO.** Nothing here reads files, clocks, the network or the environment. "Today" is a
+//!   parameter ([`month::Month`]), policy figures are parameters ([`policy::Policy`]).
+//! - **Money is integer 分** ([`money::Fen`], `i64`). The only `f64` ever touched is the one an
+//!   Excel numeric cell hands us, converted once by [`money::Fen::from_cell_number`].
+//! - **Rates are basis points** ([`rate::Rate`], 1200 = 12%); monthly amounts are computed with
+//!   `i128` intermediates and an explicit, per-centre rounding mode ([`rounding::RoundTo`]).
+//! - **Policy is data.** Base and amount limits change every policy year and differ per centre;
+//!   no figure is a constant in this crate.
+//! - **Nothing Excel-specific in the rules.** [`base_adjustment::check`] takes plain rows; the
+//!   sheet importer lives in another crate and only reuses the [`issue::Code`]s defined here.
+//! - serde derives exist only on the types that form the client–gateway contract.
+//!
+//! Modules:
+//! - [`money`], [`rate`], [`rounding`], [`month`]: value types and their lenient parsers.
+//! - [`ids`]: text normalisation and the identifier algorithms (统一社会信用代码, 组织机构代码,
+//!   居民身份证号码, phone numbers).
+//! - [`issue`]: the problem report shared by importer, checker and gateway.
+//! - [`policy`], [`unit`](mod@unit): the parameters a rule needs.
+//! - [`base_adjustment`]: the 缴存基数调整 batch (rows, amounts, streaming checker).
+//! - [`api`]: the other /api/v1 wire types (identity, receipts, submission status, errors).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod base_adjustment;
+pub mod ids;
+pub mod issue;
+pub mod money;
+pub mod month;
+pub mod policy;
+pub mod rate;
+pub mod rounding;
+pub mod unit;
+
+mod decimal;

@@ -1,0 +1,110 @@
+//! Gateway configuration (`gjj-server --config FILE`, TOML). Relative paths are relative to the file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on, e.g. "127.0.0.1:8443".
+    pub listen: SocketAddr,
+    /// sqlx URL: "sqlite://gjj.sqlite?mode=rwc" (embedded default) or "postgres://user@host/db".
+    pub database_url: String,
+    /// TLS material.
+    pub tls: TlsConfig,
+    /// Request limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// The centre's time zone as hours east of UTC; month rules use the centre's calendar (China: 8).
+    #[serde(default = "default_utc_offset")]
+    pub utc_offset_hours: i8,
+}
+
+/// TLS files.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// Server certificate chain (PEM).
+    pub cert: PathBuf,
+    /// Server private key (PEM).
+    pub key: PathBuf,
+    /// The CA bundle client certificates must chain to (PEM; self-signed ones become trust anchors).
+    pub client_ca: PathBuf,
+    /// CRLs of every CA level (PEM). Without them every client fails with an unknown revocation status.
+    #[serde(default)]
+    pub crls: Vec<PathBuf>,
+    /// Seconds a client may take to finish the TLS handshake.
+    #[serde(default = "default_handshake_timeout")]
+    pub handshake_timeout_secs: u64,
+}
+
+/// Limits that keep one client from exhausting the gateway.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest request body accepted, bytes.
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+    /// Most rows in one batch.
+    #[serde(default = "default_max_rows")]
+    pub max_rows: u32,
+    /// Seconds a client may take to send a whole request (a half-sent request is cut off after this).
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: default_max_body(),
+            max_rows: default_max_rows(),
+            request_timeout_secs: default_request_timeout(),
+        }
+    }
+}
+
+fn default_utc_offset() -> i8 {
+    8
+}
+fn default_handshake_timeout() -> u64 {
+    10
+}
+fn default_max_body() -> usize {
+    32 * 1024 * 1024
+}
+fn default_max_rows() -> u32 {
+    100_000
+}
+fn default_request_timeout() -> u64 {
+    120
+}
+
+impl Config {
+    /// Reads the file and resolves relative paths against its directory.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("读取配置文件 {} 失败", path.display()))?;
+        let mut config: Config =
+            toml::from_str(&text).with_context(|| format!("配置文件 {} 格式错误", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        fix(&mut config.tls.cert);
+        fix(&mut config.tls.key);
+        fix(&mut config.tls.client_ca);
+        config.tls.crls.iter_mut().for_each(fix);
+        if let Some(rest) = config.database_url.strip_prefix("sqlite://") {
+            if !rest.starts_with('/') && !rest.starts_with(":memory:") {
+                config.database_url = format!("sqlite://{}", base.join(rest).display());
+            }
+        }
+        Ok(config)
+    }
+}

@@ -1,0 +1,132 @@
+//! The mTLS listener: rustls with client-certificate verification against the centre's CA bundle + CRLs,
+//! and an accept loop that hands each connection's verified peer certificate to the router.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::{Extension, Router};
+use gjj_pki::{CertIdentity, TrustBundle};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use rustls::server::WebPkiClientVerifier;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use crate::config::TlsConfig;
+
+/// The verified client certificate of a connection.
+#[derive(Debug)]
+pub struct Peer {
+    /// DER of the leaf certificate.
+    pub cert_der: Vec<u8>,
+    /// Identity read from it.
+    pub identity: CertIdentity,
+}
+
+/// Builds the server TLS configuration.
+pub fn server_config(tls: &TlsConfig) -> Result<rustls::ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let bundle = TrustBundle::from_pem_file(&tls.client_ca)?;
+    let mut roots = rustls::RootCertStore::empty();
+    for root in bundle.roots {
+        roots.add(root).context("client_ca 中的根证书无效")?;
+    }
+    let mut crls = Vec::new();
+    for path in &tls.crls {
+        for crl in CertificateRevocationListDer::pem_file_iter(path)
+            .with_context(|| format!("读取 CRL {}", path.display()))?
+        {
+            crls.push(crl.with_context(|| format!("CRL {} 格式错误", path.display()))?);
+        }
+    }
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .with_crls(crls)
+        .build()
+        .context("客户端证书校验器配置错误")?;
+    let chain = CertificateDer::pem_file_iter(&tls.cert)
+        .with_context(|| format!("读取服务器证书 {}", tls.cert.display()))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let key = PrivateKeyDer::from_pem_file(&tls.key)
+        .with_context(|| format!("读取服务器私钥 {}", tls.key.display()))?;
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)?;
+    Ok(config)
+}
+
+/// Accepts connections until `shutdown` resolves. Each handshake runs in its own task with a timeout, so a
+/// client that stalls mid-handshake holds nothing but its own task.
+pub async fn serve(
+    listener: TcpListener,
+    tls: rustls::ServerConfig,
+    handshake_timeout: Duration,
+    app: Router,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    let acceptor = TlsAcceptor::from(Arc::new(tls));
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    continue;
+                }
+            },
+            () = &mut shutdown => return Ok(()),
+        };
+        let acceptor = acceptor.clone();
+        let app = app.clone();
+        tokio::spawn(async move {
+            let tls = match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => {
+                    // Refused certificates end here (expired, revoked, foreign CA, wrong EKU): the client
+                    // gets the TLS alert, we keep one line for IT.
+                    tracing::info!(%remote, error = %e, "TLS handshake refused");
+                    return;
+                }
+                Err(_) => {
+                    tracing::info!(%remote, "TLS handshake timed out");
+                    return;
+                }
+            };
+            let Some(leaf) = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .map(|c| c.to_vec())
+            else {
+                return;
+            };
+            let identity = match CertIdentity::from_der(&leaf) {
+                Ok(i) => i,
+                Err(e) => {
+                    tracing::info!(%remote, error = %e, "unparsable client certificate");
+                    return;
+                }
+            };
+            tracing::debug!(%remote, serial = %identity.serial, "client connected");
+            let peer = Arc::new(Peer {
+                cert_der: leaf,
+                identity,
+            });
+            let service = TowerToHyperService::new(app.layer(Extension(peer)));
+            let result = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
+                .serve_connection(TokioIo::new(tls), service)
+                .await;
+            if let Err(e) = result {
+                tracing::debug!(%remote, error = %e, "connection ended with an error");
+            }
+        });
+    }
+}

@@ -1,0 +1,298 @@
+//! 缴存基数调整 (individual contribution-base adjustment): the batch-import template and the
+//! importer that turns a filled workbook into [`BaseAdjustmentRow`]s plus cell [`Issue`]s.
+//!
+//! The importer reports only *cell-level* problems (empty required cell, an ID that Excel turned
+//! into a number, an amount that is not a number …). Whether a row obeys the rules (ID checksum,
+//! base limits, months, duplicates) is decided by [`gjj_domain::base_adjustment::Checker`], fed
+//! row by row from [`import_with`]'s callback:
+//!
+//! ```no_run
+//! # use gjj_sheets::base_adjustment;
+//! # fn run(checker: &mut impl FnMut(&gjj_domain::base_adjustment::BaseAdjustmentRow,
+//! #                                 &mut Vec<gjj_domain::issue::Issue>)) -> Result<(), gjj_sheets::SheetError> {
+//! let mut issues = Vec::new();
+//! let stats = base_adjustment::import_with("清册.xlsx", |row, issues| checker(&row, issues), &mut issues)?;
+//! println!("{} 行数据，{} 个问题", stats.data_rows, issues.len());
+//! # Ok(()) }
+//! ```
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
+
+use gjj_domain::base_adjustment::{col, BaseAdjustmentRow};
+use gjj_domain::issue::{Code, Issue};
+
+use crate::cell::{self, Problem};
+use crate::error::{file_label, SheetError};
+use crate::header::ColumnSpec;
+use crate::import::{self, CellRef, ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
+use crate::source::CellValue;
+
+mod template;
+
+pub use template::{
+    template_bytes, template_workbook, write_template, TemplateOptions, FIRST_DATA_ROW, SHEET_NAME,
+    TEMPLATE_DATA_ROWS,
+};
+
+/// Reads a 基数调整 workbook and returns every clean row, every issue and the data-row count.
+///
+/// Holds all rows in memory; for large files prefer [`import_with`], which streams.
+pub fn import(path: impl AsRef<Path>) -> Result<Imported<BaseAdjustmentRow>, SheetError> {
+    let mut rows = Vec::new();
+    let mut issues = Vec::new();
+    let stats = import_with(path, |row, _| rows.push(row), &mut issues)?;
+    Ok(Imported {
+        rows,
+        issues,
+        data_rows: stats.data_rows,
+    })
+}
+
+/// Streams a 基数调整 workbook: `on_row` receives each row that has no cell problem, in sheet
+/// order, together with the issue list (so a checker can append its own issues in row order).
+/// Cell problems and sheet-level problems are pushed to `issues`.
+///
+/// Memory does not grow with the number of rows for `.xlsx` and SpreadsheetML files (see the
+/// crate README). Returns `Err` only when the file cannot be read at all; if that happens part
+/// way through (a damaged file), rows already delivered must be discarded by the caller.
+pub fn import_with<F>(
+    path: impl AsRef<Path>,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    F: FnMut(BaseAdjustmentRow, &mut Vec<Issue>),
+{
+    import_with_options(path, &ImportOptions::default(), on_row, issues)
+}
+
+/// [`import_with`] with explicit [`ImportOptions`] (e.g. a different row cap).
+pub fn import_with_options<F>(
+    path: impl AsRef<Path>,
+    opts: &ImportOptions,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    F: FnMut(BaseAdjustmentRow, &mut Vec<Issue>),
+{
+    let path = path.as_ref();
+    let label = file_label(path);
+    let file = open(path, &label)?;
+    let reader = BufReader::with_capacity(64 * 1024, file);
+    import::run::<BaseAdjustment, _, _>(reader, &label, opts, on_row, issues)
+}
+
+/// [`import_with_options`] over any seekable reader, e.g. `Cursor<&[u8]>` for an upload the
+/// gateway holds in memory. `file_name` is only used in error messages.
+pub fn import_reader<R, F>(
+    reader: R,
+    file_name: &str,
+    opts: &ImportOptions,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    R: Read + Seek,
+    F: FnMut(BaseAdjustmentRow, &mut Vec<Issue>),
+{
+    import::run::<BaseAdjustment, _, _>(reader, file_name, opts, on_row, issues)
+}
+
+fn open(path: &Path, label: &str) -> Result<File, SheetError> {
+    if path.is_dir() {
+        return Err(SheetError::NotFound {
+            file: label.to_owned(),
+        });
+    }
+    File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => SheetError::NotFound {
+            file: label.to_owned(),
+        },
+        _ => SheetError::Unreadable {
+            file: label.to_owned(),
+            reason: e.to_string(),
+        },
+    })
+}
+
+/// Column indexes into [`BaseAdjustment::COLUMNS`].
+const SEQ: usize = 0;
+const ACCOUNT: usize = 1;
+const NAME: usize = 2;
+const ID_NUMBER: usize = 3;
+const OLD_BASE: usize = 4;
+const NEW_BASE: usize = 5;
+const EFFECTIVE_MONTH: usize = 6;
+const NOTE: usize = 7;
+
+/// The 基数调整 row layout.
+struct BaseAdjustment;
+
+impl RowKind for BaseAdjustment {
+    type Row = BaseAdjustmentRow;
+
+    /// Template order. Aliases are spellings found in real centre templates (REFERENCE §A2:
+    /// Chengdu 个人客户号/职工姓名/执行时间; §F1: Bijie 调整前/后缴存基数).
+    const COLUMNS: &'static [ColumnSpec] = &[
+        ColumnSpec {
+            name: col::SEQ,
+            aliases: &["编号"],
+            required: false,
+        },
+        ColumnSpec {
+            name: col::ACCOUNT,
+            aliases: &[
+                "个人公积金账号",
+                "公积金账号",
+                "个人客户号",
+                "职工账号",
+                "个人账户号",
+                "GRZH",
+            ],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::NAME,
+            aliases: &["职工姓名", "缴存人姓名", "XingMing"],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::ID_NUMBER,
+            aliases: &["身份证号码", "身份证号", "证件号", "身份证件号码", "ZJHM"],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::OLD_BASE,
+            aliases: &[
+                "调整前缴存基数",
+                "调整前基数",
+                "原缴存基数",
+                "原基数",
+                "TZQGRJCJS",
+            ],
+            required: false,
+        },
+        ColumnSpec {
+            name: col::NEW_BASE,
+            aliases: &[
+                "调整后缴存基数",
+                "调整后基数",
+                "新缴存基数",
+                "新基数",
+                "TZHGRJCJS",
+            ],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::EFFECTIVE_MONTH,
+            aliases: &["生效月份", "执行时间", "执行年月", "生效时间", "调整年月", "SXNY"],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::NOTE,
+            aliases: &["说明", "BeiZhu"],
+            required: false,
+        },
+    ];
+    const HEADER_KEYS: &'static [usize] = &[ACCOUNT, ID_NUMBER, NEW_BASE];
+    const DATA_KEYS: &'static [usize] = &[ACCOUNT, NAME, ID_NUMBER, NEW_BASE, EFFECTIVE_MONTH];
+    const SEQ: Option<usize> = Some(SEQ);
+    const HEADER_HINT: &'static str = "“个人账号”“证件号码”“调整后基数（元）”";
+
+    /// "合计/总计/小计" in 序号 or 姓名 with no account and no ID: a totals row.
+    fn is_footer(cells: &RowCells) -> bool {
+        if cells.get(ACCOUNT).is_some() || cells.get(ID_NUMBER).is_some() {
+            return false;
+        }
+        [SEQ, NAME].iter().filter_map(|&i| cells.text(i)).any(|t| {
+            let t = t.trim_start();
+            t.starts_with("合计") || t.starts_with("总计") || t.starts_with("小计")
+        })
+    }
+
+    fn build(cells: &RowCells, ctx: &RowCtx, issues: &mut Vec<Issue>) -> Option<BaseAdjustmentRow> {
+        let mut b = Builder {
+            cells,
+            ctx,
+            issues,
+            failed: false,
+        };
+        let account = b.required(ACCOUNT, cell::account);
+        let name = b.required(NAME, |v, what, _| cell::name(v, what));
+        let id_number = b.required(ID_NUMBER, cell::id_number);
+        let old_base = b.optional(OLD_BASE, |v, what, _| cell::money(v, what));
+        let new_base = b.required(NEW_BASE, |v, what, _| cell::money(v, what));
+        let effective_month = b.required(EFFECTIVE_MONTH, |v, what, _| cell::month(v, what, ctx.date1904));
+        let note = b.optional(NOTE, |v, what, _| cell::text(v, what));
+        if b.failed {
+            return None;
+        }
+        Some(BaseAdjustmentRow {
+            row: ctx.row,
+            account: account?,
+            name: name?,
+            id_number: id_number?,
+            old_base,
+            new_base: new_base?,
+            effective_month: effective_month?,
+            note,
+        })
+    }
+}
+
+/// Converts the cells of one row, pushing an issue per failed cell.
+struct Builder<'a> {
+    cells: &'a RowCells,
+    ctx: &'a RowCtx,
+    issues: &'a mut Vec<Issue>,
+    failed: bool,
+}
+
+impl Builder<'_> {
+    fn convert<T, F>(&mut self, i: usize, f: F) -> Option<T>
+    where
+        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
+    {
+        let spec = &BaseAdjustment::COLUMNS[i];
+        let value = self.cells.get(i)?;
+        let cell_ref = self.cells.cell_ref(i, self.ctx.row);
+        match f(value, spec.name, cell_ref) {
+            Ok(v) => v,
+            Err(p) => {
+                self.failed = true;
+                self.issues
+                    .push(Issue::new(self.ctx.row, spec.name, p.code, p.message));
+                None
+            }
+        }
+    }
+
+    fn optional<T, F>(&mut self, i: usize, f: F) -> Option<T>
+    where
+        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
+    {
+        self.convert(i, f)
+    }
+
+    fn required<T, F>(&mut self, i: usize, f: F) -> Option<T>
+    where
+        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
+    {
+        let had_issue = self.issues.len();
+        let v = self.convert(i, f);
+        if v.is_none() && self.issues.len() == had_issue {
+            let spec = &BaseAdjustment::COLUMNS[i];
+            self.failed = true;
+            self.issues.push(Issue::new(
+                self.ctx.row,
+                spec.name,
+                Code::Required,
+                format!("“{}”不能为空，请填写", spec.name),
+            ));
+        }
+        v
+    }
+}

@@ -1,0 +1,597 @@
+//! The generic part of every importer: find the header row, map columns by their text, and
+//! assemble each data row from the cell stream, skipping what is not data.
+//!
+//! A business (see [`crate::base_adjustment`]) only supplies a [`RowKind`]: its columns and
+//! how one row of cells becomes one typed row.
+
+use std::io::{Read, Seek};
+
+use gjj_domain::issue::{Code, Issue};
+
+use crate::error::SheetError;
+use crate::header::{is_invisible, ColumnSpec, HeaderMatcher};
+use crate::source::{self, CellValue, Flow, SheetVisitor};
+
+/// The default cap on data rows per import (REFERENCE: batch files of up to 100,000 people).
+pub const MAX_ROWS: u32 = 100_000;
+
+/// How many rows from the top of a sheet are searched for the header row by default.
+pub const HEADER_SEARCH_ROWS: u32 = 20;
+
+/// Knobs for an import. `ImportOptions::default()` is what the client and the gateway use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImportOptions {
+    /// Data rows beyond this many are not read; one [`Code::TooManyRows`] issue is reported.
+    pub max_rows: u32,
+    /// The header row must be within this many rows of the top of the sheet.
+    pub header_search_rows: u32,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            max_rows: MAX_ROWS,
+            header_search_rows: HEADER_SEARCH_ROWS,
+        }
+    }
+}
+
+impl ImportOptions {
+    /// The defaults with a different row cap.
+    pub fn with_max_rows(mut self, max_rows: u32) -> Self {
+        self.max_rows = max_rows;
+        self
+    }
+
+    /// The defaults with a different header search window.
+    pub fn with_header_search_rows(mut self, rows: u32) -> Self {
+        self.header_search_rows = rows;
+        self
+    }
+}
+
+/// Everything an import produced: the rows without cell problems, every problem found, and
+/// how many data rows the sheet had (with or without problems).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Imported<T> {
+    /// Rows that converted cleanly, in sheet order (still to be checked by the domain rules).
+    pub rows: Vec<T>,
+    /// Cell- and sheet-level problems, in sheet order.
+    pub issues: Vec<Issue>,
+    /// Data rows seen (rows with cell problems included; blank, 例 and 合计 rows excluded).
+    pub data_rows: u32,
+}
+
+/// The workbook formats the importer reads, as detected from the file content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WorkbookFormat {
+    /// Office Open XML workbook (`.xlsx`, `.xlsm`), streamed.
+    Xlsx,
+    /// Excel 97–2003 BIFF8 (`.xls`).
+    Xls,
+    /// Excel binary workbook (`.xlsb`).
+    Xlsb,
+    /// OpenDocument spreadsheet (`.ods`).
+    Ods,
+    /// SpreadsheetML 2003 XML (often named `.xls` or `.xml`), streamed.
+    SpreadsheetMl2003,
+}
+
+/// What a streaming import saw, besides the rows and issues it delivered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImportStats {
+    /// The detected file format.
+    pub format: WorkbookFormat,
+    /// The sheet whose header was found, if any.
+    pub sheet: Option<String>,
+    /// The 1-based Excel row number of the header row, if found.
+    pub header_row: Option<u32>,
+    /// Data rows seen (see [`Imported::data_rows`]).
+    pub data_rows: u32,
+    /// Rows handed to the callback (data rows without cell problems).
+    pub rows_delivered: u32,
+}
+
+/// One business's row layout and conversion.
+pub(crate) trait RowKind {
+    /// The typed row.
+    type Row;
+    /// The columns, in template order.
+    const COLUMNS: &'static [ColumnSpec];
+    /// A row containing all of these columns (indexes into `COLUMNS`) is the header row.
+    const HEADER_KEYS: &'static [usize];
+    /// A row is a data row when any of these columns holds a value.
+    const DATA_KEYS: &'static [usize];
+    /// The 序号 column, whose "例" marks the example row.
+    const SEQ: Option<usize>;
+    /// What to call the header keys in a [`Code::HeaderNotFound`] message.
+    const HEADER_HINT: &'static str;
+
+    /// Whether a row is a footer such as "合计" rather than a person.
+    fn is_footer(cells: &RowCells) -> bool;
+
+    /// Converts one data row; on any cell problem pushes the issues and returns `None`.
+    fn build(cells: &RowCells, ctx: &RowCtx, issues: &mut Vec<Issue>) -> Option<Self::Row>;
+}
+
+/// Where the row being built lives, for messages and conversions.
+pub(crate) struct RowCtx {
+    /// The 1-based Excel row number.
+    pub row: u32,
+    /// The workbook uses the 1904 date system.
+    pub date1904: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotKind {
+    Empty,
+    Text,
+    Number,
+    Bool,
+    DateSerial,
+    DateIso,
+    Error,
+}
+
+/// One column's cell in the current row. Text is copied into a buffer that is reused for
+/// every row, so assembling rows allocates nothing once the buffers have grown.
+#[derive(Debug)]
+struct Slot {
+    kind: SlotKind,
+    text: String,
+    num: f64,
+    /// 0-based sheet column (for the cell reference in messages).
+    col: u32,
+}
+
+/// The cells of the current row, one slot per known column.
+#[derive(Debug)]
+pub(crate) struct RowCells {
+    slots: Vec<Slot>,
+}
+
+impl RowCells {
+    fn new(n: usize) -> Self {
+        let slots = (0..n)
+            .map(|_| Slot {
+                kind: SlotKind::Empty,
+                text: String::with_capacity(32),
+                num: 0.0,
+                col: 0,
+            })
+            .collect();
+        RowCells { slots }
+    }
+
+    fn clear(&mut self) {
+        for s in &mut self.slots {
+            s.kind = SlotKind::Empty;
+        }
+    }
+
+    /// The value of column `i` (an index into `COLUMNS`); `None` when empty or blank text.
+    pub(crate) fn get(&self, i: usize) -> Option<CellValue<'_>> {
+        let s = self.slots.get(i)?;
+        Some(match s.kind {
+            SlotKind::Empty => return None,
+            SlotKind::Text => CellValue::Text(&s.text),
+            SlotKind::Number => CellValue::Number(s.num),
+            SlotKind::Bool => CellValue::Bool(s.num != 0.0),
+            SlotKind::DateSerial => CellValue::DateSerial(s.num),
+            SlotKind::DateIso => CellValue::DateIso(&s.text),
+            SlotKind::Error => CellValue::Error(&s.text),
+        })
+    }
+
+    /// The text of column `i` if it is a text cell.
+    pub(crate) fn text(&self, i: usize) -> Option<&str> {
+        match self.get(i)? {
+            CellValue::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The cell reference ("D5") of column `i` in Excel row `row`; formatted only when a
+    /// message needs it.
+    pub(crate) fn cell_ref(&self, i: usize, row: u32) -> CellRef {
+        CellRef {
+            col: self.slots.get(i).map_or(0, |s| s.col),
+            row,
+        }
+    }
+
+    fn set(&mut self, i: usize, col: u32, value: CellValue<'_>) {
+        let Some(s) = self.slots.get_mut(i) else { return };
+        s.col = col;
+        match value {
+            CellValue::Text(t) => {
+                s.kind = SlotKind::Text;
+                s.text.clear();
+                s.text.push_str(t);
+            }
+            CellValue::Number(n) => {
+                s.kind = SlotKind::Number;
+                s.num = n;
+            }
+            CellValue::Bool(b) => {
+                s.kind = SlotKind::Bool;
+                s.num = if b { 1.0 } else { 0.0 };
+            }
+            CellValue::DateSerial(n) => {
+                s.kind = SlotKind::DateSerial;
+                s.num = n;
+            }
+            CellValue::DateIso(t) => {
+                s.kind = SlotKind::DateIso;
+                s.text.clear();
+                s.text.push_str(t);
+            }
+            CellValue::Error(t) => {
+                s.kind = SlotKind::Error;
+                s.text.clear();
+                s.text.push_str(t);
+            }
+        }
+    }
+}
+
+/// A cell position that displays as "D5".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CellRef {
+    /// 0-based column.
+    pub col: u32,
+    /// 1-based Excel row.
+    pub row: u32,
+}
+
+impl std::fmt::Display for CellRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", column_letters(self.col), self.row)
+    }
+}
+
+/// "A", "B", …, "Z", "AA", … for a 0-based column.
+pub(crate) fn column_letters(col: u32) -> String {
+    let mut n = col + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        out.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Text that is only whitespace or invisible characters counts as an empty cell.
+fn is_blank(t: &str) -> bool {
+    t.chars()
+        .all(|c| c.is_whitespace() || is_invisible(c) || c.is_control())
+}
+
+const UNMAPPED: u8 = u8::MAX;
+
+enum Phase {
+    /// Looking for the header in the current sheet; holds the texts of the pending row.
+    Searching {
+        row: Option<u32>,
+        texts: Vec<(u32, String)>,
+    },
+    /// Header found; assembling data rows.
+    Data,
+    /// Nothing more to read.
+    Done,
+}
+
+/// The [`SheetVisitor`] that turns a cell stream into rows of `K`.
+struct Importer<'i, K: RowKind, F> {
+    opts: &'i ImportOptions,
+    matcher: HeaderMatcher,
+    issues: &'i mut Vec<Issue>,
+    on_row: F,
+    phase: Phase,
+    sheet: String,
+    date1904: bool,
+    /// Sheet column → index into `K::COLUMNS` (or `UNMAPPED`).
+    col_map: Vec<u8>,
+    cells: RowCells,
+    /// The row being assembled (0-based) and whether it holds any value / starts with 例.
+    cur_row: Option<u32>,
+    row_has_value: bool,
+    row_is_example: bool,
+    header_row: Option<u32>,
+    found_sheet: Option<String>,
+    data_rows: u32,
+    delivered: u32,
+    _kind: std::marker::PhantomData<K>,
+}
+
+impl<K, F> Importer<'_, K, F>
+where
+    K: RowKind,
+    F: FnMut(K::Row, &mut Vec<Issue>),
+{
+    /// Checks whether the pending search row is the header; if so switches to [`Phase::Data`].
+    /// Returns `Some(flow)` when the import must stop (required columns missing).
+    fn try_header(&mut self, row: u32, texts: &[(u32, String)]) -> Option<Flow> {
+        let mut found: Vec<Option<u32>> = vec![None; K::COLUMNS.len()];
+        for (col, text) in texts {
+            if let Some(i) = self.matcher.column_of(text) {
+                if found[i].is_none() {
+                    found[i] = Some(*col);
+                }
+            }
+        }
+        if !K::HEADER_KEYS.iter().all(|&k| found[k].is_some()) {
+            return None;
+        }
+        let excel_row = row + 1;
+        self.header_row = Some(excel_row);
+        self.found_sheet = Some(self.sheet.clone());
+        let mut missing = false;
+        for (i, spec) in K::COLUMNS.iter().enumerate() {
+            if spec.required && found[i].is_none() {
+                missing = true;
+                self.issues.push(Issue::new(
+                    excel_row,
+                    spec.name,
+                    Code::ColumnMissing,
+                    format!(
+                        "第 {excel_row} 行的表头里没有“{}”列。请使用最新模板，或在表头行补上这一列（列名须与模板一致）",
+                        spec.name
+                    ),
+                ));
+            }
+        }
+        if missing {
+            self.phase = Phase::Done;
+            return Some(Flow::Stop);
+        }
+        let width = found.iter().flatten().max().map_or(0, |&c| c as usize + 1);
+        self.col_map = vec![UNMAPPED; width];
+        for (i, col) in found.iter().enumerate() {
+            if let Some(c) = col {
+                self.col_map[*c as usize] = i as u8;
+            }
+        }
+        self.phase = Phase::Data;
+        Some(Flow::Continue)
+    }
+
+    fn data_cell(&mut self, row: u32, col: u32, value: CellValue<'_>) -> Flow {
+        if self.cur_row != Some(row) {
+            if let Some(prev) = self.cur_row {
+                if self.finish_row(prev) == Flow::Stop {
+                    return Flow::Stop;
+                }
+            }
+            self.cur_row = Some(row);
+        }
+        let blank = matches!(value, CellValue::Text(t) if is_blank(t));
+        if col == 0 {
+            if let CellValue::Text(t) = value {
+                self.row_is_example = is_example(t);
+            }
+        }
+        let Some(&i) = self.col_map.get(col as usize) else {
+            return Flow::Continue;
+        };
+        if i == UNMAPPED || blank {
+            return Flow::Continue;
+        }
+        self.cells.set(usize::from(i), col, value);
+        self.row_has_value = true;
+        Flow::Continue
+    }
+
+    fn finish_row(&mut self, row: u32) -> Flow {
+        let has_value = std::mem::take(&mut self.row_has_value);
+        let example = std::mem::take(&mut self.row_is_example);
+        if !has_value {
+            return Flow::Continue;
+        }
+        let flow = self.finish_nonblank(row, example);
+        self.cells.clear();
+        flow
+    }
+
+    fn finish_nonblank(&mut self, row: u32, example: bool) -> Flow {
+        let seq_example = K::SEQ.and_then(|i| self.cells.text(i)).is_some_and(is_example);
+        if example || seq_example {
+            return Flow::Continue;
+        }
+        if !K::DATA_KEYS.iter().any(|&k| self.cells.get(k).is_some()) || K::is_footer(&self.cells) {
+            return Flow::Continue;
+        }
+        let excel_row = row + 1;
+        if self.data_rows >= self.opts.max_rows {
+            let max = self.opts.max_rows;
+            self.issues.push(Issue::sheet(
+                Code::TooManyRows,
+                format!(
+                    "数据超过 {max} 行，从第 {excel_row} 行起没有读取。请把名单拆成多个文件，每个不超过 {max} 行，分批导入"
+                ),
+            ));
+            self.phase = Phase::Done;
+            return Flow::Stop;
+        }
+        self.data_rows += 1;
+        let ctx = RowCtx {
+            row: excel_row,
+            date1904: self.date1904,
+        };
+        if let Some(typed) = K::build(&self.cells, &ctx, self.issues) {
+            self.delivered += 1;
+            (self.on_row)(typed, self.issues);
+        }
+        Flow::Continue
+    }
+}
+
+fn is_example(t: &str) -> bool {
+    let t = t.trim_matches(|c: char| c.is_whitespace() || is_invisible(c));
+    t.starts_with('例') || t.starts_with("示例")
+}
+
+impl<K, F> SheetVisitor for Importer<'_, K, F>
+where
+    K: RowKind,
+    F: FnMut(K::Row, &mut Vec<Issue>),
+{
+    fn begin_sheet(&mut self, name: &str, date1904: bool) {
+        self.sheet.clear();
+        self.sheet.push_str(name);
+        self.date1904 = date1904;
+        if !matches!(self.phase, Phase::Done) {
+            self.phase = Phase::Searching {
+                row: None,
+                texts: Vec::new(),
+            };
+        }
+    }
+
+    fn cell(&mut self, row: u32, col: u32, value: CellValue<'_>) -> Flow {
+        match &mut self.phase {
+            Phase::Data => self.data_cell(row, col, value),
+            Phase::Done => Flow::Stop,
+            Phase::Searching { row: pending, texts } => {
+                if *pending != Some(row) {
+                    if let Some(prev) = *pending {
+                        let texts = std::mem::take(texts);
+                        match self.try_header(prev, &texts) {
+                            Some(Flow::Continue) => return self.data_cell(row, col, value),
+                            Some(flow) => return flow,
+                            None => {}
+                        }
+                    }
+                    if row >= self.opts.header_search_rows {
+                        return Flow::NextSheet;
+                    }
+                    self.phase = Phase::Searching {
+                        row: Some(row),
+                        texts: Vec::new(),
+                    };
+                }
+                if let (Phase::Searching { texts, .. }, CellValue::Text(t)) = (&mut self.phase, value) {
+                    if !is_blank(t) {
+                        texts.push((col, t.to_owned()));
+                    }
+                }
+                Flow::Continue
+            }
+        }
+    }
+
+    fn end_sheet(&mut self) -> Flow {
+        if let Phase::Searching {
+            row: Some(prev),
+            texts,
+        } = &mut self.phase
+        {
+            let prev = *prev;
+            let texts = std::mem::take(texts);
+            if self.try_header(prev, &texts).is_none() {
+                return Flow::Continue;
+            }
+        }
+        match self.phase {
+            Phase::Searching { .. } => Flow::Continue,
+            Phase::Done => Flow::Stop,
+            Phase::Data => {
+                if let Some(prev) = self.cur_row.take() {
+                    self.finish_row(prev);
+                }
+                self.phase = Phase::Done;
+                Flow::Stop
+            }
+        }
+    }
+}
+
+/// Runs an import of `K` over a workbook read from `rs`.
+pub(crate) fn run<K, RS, F>(
+    rs: RS,
+    file: &str,
+    opts: &ImportOptions,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    K: RowKind,
+    RS: Read + Seek,
+    F: FnMut(K::Row, &mut Vec<Issue>),
+{
+    let mut imp: Importer<'_, K, F> = Importer {
+        opts,
+        matcher: HeaderMatcher::new(K::COLUMNS),
+        issues,
+        on_row,
+        phase: Phase::Searching {
+            row: None,
+            texts: Vec::new(),
+        },
+        sheet: String::new(),
+        date1904: false,
+        col_map: Vec::new(),
+        cells: RowCells::new(K::COLUMNS.len()),
+        cur_row: None,
+        row_has_value: false,
+        row_is_example: false,
+        header_row: None,
+        found_sheet: None,
+        data_rows: 0,
+        delivered: 0,
+        _kind: std::marker::PhantomData,
+    };
+    let format = source::visit(rs, file, &mut imp)?;
+    if imp.header_row.is_none() {
+        let n = opts.header_search_rows;
+        imp.issues.push(Issue::sheet(
+            Code::HeaderNotFound,
+            format!(
+                "没有找到表头：任何工作表的前 {n} 行里都没有同时包含 {} 的行。请使用本业务的导入模板，\
+                 不要删除或改动表头行",
+                K::HEADER_HINT
+            ),
+        ));
+    } else if imp.data_rows == 0 && !imp.issues.iter().any(|i| i.code == Code::ColumnMissing) {
+        imp.issues.push(Issue::sheet(
+            Code::NoRows,
+            "表头下面没有数据行（示例“例”行不算）。请从表头下一行起逐行填写后再导入".to_owned(),
+        ));
+    }
+    Ok(ImportStats {
+        format,
+        sheet: imp.found_sheet,
+        header_row: imp.header_row,
+        data_rows: imp.data_rows,
+        rows_delivered: imp.delivered,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn examples_and_blanks() {
+        assert!(is_example("例"));
+        assert!(is_example(" 例： "));
+        assert!(is_example("示例"));
+        assert!(!is_example("1"));
+        assert!(is_blank(" \u{3000}\u{00A0}\u{200B}\n"));
+        assert!(!is_blank(" x "));
+    }
+}

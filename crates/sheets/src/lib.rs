@@ -1,0 +1,33 @@
+//! gjj-sheets: the Excel side of batch businesses — templates written with rust_xlsxwriter and
+//! streaming importers (calamine) that turn a unit's workbook into typed rows plus typed cell
+//! problems.
+//!
+//! Architecture invariants:
+//! - **Parsing never fails.** An import returns rows *and* [`Issue`](gjj_domain::issue::Issue)s;
+//!   [`SheetError`] is only for a file that cannot be read at all (missing, encrypted, not a
+//!   workbook, damaged).
+//! - **Cells, not rules.** This crate decides what a cell *says* (text, amount, month) and
+//!   reports cells that cannot say it. Whether a row is acceptable (ID checksum, base limits,
+//!   duplicates) is `gjj_domain`'s job; importers feed its checker row by row.
+//! - **Streaming.** `.xlsx` and SpreadsheetML files are read cell by cell and rows are handed
+//!   to a callback as they complete, so a 100,000-row file is never held in memory.
+//! - **Content, not file names.** The format is detected from the first bytes.
+//!
+//! The public interface is:
+//! - [`base_adjustment`]: the 缴存基数调整 template and importer.
+//! - [`SheetError`], [`Imported`], [`ImportStats`], [`ImportOptions`], [`WorkbookFormat`],
+//!   [`MAX_ROWS`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod base_adjustment;
+
+mod cell;
+mod error;
+mod header;
+mod import;
+mod source;
+mod spreadsheetml;
+
+pub use error::SheetError;
+pub use import::{ImportOptions, ImportStats, Imported, WorkbookFormat, HEADER_SEARCH_ROWS, MAX_ROWS};

@@ -1,0 +1,388 @@
+//! Opening a workbook by its content and streaming its cells, whatever the format.
+//!
+//! * `.xlsx`/`.xlsm` (zip with `xl/workbook.xml`): streamed with calamine's
+//!   [`XlsxCellReader`](calamine::XlsxCellReader); the sheet is never materialised. Memory is the
+//!   shared-string table (which calamine loads whole) plus a few reusable buffers.
+//! * `.xls` (BIFF8 in an OLE compound file), `.ods`, `.xlsb`: calamine has no streaming reader
+//!   for these, so the sheet is read into a [`calamine::Range`] and walked in row order. `.xls`
+//!   is capped at 65,536 rows by the format; `.ods`/`.xlsb` files of that size are rare for this
+//!   business.
+//! * SpreadsheetML 2003 (XML, often saved with an `.xls` name by WPS and by older centre
+//!   templates): streamed by our own reader in [`crate::spreadsheetml`].
+//!
+//! The format is chosen from the first bytes, never from the file name.
+
+use std::io::{BufReader, Read, Seek, SeekFrom};
+
+use calamine::{
+    CellErrorType, Data, DataRef, Ods, OdsError, Reader, SheetType, SheetVisible, Xls, XlsError, Xlsb, Xlsx,
+    XlsxError,
+};
+
+use crate::error::SheetError;
+use crate::import::WorkbookFormat;
+
+/// One cell value, borrowed for the duration of a [`SheetVisitor::cell`] call.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum CellValue<'a> {
+    /// A text cell (shared or inline string, formula string result).
+    Text(&'a str),
+    /// A number without a date format.
+    Number(f64),
+    /// `TRUE`/`FALSE`.
+    Bool(bool),
+    /// A number with a date format: the raw serial, in the workbook's own date system.
+    DateSerial(f64),
+    /// A date the file stores as ISO 8601 text (ODS, SpreadsheetML, xlsx `t="d"`).
+    DateIso(&'a str),
+    /// A formula error such as `#N/A` or `#REF!`.
+    Error(&'a str),
+}
+
+/// What a visitor wants after a cell or at the end of a sheet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// Keep going in this sheet.
+    Continue,
+    /// This sheet is not the one: move on to the next sheet.
+    NextSheet,
+    /// Done: stop reading the workbook.
+    Stop,
+}
+
+/// Receives the cells of one sheet after another, in row-major order.
+pub(crate) trait SheetVisitor {
+    /// A new sheet starts. `date1904` is the workbook's date system.
+    fn begin_sheet(&mut self, name: &str, date1904: bool);
+    /// One non-empty cell (`row`, `col` are 0-based). Cells come in row-major order.
+    fn cell(&mut self, row: u32, col: u32, value: CellValue<'_>) -> Flow;
+    /// The sheet ended (or the visitor asked for [`Flow::NextSheet`]/[`Flow::Stop`]).
+    /// Return [`Flow::Stop`] when the workbook needs no further reading.
+    fn end_sheet(&mut self) -> Flow;
+}
+
+/// Detects the format of `rs` from its first bytes and streams its sheets into `visitor`.
+pub(crate) fn visit<RS, V>(mut rs: RS, file: &str, visitor: &mut V) -> Result<WorkbookFormat, SheetError>
+where
+    RS: Read + Seek,
+    V: SheetVisitor,
+{
+    let mut head = [0u8; 512];
+    let n = read_head(&mut rs, &mut head).map_err(|e| unreadable(file, &e))?;
+    rs.seek(SeekFrom::Start(0)).map_err(|e| unreadable(file, &e))?;
+    let head = &head[..n];
+    match sniff(head) {
+        Sniffed::Zip => visit_zip(rs, file, visitor),
+        Sniffed::Cfb => visit_cfb(rs, file, visitor),
+        Sniffed::Xml => {
+            crate::spreadsheetml::visit(BufReader::new(rs), file, visitor)?;
+            Ok(WorkbookFormat::SpreadsheetMl2003)
+        }
+        Sniffed::Other(what) => Err(SheetError::FormatUnsupported {
+            file: file.to_owned(),
+            what,
+        }),
+    }
+}
+
+fn read_head<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(k) => filled += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Sniffed {
+    Zip,
+    Cfb,
+    Xml,
+    Other(&'static str),
+}
+
+fn sniff(head: &[u8]) -> Sniffed {
+    const CFB: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if head.is_empty() {
+        return Sniffed::Other("文件是空的");
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return Sniffed::Zip;
+    }
+    if head.starts_with(&CFB) {
+        return Sniffed::Cfb;
+    }
+    if head.starts_with(b"%PDF") {
+        return Sniffed::Other("看起来是 PDF 文件");
+    }
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Sniffed::Other("看起来是 UTF-16 编码的文本或网页");
+    }
+    let text = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+    let start = text
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(text.len());
+    let text = &text[start..];
+    if text.starts_with(b"<") {
+        let lower: Vec<u8> = text.iter().map(u8::to_ascii_lowercase).collect();
+        if contains(&lower, b"<html") || contains(&lower, b"<table") || contains(&lower, b"<!doctype") {
+            return Sniffed::Other("看起来是网页（HTML）格式，只是文件名是 .xls");
+        }
+        // SpreadsheetML names its namespace near the top; other XML is refused by the reader.
+        return Sniffed::Xml;
+    }
+    if std::str::from_utf8(text).is_ok() || text.iter().all(|b| *b >= 0x09) {
+        if text.contains(&b',') || text.contains(&b'\t') {
+            return Sniffed::Other("看起来是 CSV 或制表符分隔的文本");
+        }
+        return Sniffed::Other("看起来是纯文本");
+    }
+    Sniffed::Other("无法识别的文件内容")
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+pub(crate) fn unreadable(file: &str, e: &dyn std::fmt::Display) -> SheetError {
+    SheetError::Unreadable {
+        file: file.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+fn encrypted(file: &str) -> SheetError {
+    SheetError::Encrypted {
+        file: file.to_owned(),
+    }
+}
+
+/// Worksheet names in the order we try them: visible worksheets first, then hidden ones
+/// (a template may keep a hidden code-list sheet before the data sheet).
+fn sheet_order(sheets: &[calamine::Sheet]) -> Vec<String> {
+    let worksheets = sheets.iter().filter(|s| s.typ == SheetType::WorkSheet);
+    let visible = worksheets.clone().filter(|s| s.visible == SheetVisible::Visible);
+    let hidden = worksheets.filter(|s| s.visible != SheetVisible::Visible);
+    visible.chain(hidden).map(|s| s.name.clone()).collect()
+}
+
+fn visit_zip<RS, V>(mut rs: RS, file: &str, visitor: &mut V) -> Result<WorkbookFormat, SheetError>
+where
+    RS: Read + Seek,
+    V: SheetVisitor,
+{
+    let xlsx_err = match Xlsx::new(&mut rs) {
+        Ok(wb) => {
+            stream_xlsx(wb, file, visitor)?;
+            return Ok(WorkbookFormat::Xlsx);
+        }
+        Err(XlsxError::Password) => return Err(encrypted(file)),
+        Err(e @ (XlsxError::Zip(_) | XlsxError::Io(_))) => return Err(unreadable(file, &e)),
+        Err(e) => e,
+    };
+    rs.seek(SeekFrom::Start(0)).map_err(|e| unreadable(file, &e))?;
+    match Ods::new(&mut rs) {
+        Ok(mut wb) => {
+            let order = sheet_order(wb.sheets_metadata());
+            walk_ranges(&order, file, false, visitor, |name| wb.worksheet_range(name))?;
+            return Ok(WorkbookFormat::Ods);
+        }
+        Err(OdsError::Password) => return Err(encrypted(file)),
+        Err(_) => {}
+    }
+    rs.seek(SeekFrom::Start(0)).map_err(|e| unreadable(file, &e))?;
+    if let Ok(mut wb) = Xlsb::new(&mut rs) {
+        let order = sheet_order(wb.sheets_metadata());
+        let date1904 = wb.has_1904_epoch();
+        walk_ranges(&order, file, date1904, visitor, |name| wb.worksheet_range(name))?;
+        return Ok(WorkbookFormat::Xlsb);
+    }
+    match xlsx_err {
+        // A zip without an Office workbook part: a .docx, a plain archive …
+        XlsxError::FileNotFound(_) | XlsxError::RelationshipNotFound => Err(SheetError::FormatUnsupported {
+            file: file.to_owned(),
+            what: "是压缩包或其他 Office 文档，不是工作簿",
+        }),
+        other => Err(unreadable(file, &other)),
+    }
+}
+
+fn visit_cfb<RS, V>(mut rs: RS, file: &str, visitor: &mut V) -> Result<WorkbookFormat, SheetError>
+where
+    RS: Read + Seek,
+    V: SheetVisitor,
+{
+    // An encrypted .xlsx is an OLE container holding "EncryptedPackage"; calamine's xlsx
+    // opener recognises exactly that case.
+    if let Err(XlsxError::Password) = Xlsx::new(&mut rs) {
+        return Err(encrypted(file));
+    }
+    rs.seek(SeekFrom::Start(0)).map_err(|e| unreadable(file, &e))?;
+    match Xls::new(&mut rs) {
+        Ok(mut wb) => {
+            let order = sheet_order(wb.sheets_metadata());
+            let date1904 = wb.has_1904_epoch();
+            walk_ranges(&order, file, date1904, visitor, |name| wb.worksheet_range(name))?;
+            Ok(WorkbookFormat::Xls)
+        }
+        Err(XlsError::Password) => Err(encrypted(file)),
+        Err(XlsError::Cfb(_)) => Err(SheetError::FormatUnsupported {
+            file: file.to_owned(),
+            what: "是旧版 Office 文件（如 Word .doc），不是工作簿",
+        }),
+        Err(e) => Err(unreadable(file, &e)),
+    }
+}
+
+fn stream_xlsx<RS, V>(mut wb: Xlsx<RS>, file: &str, visitor: &mut V) -> Result<(), SheetError>
+where
+    RS: Read + Seek,
+    V: SheetVisitor,
+{
+    let order = sheet_order(wb.sheets_metadata());
+    let date1904 = wb.has_1904_epoch();
+    for name in &order {
+        let mut cells = match wb.worksheet_cells_reader(name) {
+            Ok(cells) => cells,
+            Err(XlsxError::NotAWorksheet(_)) => continue,
+            Err(e) => return Err(unreadable(file, &e)),
+        };
+        visitor.begin_sheet(name, date1904);
+        loop {
+            let cell = match cells.next_cell() {
+                Ok(Some(cell)) => cell,
+                Ok(None) => break,
+                Err(e) => return Err(unreadable(file, &e)),
+            };
+            let (row, col) = cell.get_position();
+            let Some(value) = from_data_ref(cell.get_value()) else {
+                continue;
+            };
+            match visitor.cell(row, col, value) {
+                Flow::Continue => {}
+                Flow::NextSheet | Flow::Stop => break,
+            }
+        }
+        if visitor.end_sheet() == Flow::Stop {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn walk_ranges<E, V, F>(
+    order: &[String],
+    file: &str,
+    date1904: bool,
+    visitor: &mut V,
+    mut range_of: F,
+) -> Result<(), SheetError>
+where
+    E: std::fmt::Display,
+    V: SheetVisitor,
+    F: FnMut(&str) -> Result<calamine::Range<Data>, E>,
+{
+    for name in order {
+        let range = range_of(name).map_err(|e| unreadable(file, &e))?;
+        visitor.begin_sheet(name, date1904);
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        for (r, c, data) in range.used_cells() {
+            let Some(value) = from_data(data) else { continue };
+            // `used_cells` positions are relative to the range start; `Range` is bounded by
+            // u32 positions so these conversions cannot overflow.
+            let row = row0 + u32::try_from(r).unwrap_or(u32::MAX - row0);
+            let col = col0 + u32::try_from(c).unwrap_or(u32::MAX - col0);
+            match visitor.cell(row, col, value) {
+                Flow::Continue => {}
+                Flow::NextSheet | Flow::Stop => break,
+            }
+        }
+        if visitor.end_sheet() == Flow::Stop {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn from_data_ref<'a>(d: &'a DataRef<'_>) -> Option<CellValue<'a>> {
+    Some(match d {
+        DataRef::Empty => return None,
+        DataRef::String(s) => CellValue::Text(s),
+        DataRef::SharedString(s) => CellValue::Text(s),
+        DataRef::Float(f) => CellValue::Number(*f),
+        // Integer cells come only from small RK/ODS values; i64 → f64 is exact below 2^53.
+        #[allow(clippy::cast_precision_loss)]
+        DataRef::Int(i) => CellValue::Number(*i as f64),
+        DataRef::Bool(b) => CellValue::Bool(*b),
+        DataRef::DateTime(dt) if dt.is_datetime() => CellValue::DateSerial(dt.as_f64()),
+        DataRef::DateTime(dt) => CellValue::Number(dt.as_f64()),
+        DataRef::DateTimeIso(s) => CellValue::DateIso(s),
+        DataRef::DurationIso(s) => CellValue::Text(s),
+        DataRef::Error(e) => CellValue::Error(error_text(e)),
+    })
+}
+
+fn from_data(d: &Data) -> Option<CellValue<'_>> {
+    Some(match d {
+        Data::Empty => return None,
+        Data::String(s) => CellValue::Text(s),
+        Data::Float(f) => CellValue::Number(*f),
+        #[allow(clippy::cast_precision_loss)]
+        Data::Int(i) => CellValue::Number(*i as f64),
+        Data::Bool(b) => CellValue::Bool(*b),
+        Data::DateTime(dt) if dt.is_datetime() => CellValue::DateSerial(dt.as_f64()),
+        Data::DateTime(dt) => CellValue::Number(dt.as_f64()),
+        Data::DateTimeIso(s) => CellValue::DateIso(s),
+        Data::DurationIso(s) => CellValue::Text(s),
+        Data::Error(e) => CellValue::Error(error_text(e)),
+    })
+}
+
+fn error_text(e: &CellErrorType) -> &'static str {
+    match e {
+        CellErrorType::Div0 => "#DIV/0!",
+        CellErrorType::NA => "#N/A",
+        CellErrorType::Name => "#NAME?",
+        CellErrorType::Null => "#NULL!",
+        CellErrorType::Num => "#NUM!",
+        CellErrorType::Ref => "#REF!",
+        CellErrorType::Value => "#VALUE!",
+        CellErrorType::GettingData => "#DATA!",
+    }
+}
+
+/// Excel's error literals. ODS files (LibreOffice) store a formula error as the text itself.
+pub(crate) fn is_error_literal(s: &str) -> bool {
+    matches!(
+        s,
+        "#N/A" | "#REF!" | "#VALUE!" | "#DIV/0!" | "#NAME?" | "#NUM!" | "#NULL!" | "#DATA!" | "Err:502"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniff_by_content() {
+        assert_eq!(sniff(b"PK\x03\x04rest"), Sniffed::Zip);
+        assert_eq!(
+            sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]),
+            Sniffed::Cfb
+        );
+        assert_eq!(
+            sniff(b"\xEF\xBB\xBF  <?xml version=\"1.0\"?><Workbook"),
+            Sniffed::Xml
+        );
+        assert!(matches!(sniff(b"<html><table>"), Sniffed::Other(_)));
+        assert!(matches!(sniff("序号,姓名\n".as_bytes()), Sniffed::Other(w) if w.contains("CSV")));
+        assert!(matches!(sniff(b""), Sniffed::Other(w) if w.contains("空")));
+        assert!(matches!(sniff(b"%PDF-1.7"), Sniffed::Other(w) if w.contains("PDF")));
+    }
+}
