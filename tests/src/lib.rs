@@ -1,1 +1,427 @@
-//! placeholder
+//! gjj-tests: a local centre for end-to-end tests and the demo.
+//!
+//! [`Fixtures`] is a directory made by `cargo xtask pki` + `cargo xtask token` (dev CA, server certificate,
+//! soft certificates, SoftHSM tokens). [`LocalCentre`] runs the real `gjj-server` binary on a free loopback port
+//! with its own database (a SQLite file, or a fresh PostgreSQL database), seeded with the demo centre, and
+//! hands out `gjj` CLI commands configured for a unit's USB key. Nothing here is a mock: the processes, the
+//! TLS, the tokens and the databases are the real ones.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use gjj_domain::money::Fen;
+
+/// Environment variable naming the fixtures directory (set by `cargo xtask test`).
+pub const FIXTURES_ENV: &str = "GJJ_TEST_FIXTURES";
+/// Environment variable with a PostgreSQL server URL for the PostgreSQL tests (set by `cargo xtask test`).
+pub const POSTGRES_ENV: &str = "GJJ_TEST_POSTGRES_URL";
+/// PIN of every dev token and password of every dev .pfx (written by xtask).
+pub const DEV_PIN: &str = "123456";
+/// The PKCS#11 module of SoftHSM2 on Debian/Ubuntu.
+pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// The demo units (crates/server/seed/demo.toml), by token label.
+pub mod units {
+    /// Employer A: EC P-256 key on its token.
+    pub const EMPLOYER_A: &str = "衡阳雁城科技有限公司";
+    /// Employer B: RSA-2048 key with PSS.
+    pub const EMPLOYER_B: &str = "衡阳蒸湘机械有限公司";
+    /// Employer C: RSA-2048 key restricted to CKM_RSA_PKCS (TLS 1.2 only).
+    pub const EMPLOYER_C: &str = "衡阳石鼓物流有限公司";
+    /// The developer: EC P-256.
+    pub const DEVELOPER: &str = "衡阳华信置业有限公司";
+}
+
+/// The dev PKI and tokens.
+#[derive(Clone, Debug)]
+pub struct Fixtures {
+    /// The directory.
+    pub dir: PathBuf,
+}
+
+impl Fixtures {
+    /// From `GJJ_TEST_FIXTURES`; panics with what to run when unset (these tests need real tokens).
+    pub fn from_env() -> Fixtures {
+        let dir = std::env::var_os(FIXTURES_ENV).map(PathBuf::from).unwrap_or_else(|| {
+            panic!("{FIXTURES_ENV} is not set: run the end-to-end tests with `cargo xtask test` (it makes the dev PKI and SoftHSM tokens)")
+        });
+        assert!(
+            dir.join("ca-bundle.pem").exists(),
+            "{} has no ca-bundle.pem: run `cargo xtask pki`",
+            dir.display()
+        );
+        Fixtures { dir }
+    }
+
+    /// The SOFTHSM2_CONF of the tokens.
+    pub fn softhsm_conf(&self) -> PathBuf {
+        self.dir.join("softhsm").join("softhsm2.conf")
+    }
+
+    /// The centre's CA bundle.
+    pub fn ca_bundle(&self) -> PathBuf {
+        self.dir.join("ca-bundle.pem")
+    }
+
+    /// A soft certificate by stem (expired, revoked, …).
+    pub fn pfx(&self, stem: &str) -> PathBuf {
+        self.dir.join("clients").join(format!("{stem}.pfx"))
+    }
+}
+
+/// Where the workspace's binaries are: next to the running test or xtask binary.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let mut dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Which database the centre uses.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    /// A SQLite file in the centre's directory (the embedded default).
+    Sqlite,
+    /// A fresh database on this PostgreSQL server URL (without database name).
+    Postgres(String),
+}
+
+/// A running gateway.
+pub struct LocalCentre {
+    /// Its working directory (config, database, CLI stores).
+    pub dir: tempfile::TempDir,
+    /// The fixtures it trusts.
+    pub fixtures: Fixtures,
+    /// The sqlx URL of its database.
+    pub database_url: String,
+    /// Its address once started.
+    pub addr: String,
+    child: Option<Child>,
+}
+
+impl LocalCentre {
+    /// Writes the config, seeds the demo centre and starts the gateway.
+    pub fn start(fixtures: &Fixtures, backend: Backend) -> Result<LocalCentre> {
+        let dir = tempfile::Builder::new().prefix("gjj-centre-").tempdir()?;
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("centre.sqlite").display()),
+            Backend::Postgres(server) => fresh_postgres_database(&server)?,
+        };
+        let f = &fixtures.dir;
+        let config = format!(
+            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\ncrls = [\"{}\", \"{}\"]\n\n[limits]\nrequest_timeout_secs = 30\n",
+            f.join("server.pem").display(),
+            f.join("server.key").display(),
+            f.join("ca-bundle.pem").display(),
+            f.join("root-ca.crl.pem").display(),
+            f.join("intermediate-ca.crl.pem").display(),
+        );
+        std::fs::write(dir.path().join("server.toml"), config)?;
+        let mut centre = LocalCentre {
+            dir,
+            fixtures: fixtures.clone(),
+            database_url,
+            addr: String::new(),
+            child: None,
+        };
+        let status = centre
+            .server_command()
+            .arg("seed")
+            .arg("--demo")
+            .stdout(Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("gjj-server seed --demo failed");
+        }
+        centre.restart(None)?;
+        Ok(centre)
+    }
+
+    fn server_command(&self) -> Command {
+        let mut cmd = Command::new(bin("gjj-server"));
+        cmd.arg("--config")
+            .arg(self.dir.path().join("server.toml"))
+            .env("RUST_LOG", "warn");
+        cmd
+    }
+
+    /// (Re)starts the gateway; `fault` sets GJJ_FAULT (debug builds only, e.g. "exit-after-commit").
+    pub fn restart(&mut self, fault: Option<&str>) -> Result<()> {
+        self.stop();
+        let mut cmd = self.server_command();
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+        if let Some(f) = fault {
+            cmd.env("GJJ_FAULT", f);
+        }
+        let mut child = cmd
+            .spawn()
+            .context("starting gjj-server (build it first: cargo build -p gjj-server)")?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("gjj-server listening on ") {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .context("gjj-server did not start listening within 30 s")?;
+        self.addr = addr;
+        self.child = Some(child);
+        Ok(())
+    }
+
+    /// Kills the gateway (if running) and waits for it.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Waits until the gateway process exits by itself (e.g. a fault point); returns its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Result<Option<i32>> {
+        let Some(child) = self.child.as_mut() else {
+            return Ok(None);
+        };
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Some(status) = child.try_wait()? {
+                self.child = None;
+                return Ok(status.code());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("gjj-server did not exit within {timeout:?}")
+    }
+
+    /// The centre's URL.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// A `gjj` command logged in with a unit's USB key (PIN from the environment, never an argument).
+    pub fn gjj(&self, token_label: &str) -> Command {
+        let mut cmd = Command::new(bin("gjj"));
+        cmd.env("SOFTHSM2_CONF", self.fixtures.softhsm_conf())
+            .env("GJJ_TEST_PIN", DEV_PIN)
+            .env_remove("GJJ_CONFIG")
+            .current_dir(self.dir.path())
+            .args(["--server", &self.url()])
+            .arg("--ca-bundle")
+            .arg(self.fixtures.ca_bundle())
+            .args([
+                "--pkcs11-module",
+                SOFTHSM_MODULE,
+                "--token",
+                token_label,
+                "--pin-env",
+                "GJJ_TEST_PIN",
+            ])
+            .arg("--store")
+            .arg(
+                self.dir
+                    .path()
+                    .join(format!("client-{}.sqlite", short(token_label))),
+            );
+        cmd
+    }
+
+    /// A `gjj` command using a soft certificate (.pfx) from the fixtures.
+    pub fn gjj_pfx(&self, stem: &str) -> Command {
+        let mut cmd = Command::new(bin("gjj"));
+        cmd.env("GJJ_TEST_PIN", DEV_PIN)
+            .env_remove("GJJ_CONFIG")
+            .current_dir(self.dir.path())
+            .args(["--server", &self.url()])
+            .arg("--ca-bundle")
+            .arg(self.fixtures.ca_bundle())
+            .arg("--pfx")
+            .arg(self.fixtures.pfx(stem))
+            .args(["--pin-env", "GJJ_TEST_PIN"])
+            .arg("--store")
+            .arg(self.dir.path().join(format!("client-{stem}.sqlite")));
+        cmd
+    }
+
+    /// Connects to the centre's database (for assertions about what was stored).
+    pub async fn db(&self) -> Result<sqlx::AnyPool> {
+        sqlx::any::install_default_drivers();
+        Ok(sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.database_url)
+            .await?)
+    }
+
+    /// The unit's active contributors as the centre stores them: (个人账号, 姓名, 证件号码, 基数).
+    pub async fn active_employees(&self, unit_name: &str) -> Result<Vec<Employee>> {
+        use sqlx::Row;
+        let pool = self.db().await?;
+        let rows = sqlx::query(
+            "SELECT p.account, p.name, p.id_number, p.base_fen FROM persons p JOIN units u ON u.account = p.unit_account \
+             WHERE u.name = $1 AND p.status = '01' ORDER BY p.account",
+        )
+        .bind(unit_name)
+        .fetch_all(&pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Employee {
+                    account: r.try_get("account")?,
+                    name: r.try_get("name")?,
+                    id_number: r.try_get("id_number")?,
+                    base: Fen(r.try_get("base_fen")?),
+                })
+            })
+            .collect()
+    }
+}
+
+impl Drop for LocalCentre {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn short(label: &str) -> String {
+    format!(
+        "{:x}",
+        label
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+    )
+}
+
+fn fresh_postgres_database(server: &str) -> Result<String> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "gjj_test_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let server = server.trim_end_matches('/').to_owned();
+    let admin = format!("{server}/postgres");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&admin)
+            .await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await?;
+        anyhow::Ok(())
+    })?;
+    Ok(format!("{server}/{name}"))
+}
+
+/// A contributor as stored by the centre.
+#[derive(Clone, Debug)]
+pub struct Employee {
+    /// 个人账号.
+    pub account: String,
+    /// 姓名.
+    pub name: String,
+    /// 证件号码.
+    pub id_number: String,
+    /// 当前缴存基数.
+    pub base: Fen,
+}
+
+/// One row to write into a 基数调整 sheet; every cell is written as given (text or number).
+#[derive(Clone, Debug, Default)]
+pub struct SheetRow {
+    /// 个人账号.
+    pub account: Cell,
+    /// 姓名.
+    pub name: Cell,
+    /// 证件号码.
+    pub id_number: Cell,
+    /// 调整前基数.
+    pub old_base: Cell,
+    /// 调整后基数.
+    pub new_base: Cell,
+    /// 生效年月.
+    pub month: Cell,
+}
+
+/// A cell value as a clerk might have typed it.
+#[derive(Clone, Debug, Default)]
+pub enum Cell {
+    /// Left empty.
+    #[default]
+    Empty,
+    /// Typed as text.
+    Text(String),
+    /// Stored as a number (what Excel does to digits in a General cell).
+    Number(f64),
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+impl SheetRow {
+    /// A row adjusting an employee's base to `new_base` from `month`.
+    pub fn adjust(e: &Employee, new_base: Fen, month: &str) -> SheetRow {
+        SheetRow {
+            account: e.account.as_str().into(),
+            name: e.name.as_str().into(),
+            id_number: e.id_number.as_str().into(),
+            old_base: Cell::Number(e.base.0 as f64 / 100.0),
+            new_base: Cell::Number(new_base.0 as f64 / 100.0),
+            month: month.into(),
+        }
+    }
+}
+
+/// Writes a 基数调整 sheet: our template with these rows filled in from the first data row.
+pub fn write_base_adjustment(path: &Path, rows: &[SheetRow]) -> Result<()> {
+    let opts = gjj_sheets::base_adjustment::TemplateOptions::default();
+    let mut wb = gjj_sheets::base_adjustment::template_workbook(&opts)?;
+    let sheet = wb.worksheet_from_index(0)?;
+    let first = gjj_sheets::base_adjustment::FIRST_DATA_ROW;
+    for (i, row) in rows.iter().enumerate() {
+        let r = first + u32::try_from(i)?;
+        sheet.write_number(r, 0, (i + 1) as f64)?;
+        for (col, cell) in [
+            (1u16, &row.account),
+            (2, &row.name),
+            (3, &row.id_number),
+            (4, &row.old_base),
+            (5, &row.new_base),
+            (6, &row.month),
+        ] {
+            match cell {
+                Cell::Empty => {}
+                Cell::Text(t) => {
+                    sheet.write_string(r, col, t)?;
+                }
+                Cell::Number(n) => {
+                    sheet.write_number(r, col, *n)?;
+                }
+            }
+        }
+    }
+    wb.save(path)?;
+    Ok(())
+}

@@ -418,7 +418,17 @@ async fn submit(
 ) -> Result<ExitCode> {
     let session = login::session(settings)?;
     let outbox = login::outbox(settings).await?;
-    let (me, policy) = session.refresh_context(&outbox).await?;
+    // With the centre unreachable, today's cached facts still allow checking and queueing: the submission
+    // goes to the outbox and is sent when the network is back.
+    let (me, policy) = match session.refresh_context(&outbox).await {
+        Ok(context) => context,
+        Err(e) if e.is_retryable() => {
+            let uscc = session.credential().identity().uscc.clone().unwrap_or_default();
+            let cached = outbox.cached_context(&uscc).await?.ok_or(e)?;
+            (cached.me, cached.policy)
+        }
+        Err(e) => return Err(e.into()),
+    };
     // Earlier submissions that never got an answer go first, under their original keys.
     for (entry, result) in session.resend_pending(&outbox).await? {
         match result {

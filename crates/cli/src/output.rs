@@ -33,6 +33,21 @@ pub fn issues_of(err: &anyhow::Error) -> Vec<Issue> {
         .unwrap_or_default()
 }
 
+/// 1 when the centre refused the content (rules, conflicts, size), 2 for everything else.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    let refused = err
+        .chain()
+        .find_map(|c| c.downcast_ref::<ClientError>())
+        .is_some_and(
+            |e| matches!(e, ClientError::Api { status, .. } if matches!(status, 400 | 409 | 413 | 422)),
+        );
+    if refused {
+        1
+    } else {
+        2
+    }
+}
+
 /// Prints an error: `错误 [CODE] message` on stderr, or `{"error":{…}}` on stdout with `--json`.
 pub fn error(err: &anyhow::Error, json_mode: bool) {
     let code = code_of(err);

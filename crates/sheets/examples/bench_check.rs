@@ -285,4 +285,23 @@ mod tests {
         assert_eq!(civil(0), (1970, 1, 1));
         assert_eq!(civil(20_635), (2026, 7, 1));
     }
+
+    /// The generated data is "realistic": it passes both the importer and the domain rules.
+    #[test]
+    fn generated_file_is_clean() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bench.xlsx");
+        generate(500, path.to_str().unwrap()).unwrap();
+        let mut checker = Checker::new(&hengyang_policy(), &unit(), month(202607));
+        let mut issues = Vec::new();
+        let stats = gjj_sheets::base_adjustment::import_with(
+            &path,
+            |row, issues| checker.push(&row, issues),
+            &mut issues,
+        )
+        .unwrap();
+        checker.finish(&mut issues);
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!((stats.data_rows, stats.rows_delivered), (500, 500));
+    }
 }

@@ -5,6 +5,7 @@
 //! how one row of cells becomes one typed row.
 
 use std::io::{Read, Seek};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use gjj_domain::issue::{Code, Issue};
 
@@ -268,11 +269,26 @@ pub(crate) fn column_letters(col: u32) -> String {
 
 /// Text that is only whitespace or invisible characters counts as an empty cell.
 fn is_blank(t: &str) -> bool {
+    if t.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
+        return false;
+    }
     t.chars()
         .all(|c| c.is_whitespace() || is_invisible(c) || c.is_control())
 }
 
 const UNMAPPED: u8 = u8::MAX;
+
+// ---------------------------------------------------------------------------------------------
+// Producer: cell stream → raw data rows (runs on a worker thread)
+// ---------------------------------------------------------------------------------------------
+
+/// Where the producer puts what it finds, in sheet order.
+trait RowSink {
+    /// One data row (blank, 例 and 合计 rows already skipped). `false` stops the import.
+    fn row(&mut self, row: u32, cells: &RowCells, date1904: bool) -> bool;
+    /// A header- or sheet-level issue, ordered with the rows around it.
+    fn issue(&mut self, issue: Issue) -> bool;
+}
 
 enum Phase {
     /// Looking for the header in the current sheet; holds the texts of the pending row.
@@ -286,12 +302,19 @@ enum Phase {
     Done,
 }
 
-/// The [`SheetVisitor`] that turns a cell stream into rows of `K`.
-struct Importer<'i, K: RowKind, F> {
-    opts: &'i ImportOptions,
+/// What the producer found, besides rows and issues.
+struct Found {
+    header_row: Option<u32>,
+    sheet: Option<String>,
+    data_rows: u32,
+    column_missing: bool,
+}
+
+/// The [`SheetVisitor`] that finds the header and assembles data rows of `K` from the cells.
+struct Assembler<'o, K, S> {
+    opts: &'o ImportOptions,
     matcher: HeaderMatcher,
-    issues: &'i mut Vec<Issue>,
-    on_row: F,
+    sink: S,
     phase: Phase,
     sheet: String,
     date1904: bool,
@@ -302,20 +325,39 @@ struct Importer<'i, K: RowKind, F> {
     cur_row: Option<u32>,
     row_has_value: bool,
     row_is_example: bool,
-    header_row: Option<u32>,
-    found_sheet: Option<String>,
-    data_rows: u32,
-    delivered: u32,
+    found: Found,
     _kind: std::marker::PhantomData<K>,
 }
 
-impl<K, F> Importer<'_, K, F>
-where
-    K: RowKind,
-    F: FnMut(K::Row, &mut Vec<Issue>),
-{
+impl<'o, K: RowKind, S: RowSink> Assembler<'o, K, S> {
+    fn new(opts: &'o ImportOptions, sink: S) -> Self {
+        Assembler {
+            opts,
+            matcher: HeaderMatcher::new(K::COLUMNS),
+            sink,
+            phase: Phase::Searching {
+                row: None,
+                texts: Vec::new(),
+            },
+            sheet: String::new(),
+            date1904: false,
+            col_map: Vec::new(),
+            cells: RowCells::new(K::COLUMNS.len()),
+            cur_row: None,
+            row_has_value: false,
+            row_is_example: false,
+            found: Found {
+                header_row: None,
+                sheet: None,
+                data_rows: 0,
+                column_missing: false,
+            },
+            _kind: std::marker::PhantomData,
+        }
+    }
+
     /// Checks whether the pending search row is the header; if so switches to [`Phase::Data`].
-    /// Returns `Some(flow)` when the import must stop (required columns missing).
+    /// `None`: not the header. `Some(Flow::Stop)`: header found but required columns missing.
     fn try_header(&mut self, row: u32, texts: &[(u32, String)]) -> Option<Flow> {
         let mut found: Vec<Option<u32>> = vec![None; K::COLUMNS.len()];
         for (col, text) in texts {
@@ -329,13 +371,12 @@ where
             return None;
         }
         let excel_row = row + 1;
-        self.header_row = Some(excel_row);
-        self.found_sheet = Some(self.sheet.clone());
-        let mut missing = false;
+        self.found.header_row = Some(excel_row);
+        self.found.sheet = Some(self.sheet.clone());
         for (i, spec) in K::COLUMNS.iter().enumerate() {
             if spec.required && found[i].is_none() {
-                missing = true;
-                self.issues.push(Issue::new(
+                self.found.column_missing = true;
+                self.sink.issue(Issue::new(
                     excel_row,
                     spec.name,
                     Code::ColumnMissing,
@@ -346,7 +387,7 @@ where
                 ));
             }
         }
-        if missing {
+        if self.found.column_missing {
             self.phase = Phase::Done;
             return Some(Flow::Stop);
         }
@@ -354,6 +395,7 @@ where
         self.col_map = vec![UNMAPPED; width];
         for (i, col) in found.iter().enumerate() {
             if let Some(c) = col {
+                // COLUMNS has far fewer than 255 entries.
                 self.col_map[*c as usize] = i as u8;
             }
         }
@@ -370,7 +412,6 @@ where
             }
             self.cur_row = Some(row);
         }
-        let blank = matches!(value, CellValue::Text(t) if is_blank(t));
         if col == 0 {
             if let CellValue::Text(t) = value {
                 self.row_is_example = is_example(t);
@@ -379,7 +420,7 @@ where
         let Some(&i) = self.col_map.get(col as usize) else {
             return Flow::Continue;
         };
-        if i == UNMAPPED || blank {
+        if i == UNMAPPED || matches!(value, CellValue::Text(t) if is_blank(t)) {
             return Flow::Continue;
         }
         self.cells.set(usize::from(i), col, value);
@@ -407,9 +448,9 @@ where
             return Flow::Continue;
         }
         let excel_row = row + 1;
-        if self.data_rows >= self.opts.max_rows {
+        if self.found.data_rows >= self.opts.max_rows {
             let max = self.opts.max_rows;
-            self.issues.push(Issue::sheet(
+            self.sink.issue(Issue::sheet(
                 Code::TooManyRows,
                 format!(
                     "数据超过 {max} 行，从第 {excel_row} 行起没有读取。请把名单拆成多个文件，每个不超过 {max} 行，分批导入"
@@ -418,16 +459,13 @@ where
             self.phase = Phase::Done;
             return Flow::Stop;
         }
-        self.data_rows += 1;
-        let ctx = RowCtx {
-            row: excel_row,
-            date1904: self.date1904,
-        };
-        if let Some(typed) = K::build(&self.cells, &ctx, self.issues) {
-            self.delivered += 1;
-            (self.on_row)(typed, self.issues);
+        self.found.data_rows += 1;
+        if self.sink.row(excel_row, &self.cells, self.date1904) {
+            Flow::Continue
+        } else {
+            self.phase = Phase::Done;
+            Flow::Stop
         }
-        Flow::Continue
     }
 }
 
@@ -436,11 +474,7 @@ fn is_example(t: &str) -> bool {
     t.starts_with('例') || t.starts_with("示例")
 }
 
-impl<K, F> SheetVisitor for Importer<'_, K, F>
-where
-    K: RowKind,
-    F: FnMut(K::Row, &mut Vec<Issue>),
-{
+impl<K: RowKind, S: RowSink> SheetVisitor for Assembler<'_, K, S> {
     fn begin_sheet(&mut self, name: &str, date1904: bool) {
         self.sheet.clear();
         self.sheet.push_str(name);
@@ -511,45 +545,182 @@ where
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Hand-over: batches of raw rows through a bounded channel
+// ---------------------------------------------------------------------------------------------
+
+/// Rows per batch handed from the reading thread to the converting thread.
+const BATCH_ROWS: usize = 256;
+/// Batches in flight (bounded, so a slow consumer throttles the reader and memory stays flat).
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// One non-empty cell of a raw row.
+struct RawCell {
+    slot: u8,
+    kind: SlotKind,
+    col: u32,
+    num: f64,
+    /// Byte range of the cell text in [`Batch::text`].
+    text: (u32, u32),
+}
+
+/// Raw rows: their cells and one text arena, reused batch after batch.
+#[derive(Default)]
+struct Batch {
+    /// (Excel row, date1904, end index into `cells`).
+    rows: Vec<(u32, bool, usize)>,
+    cells: Vec<RawCell>,
+    text: String,
+}
+
+impl Batch {
+    fn push(&mut self, row: u32, cells: &RowCells, date1904: bool) {
+        for (i, s) in cells.slots.iter().enumerate() {
+            if s.kind == SlotKind::Empty {
+                continue;
+            }
+            let start = self.text.len();
+            if matches!(s.kind, SlotKind::Text | SlotKind::DateIso | SlotKind::Error) {
+                self.text.push_str(&s.text);
+            }
+            // Batches hold a few hundred rows: offsets fit in u32.
+            let text = (start as u32, self.text.len() as u32);
+            self.cells.push(RawCell {
+                slot: i as u8,
+                kind: s.kind,
+                col: s.col,
+                num: s.num,
+                text,
+            });
+        }
+        self.rows.push((row, date1904, self.cells.len()));
+    }
+
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.cells.clear();
+        self.text.clear();
+    }
+
+    /// Loads raw row `k` into `into`.
+    fn load(&self, k: usize, into: &mut RowCells) {
+        into.clear();
+        let start = if k == 0 { 0 } else { self.rows[k - 1].2 };
+        for c in &self.cells[start..self.rows[k].2] {
+            let text = self
+                .text
+                .get(c.text.0 as usize..c.text.1 as usize)
+                .unwrap_or_default();
+            let value = match c.kind {
+                SlotKind::Empty => continue,
+                SlotKind::Text => CellValue::Text(text),
+                SlotKind::Number => CellValue::Number(c.num),
+                SlotKind::Bool => CellValue::Bool(c.num != 0.0),
+                SlotKind::DateSerial => CellValue::DateSerial(c.num),
+                SlotKind::DateIso => CellValue::DateIso(text),
+                SlotKind::Error => CellValue::Error(text),
+            };
+            into.set(usize::from(c.slot), c.col, value);
+        }
+    }
+}
+
+enum Msg {
+    Rows(Batch),
+    Issue(Issue),
+}
+
+/// The producer's sink: fills batches and sends them to the consumer.
+struct ChannelSink {
+    tx: SyncSender<Msg>,
+    recycled: Receiver<Batch>,
+    batch: Batch,
+}
+
+impl ChannelSink {
+    fn flush(&mut self) -> bool {
+        if self.batch.rows.is_empty() {
+            return true;
+        }
+        let fresh = self.recycled.try_recv().unwrap_or_default();
+        let full = std::mem::replace(&mut self.batch, fresh);
+        self.tx.send(Msg::Rows(full)).is_ok()
+    }
+}
+
+impl RowSink for ChannelSink {
+    fn row(&mut self, row: u32, cells: &RowCells, date1904: bool) -> bool {
+        self.batch.push(row, cells, date1904);
+        self.batch.rows.len() < BATCH_ROWS || self.flush()
+    }
+
+    fn issue(&mut self, issue: Issue) -> bool {
+        self.flush() && self.tx.send(Msg::Issue(issue)).is_ok()
+    }
+}
+
 /// Runs an import of `K` over a workbook read from `rs`.
+///
+/// Two threads: a worker reads the workbook (decompression, XML, the cell stream), finds the
+/// header and assembles raw rows; the calling thread converts them to `K::Row`s and runs
+/// `on_row` (so `on_row` need not be `Send`). They are joined by a bounded channel of reusable
+/// batches, so memory stays flat and, on two cores, conversion plus the caller's checks overlap
+/// with reading instead of adding to it.
 pub(crate) fn run<K, RS, F>(
     rs: RS,
     file: &str,
     opts: &ImportOptions,
-    on_row: F,
+    mut on_row: F,
     issues: &mut Vec<Issue>,
 ) -> Result<ImportStats, SheetError>
 where
     K: RowKind,
-    RS: Read + Seek,
+    RS: Read + Seek + Send,
     F: FnMut(K::Row, &mut Vec<Issue>),
 {
-    let mut imp: Importer<'_, K, F> = Importer {
-        opts,
-        matcher: HeaderMatcher::new(K::COLUMNS),
-        issues,
-        on_row,
-        phase: Phase::Searching {
-            row: None,
-            texts: Vec::new(),
-        },
-        sheet: String::new(),
-        date1904: false,
-        col_map: Vec::new(),
-        cells: RowCells::new(K::COLUMNS.len()),
-        cur_row: None,
-        row_has_value: false,
-        row_is_example: false,
-        header_row: None,
-        found_sheet: None,
-        data_rows: 0,
-        delivered: 0,
-        _kind: std::marker::PhantomData,
-    };
-    let format = source::visit(rs, file, &mut imp)?;
-    if imp.header_row.is_none() {
+    let (tx, rx) = sync_channel::<Msg>(BATCHES_IN_FLIGHT);
+    let (recycle_tx, recycled) = sync_channel::<Batch>(BATCHES_IN_FLIGHT + 2);
+    let mut delivered = 0u32;
+    let produced = std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            let sink = ChannelSink {
+                tx,
+                recycled,
+                batch: Batch::default(),
+            };
+            let mut asm: Assembler<'_, K, _> = Assembler::new(opts, sink);
+            let format = source::visit(rs, file, &mut asm)?;
+            asm.sink.flush();
+            Ok::<_, SheetError>((format, asm.found))
+        });
+        let mut cells = RowCells::new(K::COLUMNS.len());
+        for msg in rx {
+            match msg {
+                Msg::Issue(i) => issues.push(i),
+                Msg::Rows(mut batch) => {
+                    for (k, &(row, date1904, _)) in batch.rows.iter().enumerate() {
+                        batch.load(k, &mut cells);
+                        let ctx = RowCtx { row, date1904 };
+                        if let Some(typed) = K::build(&cells, &ctx, issues) {
+                            delivered += 1;
+                            on_row(typed, issues);
+                        }
+                    }
+                    batch.clear();
+                    // The producer may have finished; then the batch is simply dropped.
+                    let _ = recycle_tx.try_send(batch);
+                }
+            }
+        }
+        match producer.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    let (format, found) = produced?;
+    if found.header_row.is_none() {
         let n = opts.header_search_rows;
-        imp.issues.push(Issue::sheet(
+        issues.push(Issue::sheet(
             Code::HeaderNotFound,
             format!(
                 "没有找到表头：任何工作表的前 {n} 行里都没有同时包含 {} 的行。请使用本业务的导入模板，\
@@ -557,18 +728,18 @@ where
                 K::HEADER_HINT
             ),
         ));
-    } else if imp.data_rows == 0 && !imp.issues.iter().any(|i| i.code == Code::ColumnMissing) {
-        imp.issues.push(Issue::sheet(
+    } else if found.data_rows == 0 && !found.column_missing {
+        issues.push(Issue::sheet(
             Code::NoRows,
             "表头下面没有数据行（示例“例”行不算）。请从表头下一行起逐行填写后再导入".to_owned(),
         ));
     }
     Ok(ImportStats {
         format,
-        sheet: imp.found_sheet,
-        header_row: imp.header_row,
-        data_rows: imp.data_rows,
-        rows_delivered: imp.delivered,
+        sheet: found.sheet,
+        header_row: found.header_row,
+        data_rows: found.data_rows,
+        rows_delivered: delivered,
     })
 }
 

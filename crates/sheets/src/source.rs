@@ -232,10 +232,13 @@ where
             Ok(WorkbookFormat::Xls)
         }
         Err(XlsError::Password) => Err(encrypted(file)),
-        Err(XlsError::Cfb(_)) => Err(SheetError::FormatUnsupported {
-            file: file.to_owned(),
-            what: "是旧版 Office 文件（如 Word .doc），不是工作簿",
-        }),
+        // The CFB error type is private to calamine; its message names the missing stream.
+        Err(e @ XlsError::Cfb(_)) if e.to_string().contains("Cannot find Workbook stream") => {
+            Err(SheetError::FormatUnsupported {
+                file: file.to_owned(),
+                what: "是其他 Office/WPS 文件（如 .doc、.et），不是 Excel 工作簿",
+            })
+        }
         Err(e) => Err(unreadable(file, &e)),
     }
 }

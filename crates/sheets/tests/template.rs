@@ -420,3 +420,12 @@ fn required_cells_reported_per_column() {
     assert!(got.rows.is_empty());
     assert_eq!(got.data_rows, 1);
 }
+
+#[test]
+fn write_failure_is_a_sheet_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // The path is a directory.
+    let err = write_template(dir.path(), &TemplateOptions::default()).unwrap_err();
+    assert_eq!(err.code(), "SHEET_WRITE_FAILED");
+    assert!(err.to_string().contains("保存"), "{err}");
+}

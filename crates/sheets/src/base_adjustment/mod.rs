@@ -86,7 +86,8 @@ where
 }
 
 /// [`import_with_options`] over any seekable reader, e.g. `Cursor<&[u8]>` for an upload the
-/// gateway holds in memory. `file_name` is only used in error messages.
+/// gateway holds in memory. `file_name` is only used in error messages. The reader is moved to
+/// the reading thread (see the crate README), hence `Send`.
 pub fn import_reader<R, F>(
     reader: R,
     file_name: &str,
@@ -95,7 +96,7 @@ pub fn import_reader<R, F>(
     issues: &mut Vec<Issue>,
 ) -> Result<ImportStats, SheetError>
 where
-    R: Read + Seek,
+    R: Read + Seek + Send,
     F: FnMut(BaseAdjustmentRow, &mut Vec<Issue>),
 {
     import::run::<BaseAdjustment, _, _>(reader, file_name, opts, on_row, issues)
