@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use gjj_domain::money::Fen;
+pub use gjj_sheets::base_adjustment::FIRST_DATA_ROW;
 
 /// Environment variable naming the fixtures directory (set by `cargo xtask test`).
 pub const FIXTURES_ENV: &str = "GJJ_TEST_FIXTURES";

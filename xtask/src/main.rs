@@ -1,14 +1,20 @@
 //! cargo xtask: the project's tooling, in Rust so it runs the same everywhere.
 //!
-//! `pki` (dev PKI), `token` (SoftHSM2 USB-key stand-ins), `deps` (system packages), `demo`, `test`, `bench`.
+//! `demo` and `test` are the README's two commands; `pki`, `token`, `deps` and `bench` are their parts.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod bench;
+mod demo;
 mod demo_data;
+mod deps;
 mod pki;
+mod postgres;
+mod sh;
+mod test;
 mod token;
 
 #[derive(Parser)]
@@ -20,12 +26,35 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Generate the development PKI (CAs, CRLs, server and client certificates).
+    /// Run the demo: dev PKI, SoftHSM USB keys, gateway on SQLite, then the app (or the CLI flow with --headless)
+    Demo {
+        /// Run the CLI flow instead of opening the desktop app
+        #[arg(long)]
+        headless: bool,
+        /// Keep the gateway running afterwards
+        #[arg(long)]
+        serve: bool,
+    },
+    /// Run every test (installs missing system and npm packages first)
+    Test {
+        /// Skip the desktop app (no WebKitGTK on this machine)
+        #[arg(long)]
+        no_desktop: bool,
+    },
+    /// Print performance figures (release builds)
+    Bench,
+    /// Install the system packages the demo and the tests need
+    Deps {
+        /// Also the desktop (Tauri/WebKitGTK) packages
+        #[arg(long)]
+        desktop: bool,
+    },
+    /// Generate the development PKI (CAs, CRLs, server and client certificates)
     Pki {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// Create SoftHSM2 tokens (USB-key stand-ins) with keys generated on the token.
+    /// Create SoftHSM2 tokens (USB-key stand-ins) with keys generated on the token
     Token {
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -34,16 +63,23 @@ enum Cmd {
 
 /// The workspace root (xtask lives one level below it).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let root = workspace_root();
     match cli.cmd {
+        Cmd::Demo { headless, serve } => demo::run(&root, &demo::DemoOptions { headless, serve }),
+        Cmd::Test { no_desktop } => test::run(&root, &test::TestOptions { no_desktop }),
+        Cmd::Bench => bench::run(&root),
+        Cmd::Deps { desktop } => {
+            deps::ensure(deps::CORE)?;
+            if desktop {
+                deps::ensure(deps::DESKTOP)?;
+            }
+            Ok(())
+        }
         Cmd::Pki { dir } => pki::run(&dir.unwrap_or_else(|| pki::default_dir(&root))),
         Cmd::Token { dir } => token::run(&dir.unwrap_or_else(|| pki::default_dir(&root))),
     }

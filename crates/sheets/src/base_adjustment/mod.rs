@@ -81,7 +81,8 @@ where
     let path = path.as_ref();
     let label = file_label(path);
     let file = open(path, &label)?;
-    let reader = BufReader::with_capacity(64 * 1024, file);
+    // The same 8 KiB buffer calamine's own `open_workbook` uses.
+    let reader = BufReader::new(file);
     import::run::<BaseAdjustment, _, _>(reader, &label, opts, on_row, issues)
 }
 

@@ -1,0 +1,61 @@
+//! `cargo xtask deps`: the Debian/Ubuntu packages the demo and the tests need, installed when missing.
+//! npm packages are installed from ui/package-lock.json by `npm ci` where they are needed.
+
+use std::process::Command;
+
+use anyhow::{bail, Result};
+
+use crate::sh;
+
+/// Packages for the gateway, the CLI and the end-to-end tests.
+pub const CORE: &[&str] = &["build-essential", "pkg-config", "libssl-dev", "softhsm2", "opensc", "postgresql"];
+/// Packages to build and run the desktop app (Tauri on WebKitGTK) and drive it under Xvfb.
+pub const DESKTOP: &[&str] = &[
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+    "libxdo-dev",
+    "file",
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "fonts-noto-cjk",
+    "x11-utils",
+];
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
+/// Installs whichever of `packages` are missing.
+pub fn ensure(packages: &[&str]) -> Result<()> {
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if Command::new("apt-get").arg("--version").output().is_err() {
+        bail!("missing packages {missing:?} and no apt-get: install them with your system's package manager");
+    }
+    let sudo = if sh::is_root() { None } else { Some("sudo") };
+    let apt = |args: &[&str]| {
+        let mut cmd = match sudo {
+            Some(s) => {
+                let mut c = Command::new(s);
+                c.arg("apt-get");
+                c
+            }
+            None => Command::new("apt-get"),
+        };
+        cmd.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        cmd
+    };
+    sh::run("apt-get update", &mut apt(&["update", "-q"]))?;
+    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    args.extend(&missing);
+    sh::run(&format!("apt-get install {}", missing.join(" ")), &mut apt(&args))
+}
