@@ -24,7 +24,10 @@ fn measure(exe: &Path, mode: &str, file: &Path) -> Result<Figure> {
     for _ in 0..RUNS {
         let out = Command::new(exe).arg(mode).arg(file).output()?;
         if !out.status.success() {
-            bail!("bench_check {mode} failed: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "bench_check {mode} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).context("bench_check output")?;
         let f = Figure {
@@ -42,23 +45,49 @@ fn measure(exe: &Path, mode: &str, file: &Path) -> Result<Figure> {
 pub fn run(root: &Path) -> Result<()> {
     sh::run(
         "build the benchmark (release)",
-        sh::cargo().args(["build", "--release", "-p", "gjj-sheets", "--example", "bench_check"]),
+        sh::cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "gjj-sheets",
+            "--example",
+            "bench_check",
+        ]),
     )?;
     let exe = root.join("target/release/examples/bench_check");
     let dir = root.join("target/bench");
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("base-adjustment-{ROWS}.xlsx"));
     if !file.exists() {
-        sh::run(&format!("generate a {ROWS}-row 基数调整 sheet"), Command::new(&exe).args(["generate", &ROWS.to_string()]).arg(&file))?;
+        sh::run(
+            &format!("generate a {ROWS}-row 基数调整 sheet"),
+            Command::new(&exe)
+                .args(["generate", &ROWS.to_string()])
+                .arg(&file),
+        )?;
     }
     let bare = measure(&exe, "bare", &file)?;
     let check = measure(&exe, "check", &file)?;
     let ratio = check.seconds / bare.seconds;
     let mib = |kib: u64| kib as f64 / 1024.0;
-    println!("\n基数调整 check, {ROWS} rows, {} (best of {RUNS}, release):", file.display());
-    println!("  calamine bare streaming read : {:>7.3} s   peak RSS {:>6.1} MiB", bare.seconds, mib(bare.peak_rss_kib));
-    println!("  gjj check (import + rules)   : {:>7.3} s   peak RSS {:>6.1} MiB", check.seconds, mib(check.peak_rss_kib));
+    println!(
+        "\n基数调整 check, {ROWS} rows, {} (best of {RUNS}, release):",
+        file.display()
+    );
+    println!(
+        "  calamine bare streaming read : {:>7.3} s   peak RSS {:>6.1} MiB",
+        bare.seconds,
+        mib(bare.peak_rss_kib)
+    );
+    println!(
+        "  gjj check (import + rules)   : {:>7.3} s   peak RSS {:>6.1} MiB",
+        check.seconds,
+        mib(check.peak_rss_kib)
+    );
     println!("  ratio check / bare           : {ratio:>7.2}   (target ≤ 1.20)");
-    println!("  check peak RSS               : {:>7.1} MiB (target ≤ 32 MiB)", mib(check.peak_rss_kib));
+    println!(
+        "  check peak RSS               : {:>7.1} MiB (target ≤ 32 MiB)",
+        mib(check.peak_rss_kib)
+    );
     Ok(())
 }

@@ -30,24 +30,52 @@ pub fn run(root: &Path, opts: &DemoOptions) -> Result<()> {
     let dir = pki::default_dir(root);
     pki::run(&dir)?;
     token::run(&dir)?;
-    sh::run("build gjj-server and gjj", sh::cargo().args(["build", "-p", "gjj-server", "-p", "gjj-cli"]))?;
+    sh::run(
+        "build gjj-server and gjj",
+        sh::cargo().args(["build", "-p", "gjj-server", "-p", "gjj-cli"]),
+    )?;
     let centre = LocalCentre::start(&Fixtures { dir: dir.clone() }, Backend::Sqlite)?;
-    println!("\n中心网关已启动：{}（演示数据：衡阳，SQLite {}）", centre.url(), centre.database_url);
+    println!(
+        "\n中心网关已启动：{}（演示数据：衡阳，SQLite {}）",
+        centre.url(),
+        centre.database_url
+    );
     let gjj_toml = write_gjj_toml(&dir, &centre)?;
 
     if headless {
         cli_flow(&centre)?;
     } else {
         let ui = root.join("ui");
-        sh::run("npm ci (ui)", sh::npm(&ui).args(["ci", "--no-audit", "--no-fund", "--prefer-offline"]))?;
+        sh::run(
+            "npm ci (ui)",
+            sh::npm(&ui).args(["ci", "--no-audit", "--no-fund", "--prefer-offline"]),
+        )?;
         sh::run("ui build", sh::npm(&ui).args(["run", "build"]))?;
-        sh::run("build desktop app", sh::cargo().args(["build", "-p", "gjj-desktop", "--features", "tauri/custom-protocol"]))?;
-        sh::run("desktop app (close the window to end the demo)", &mut Command::new(root.join("target/debug/gjj-desktop")))?;
+        sh::run(
+            "build desktop app",
+            sh::cargo().args([
+                "build",
+                "-p",
+                "gjj-desktop",
+                "--features",
+                "tauri/custom-protocol",
+            ]),
+        )?;
+        sh::run(
+            "desktop app (close the window to end the demo)",
+            &mut Command::new(root.join("target/debug/gjj-desktop")),
+        )?;
     }
     if opts.serve {
         println!("\n网关保持运行。另开终端试用命令行：");
-        println!("  export SOFTHSM2_CONF={}  PIN={DEV_PIN}", token::softhsm_conf(&dir).display());
-        println!("  target/debug/gjj --config {} whoami --pin-env PIN", gjj_toml.display());
+        println!(
+            "  export SOFTHSM2_CONF={}  PIN={DEV_PIN}",
+            token::softhsm_conf(&dir).display()
+        );
+        println!(
+            "  target/debug/gjj --config {} whoami --pin-env PIN",
+            gjj_toml.display()
+        );
         println!("按 Ctrl-C 结束。");
         loop {
             std::thread::park();
@@ -76,18 +104,43 @@ fn cli_flow(centre: &LocalCentre) -> Result<()> {
     step("gjj token list（无需 PIN）", &["token", "list"])?;
     step("gjj whoami（USB key 登录，双向 TLS）", &["whoami"])?;
     let blank = work.join("基数调整模板.xlsx");
-    step("gjj template base-adjustment（空白模板）", &["template", "base-adjustment", "-o", &blank.to_string_lossy()])?;
+    step(
+        "gjj template base-adjustment（空白模板）",
+        &["template", "base-adjustment", "-o", &blank.to_string_lossy()],
+    )?;
     let prefilled = work.join("基数调整-预填.xlsx");
-    step("gjj template base-adjustment --prefill（带职工名单）", &["template", "base-adjustment", "--prefill", "-o", &prefilled.to_string_lossy()])?;
+    step(
+        "gjj template base-adjustment --prefill（带职工名单）",
+        &[
+            "template",
+            "base-adjustment",
+            "--prefill",
+            "-o",
+            &prefilled.to_string_lossy(),
+        ],
+    )?;
     let filled = work.join("基数调整-已填写.xlsx");
     let rows = fill_sample(&prefilled, &filled)?;
-    println!("\n▶ 演示：把预填模板中 {rows} 名职工的调整后基数填为原基数 +5%（取整到元）→ {}", filled.display());
+    println!(
+        "\n▶ 演示：把预填模板中 {rows} 名职工的调整后基数填为原基数 +5%（取整到元）→ {}",
+        filled.display()
+    );
     let file = filled.to_string_lossy();
     step("gjj check base-adjustment", &["check", "base-adjustment", &file])?;
-    let output = centre.gjj(label).args(["submit", "base-adjustment", &file, "--json"]).output()?;
-    let receipt: serde_json::Value = serde_json::from_slice(&output.stdout).context("submit --json output")?;
-    let serial = receipt["receipt"]["serial"].as_str().context("no receipt in submit output")?.to_owned();
-    println!("\n✔ gjj submit base-adjustment：业务流水号 {serial}，受理 {} 行，签名内容摘要 {}", receipt["receipt"]["accepted_rows"], receipt["receipt"]["payload_sha256"]);
+    let output = centre
+        .gjj(label)
+        .args(["submit", "base-adjustment", &file, "--json"])
+        .output()?;
+    let receipt: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("submit --json output")?;
+    let serial = receipt["receipt"]["serial"]
+        .as_str()
+        .context("no receipt in submit output")?
+        .to_owned();
+    println!(
+        "\n✔ gjj submit base-adjustment：业务流水号 {serial}，受理 {} 行，签名内容摘要 {}",
+        receipt["receipt"]["accepted_rows"], receipt["receipt"]["payload_sha256"]
+    );
     step("gjj status", &["status", &serial])?;
     println!("\n演示完成：模板 → 填写 → 检查 → USB key 签名提交 → 回执 → 状态。");
     Ok(())
@@ -110,7 +163,12 @@ fn fill_sample(prefilled: &Path, filled: &Path) -> Result<usize> {
             _ => continue,
         };
         let new = Fen((old.0 * 105 / 100 + 50) / 100 * 100);
-        let e = gjj_tests::Employee { account, name: text(2), id_number: text(3), base: old };
+        let e = gjj_tests::Employee {
+            account,
+            name: text(2),
+            id_number: text(3),
+            base: old,
+        };
         rows.push(SheetRow::adjust(&e, new, &text(6)));
     }
     gjj_tests::write_base_adjustment(filled, &rows)?;

@@ -8,7 +8,14 @@ use anyhow::{bail, Result};
 use crate::sh;
 
 /// Packages for the gateway, the CLI and the end-to-end tests.
-pub const CORE: &[&str] = &["build-essential", "pkg-config", "libssl-dev", "softhsm2", "opensc", "postgresql"];
+pub const CORE: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libssl-dev",
+    "softhsm2",
+    "opensc",
+    "postgresql",
+];
 /// Packages to build and run the desktop app (Tauri on WebKitGTK) and drive it under Xvfb.
 pub const DESKTOP: &[&str] = &[
     "libwebkit2gtk-4.1-dev",

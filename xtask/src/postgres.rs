@@ -37,18 +37,44 @@ impl Postgres {
         std::fs::create_dir_all(dir)?;
         let as_postgres = sh::is_root();
         if as_postgres {
-            sh::run("chown postgres data dir", Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir))?;
+            sh::run(
+                "chown postgres data dir",
+                Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir),
+            )?;
         }
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let pg = Postgres { bin, data: dir.join("data"), as_postgres, url: format!("postgres://postgres@127.0.0.1:{port}") };
+        let pg = Postgres {
+            bin,
+            data: dir.join("data"),
+            as_postgres,
+            url: format!("postgres://postgres@127.0.0.1:{port}"),
+        };
         sh::run(
             "initdb (PostgreSQL for the tests)",
-            pg.command("initdb").args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-D"]).arg(&pg.data),
+            pg.command("initdb")
+                .args([
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "-D",
+                ])
+                .arg(&pg.data),
         )?;
-        let options = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", dir.display());
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            dir.display()
+        );
         sh::run(
             "pg_ctl start",
-            pg.command("pg_ctl").arg("-D").arg(&pg.data).args(["-l"]).arg(dir.join("log")).args(["-o", &options, "-w", "start"]),
+            pg.command("pg_ctl")
+                .arg("-D")
+                .arg(&pg.data)
+                .args(["-l"])
+                .arg(dir.join("log"))
+                .args(["-o", &options, "-w", "start"]),
         )?;
         Ok(pg)
     }
@@ -66,6 +92,11 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        let _ = self.command("pg_ctl").arg("-D").arg(&self.data).args(["-m", "fast", "stop"]).output();
+        let _ = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "fast", "stop"])
+            .output();
     }
 }

@@ -10,7 +10,9 @@ use anyhow::{bail, Context, Result};
 pub fn run(step: &str, cmd: &mut Command) -> Result<()> {
     let start = Instant::now();
     println!("\n▶ {step}");
-    let status = cmd.status().with_context(|| format!("{step}: cannot start {:?}", cmd.get_program()))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("{step}: cannot start {:?}", cmd.get_program()))?;
     if !status.success() {
         bail!("{step} failed ({status})");
     }
@@ -32,5 +34,9 @@ pub fn npm(dir: &Path) -> Command {
 
 /// True when running as root (no sudo needed for apt-get).
 pub fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }

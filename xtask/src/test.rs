@@ -24,7 +24,10 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
     }
     let ui = root.join("ui");
     if !opts.no_desktop {
-        sh::run("npm ci (ui)", sh::npm(&ui).args(["ci", "--no-audit", "--no-fund", "--prefer-offline"]))?;
+        sh::run(
+            "npm ci (ui)",
+            sh::npm(&ui).args(["ci", "--no-audit", "--no-fund", "--prefer-offline"]),
+        )?;
         sh::run("ui type check + build", sh::npm(&ui).args(["run", "build"]))?;
         sh::run("ui tests (vitest)", sh::npm(&ui).args(["test"]))?;
     }
@@ -37,7 +40,10 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
         clippy.arg("--workspace");
     }
     sh::run("cargo clippy -D warnings", clippy.args(["--", "-D", "warnings"]))?;
-    sh::run("build gjj-server and gjj", sh::cargo().args(["build", "-p", "gjj-server", "-p", "gjj-cli"]))?;
+    sh::run(
+        "build gjj-server and gjj",
+        sh::cargo().args(["build", "-p", "gjj-server", "-p", "gjj-cli"]),
+    )?;
 
     // A fresh dev PKI and fresh tokens for this run: the tests change token PIN flags.
     let fixtures = root.join("target").join("gjj-test-fixtures");
@@ -51,7 +57,13 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
     sh::run(
         "cargo test (unit, fixtures, end-to-end on SQLite and PostgreSQL)",
         sh::cargo()
-            .args(["test", "--workspace", "--exclude", "gjj-desktop", "--no-fail-fast"])
+            .args([
+                "test",
+                "--workspace",
+                "--exclude",
+                "gjj-desktop",
+                "--no-fail-fast",
+            ])
             .env(gjj_tests::FIXTURES_ENV, &fixtures)
             .env(gjj_tests::POSTGRES_ENV, &pg.url)
             .env("SOFTHSM2_CONF", token::softhsm_conf(&fixtures)),
@@ -61,7 +73,10 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
     if !opts.no_desktop {
         desktop_smoke(root)?;
     }
-    println!("\n全部测试通过 — all tests passed in {:.0} s", start.elapsed().as_secs_f64());
+    println!(
+        "\n全部测试通过 — all tests passed in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -69,7 +84,13 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
 fn desktop_smoke(root: &Path) -> Result<()> {
     sh::run(
         "build desktop app (debug, ui embedded)",
-        sh::cargo().args(["build", "-p", "gjj-desktop", "--features", "tauri/custom-protocol"]),
+        sh::cargo().args([
+            "build",
+            "-p",
+            "gjj-desktop",
+            "--features",
+            "tauri/custom-protocol",
+        ]),
     )?;
     let exe = root.join("target").join("debug").join("gjj-desktop");
     // Passes when a window titled 住房公积金网厅 appears within 15 s and the app is still running.
