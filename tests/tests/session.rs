@@ -139,7 +139,7 @@ async fn the_same_idempotency_key_twice_gives_one_record_and_the_same_receipt() 
 
     // The same key with different content is a conflict, not a silent replay.
     let mut changed = entry.clone();
-    changed.payload = json.replace(&format!("\"row\":5,"), "\"row\":6,");
+    changed.payload = json.replace("\"row\":5,", "\"row\":6,");
     let err = session.deliver(&outbox, &changed).await.unwrap_err();
     assert_eq!(err.code(), "IDEMPOTENCY_KEY_REUSED");
     assert_eq!(count(&centre, "SELECT COUNT(*) FROM submissions").await, 1);

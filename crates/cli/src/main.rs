@@ -158,11 +158,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             output::error(&err, json_mode);
-            if output::issues_of(&err).is_empty() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::from(1)
-            }
+            ExitCode::from(output::exit_code(&err))
         }
     }
 }
@@ -500,7 +496,7 @@ async fn status(settings: &config::Settings, serial: &str, json: bool) -> Result
 
 async fn outbox_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
     let outbox = login::outbox(settings).await?;
-    let identity = login::identity_without_pin(settings)?.or_else(|| None);
+    let identity = login::identity_without_pin(settings)?;
     let uscc = match identity.and_then(|i| i.uscc) {
         Some(u) => u,
         None => login::credential(settings)?
