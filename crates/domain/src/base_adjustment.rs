@@ -279,7 +279,8 @@ impl Checker {
     /// Sheet-level checks after the last row: no rows at all, and a unit status that does not
     /// allow 缴存 business (only 正常, 开户 and 缓缴 do).
     pub fn finish(self, issues: &mut Vec<Issue>) {
-        if self.pushed == 0 {
+        // The importer already says so when the sheet itself had no data rows.
+        if self.pushed == 0 && !issues.iter().any(|i| i.code == Code::NoRows) {
             issues.push(Issue::sheet(
                 Code::NoRows,
                 "清册中没有数据行，请至少填写一名职工的调整信息后再提交",
@@ -449,13 +450,14 @@ impl Checker {
 
     fn check_new_base(&self, r: u32, base: Fen, month: Month, issues: &mut Vec<Issue>) {
         let p = &self.policy;
-        let between = format!("请改为 {} 至 {} 元之间", p.base_min, p.base_max);
+        // Messages are built only for rows that fail: this runs on every row of 100,000-row sheets.
+        let between = || format!("请改为 {} 至 {} 元之间", p.base_min, p.base_max);
         if !base.is_positive() {
             issues.push(Issue::new(
                 r,
                 col::NEW_BASE,
                 Code::BaseNotPositive,
-                format!("调整后基数 {base} 元不正确，应大于 0；{between}"),
+                format!("调整后基数 {base} 元不正确，应大于 0；{}", between()),
             ));
             return;
         }
@@ -470,8 +472,10 @@ impl Checker {
                 col::NEW_BASE,
                 Code::BaseBelowMin,
                 format!(
-                    "调整后基数 {base} 元低于 {} 年度缴存基数下限 {} 元，{between}",
-                    p.year, p.base_min
+                    "调整后基数 {base} 元低于 {} 年度缴存基数下限 {} 元，{}",
+                    p.year,
+                    p.base_min,
+                    between()
                 ),
             ));
             return;
@@ -482,8 +486,10 @@ impl Checker {
                 col::NEW_BASE,
                 Code::BaseAboveMax,
                 format!(
-                    "调整后基数 {base} 元超出 {} 年度缴存基数上限 {} 元，{between}",
-                    p.year, p.base_max
+                    "调整后基数 {base} 元超出 {} 年度缴存基数上限 {} 元，{}",
+                    p.year,
+                    p.base_max,
+                    between()
                 ),
             ));
             return;
@@ -523,6 +529,9 @@ impl Checker {
 
     fn check_effective_month(&self, r: u32, month: Month, issues: &mut Vec<Issue>) {
         let (due, today) = (self.due, self.today);
+        if month >= due && month <= today && self.policy.covers(month) {
+            return;
+        }
         let window = format!("请填写 {due} 至 {today} 之间的年月");
         let paid = match self.paid_through {
             Some(p) => format!("单位已缴至 {p}"),

@@ -287,6 +287,27 @@ fn policy_from_row(row: &AnyRow) -> Result<Policy, sqlx::Error> {
     })
 }
 
+/// `($1, $2, …), ($n+1, …)` for a multi-row INSERT. sqlx's QueryBuilder emits `?` for the `Any` driver, which
+/// PostgreSQL rejects; numbered placeholders work on both backends.
+pub fn values_placeholders(rows: usize, columns: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(r * columns + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// Round-to codes as stored ("fen", "jiao", "yuan").
 pub fn parse_round_to(code: &str) -> Option<RoundTo> {
     match code {
@@ -294,5 +315,13 @@ pub fn parse_round_to(code: &str) -> Option<RoundTo> {
         "jiao" => Some(RoundTo::Jiao),
         "yuan" => Some(RoundTo::Yuan),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_numbered_across_rows() {
+        assert_eq!(super::values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
     }
 }

@@ -176,6 +176,10 @@ fn money_code(c: Code) -> Code {
 pub(crate) fn month(v: CellValue<'_>, what: &str, date1904: bool) -> Result<Option<Month>, Problem> {
     match v {
         CellValue::Text(t) => {
+            // Fast path: the template's own form, "202607", needs no normalising.
+            if let Some(m) = yyyymm(t) {
+                return Ok(Some(m));
+            }
             if is_error_literal(t.trim()) {
                 return Err(error_cell(t.trim(), what));
             }
@@ -229,6 +233,18 @@ fn month_code(c: Code) -> Code {
     } else {
         c
     }
+}
+
+/// Exactly six ASCII digits forming a valid month; anything else (including "202613") is left
+/// to [`Month::parse`] and its messages.
+fn yyyymm(t: &str) -> Option<Month> {
+    let b = t.as_bytes();
+    if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    let year = i32::try_from(n(0..4)).ok()?;
+    Month::new(year, n(4..6))
 }
 
 /// 190001–209912 (YYYYMM) or 19000101–20991231 (YYYYMMDD).
@@ -418,6 +434,9 @@ mod tests {
         assert_eq!(m(CellValue::Number(2026.07)), Err(Code::CellTypeUnexpected));
         assert_eq!(m(CellValue::Number(2026.0)), Err(Code::CellTypeUnexpected));
         assert_eq!(m(t("2026年13月")), Err(Code::MonthInvalid));
+        assert_eq!(m(t("202613")), Err(Code::MonthInvalid));
+        assert_eq!(m(t("'202607")), Ok(Some("202607".to_owned())));
+        assert_eq!(m(t("2026 07")), Ok(Some("202607".to_owned())));
         assert_eq!(m(CellValue::Number(202613.0)), Err(Code::MonthInvalid));
         assert_eq!(m(t("下个月")), Err(Code::MonthInvalid));
         assert_eq!(m(CellValue::Bool(false)), Err(Code::CellTypeUnexpected));

@@ -3,6 +3,12 @@
 //!
 //! A business (see [`crate::base_adjustment`]) only supplies a [`RowKind`]: its columns and
 //! how one row of cells becomes one typed row.
+//!
+//! Flow: a worker thread streams cells ([`source::visit`]) into the [`Assembler`], which finds
+//! the header, keeps only the known columns of each row in a reusable [`Batch`] (each cell's
+//! text copied once into one arena) and drops blank, 例 and 合计 rows. Full batches go through a
+//! bounded channel to the calling thread, which converts each row with [`RowKind::build`] and
+//! hands it to the caller's callback, then returns the emptied batch for reuse.
 
 use std::io::{Read, Seek};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -112,10 +118,10 @@ pub(crate) trait RowKind {
     const HEADER_HINT: &'static str;
 
     /// Whether a row is a footer such as "合计" rather than a person.
-    fn is_footer(cells: &RowCells) -> bool;
+    fn is_footer(cells: &RowCells<'_>) -> bool;
 
     /// Converts one data row; on any cell problem pushes the issues and returns `None`.
-    fn build(cells: &RowCells, ctx: &RowCtx, issues: &mut Vec<Issue>) -> Option<Self::Row>;
+    fn build(cells: &RowCells<'_>, ctx: &RowCtx, issues: &mut Vec<Issue>) -> Option<Self::Row>;
 }
 
 /// Where the row being built lives, for messages and conversions.
@@ -127,8 +133,7 @@ pub(crate) struct RowCtx {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SlotKind {
-    Empty,
+enum Kind {
     Text,
     Number,
     Bool,
@@ -137,58 +142,51 @@ enum SlotKind {
     Error,
 }
 
-/// One column's cell in the current row. Text is copied into a buffer that is reused for
-/// every row, so assembling rows allocates nothing once the buffers have grown.
-#[derive(Debug)]
-struct Slot {
-    kind: SlotKind,
-    text: String,
-    num: f64,
+/// One non-empty cell of a known column, as stored in a [`Batch`].
+#[derive(Clone, Copy, Debug)]
+struct RawCell {
+    /// Index into `RowKind::COLUMNS`.
+    slot: u8,
+    kind: Kind,
     /// 0-based sheet column (for the cell reference in messages).
     col: u32,
+    num: f64,
+    /// Byte range of the cell text in the batch's text arena.
+    text: (u32, u32),
 }
 
-/// The cells of the current row, one slot per known column.
-#[derive(Debug)]
-pub(crate) struct RowCells {
-    slots: Vec<Slot>,
+/// The known cells of one row: a view into a [`Batch`]. A row has at most one cell per known
+/// column, so lookups scan a handful of entries.
+#[derive(Clone, Copy)]
+pub(crate) struct RowCells<'b> {
+    cells: &'b [RawCell],
+    text: &'b str,
 }
 
-impl RowCells {
-    fn new(n: usize) -> Self {
-        let slots = (0..n)
-            .map(|_| Slot {
-                kind: SlotKind::Empty,
-                text: String::with_capacity(32),
-                num: 0.0,
-                col: 0,
-            })
-            .collect();
-        RowCells { slots }
-    }
-
-    fn clear(&mut self) {
-        for s in &mut self.slots {
-            s.kind = SlotKind::Empty;
-        }
+impl<'b> RowCells<'b> {
+    fn raw(&self, i: usize) -> Option<&'b RawCell> {
+        self.cells.iter().find(|c| usize::from(c.slot) == i)
     }
 
     /// The value of column `i` (an index into `COLUMNS`); `None` when empty or blank text.
-    pub(crate) fn get(&self, i: usize) -> Option<CellValue<'_>> {
-        let s = self.slots.get(i)?;
-        Some(match s.kind {
-            SlotKind::Empty => return None,
-            SlotKind::Text => CellValue::Text(&s.text),
-            SlotKind::Number => CellValue::Number(s.num),
-            SlotKind::Bool => CellValue::Bool(s.num != 0.0),
-            SlotKind::DateSerial => CellValue::DateSerial(s.num),
-            SlotKind::DateIso => CellValue::DateIso(&s.text),
-            SlotKind::Error => CellValue::Error(&s.text),
+    pub(crate) fn get(&self, i: usize) -> Option<CellValue<'b>> {
+        let c = self.raw(i)?;
+        let text = self
+            .text
+            .get(c.text.0 as usize..c.text.1 as usize)
+            .unwrap_or_default();
+        Some(match c.kind {
+            Kind::Text => CellValue::Text(text),
+            Kind::Number => CellValue::Number(c.num),
+            Kind::Bool => CellValue::Bool(c.num != 0.0),
+            Kind::DateSerial => CellValue::DateSerial(c.num),
+            Kind::DateIso => CellValue::DateIso(text),
+            Kind::Error => CellValue::Error(text),
         })
     }
 
     /// The text of column `i` if it is a text cell.
-    pub(crate) fn text(&self, i: usize) -> Option<&str> {
+    pub(crate) fn text(&self, i: usize) -> Option<&'b str> {
         match self.get(i)? {
             CellValue::Text(t) => Some(t),
             _ => None,
@@ -199,42 +197,8 @@ impl RowCells {
     /// message needs it.
     pub(crate) fn cell_ref(&self, i: usize, row: u32) -> CellRef {
         CellRef {
-            col: self.slots.get(i).map_or(0, |s| s.col),
+            col: self.raw(i).map_or(0, |c| c.col),
             row,
-        }
-    }
-
-    fn set(&mut self, i: usize, col: u32, value: CellValue<'_>) {
-        let Some(s) = self.slots.get_mut(i) else { return };
-        s.col = col;
-        match value {
-            CellValue::Text(t) => {
-                s.kind = SlotKind::Text;
-                s.text.clear();
-                s.text.push_str(t);
-            }
-            CellValue::Number(n) => {
-                s.kind = SlotKind::Number;
-                s.num = n;
-            }
-            CellValue::Bool(b) => {
-                s.kind = SlotKind::Bool;
-                s.num = if b { 1.0 } else { 0.0 };
-            }
-            CellValue::DateSerial(n) => {
-                s.kind = SlotKind::DateSerial;
-                s.num = n;
-            }
-            CellValue::DateIso(t) => {
-                s.kind = SlotKind::DateIso;
-                s.text.clear();
-                s.text.push_str(t);
-            }
-            CellValue::Error(t) => {
-                s.kind = SlotKind::Error;
-                s.text.clear();
-                s.text.push_str(t);
-            }
         }
     }
 }
@@ -279,15 +243,125 @@ fn is_blank(t: &str) -> bool {
 const UNMAPPED: u8 = u8::MAX;
 
 // ---------------------------------------------------------------------------------------------
-// Producer: cell stream → raw data rows (runs on a worker thread)
+// Producer: cell stream → batches of raw data rows (runs on a worker thread)
 // ---------------------------------------------------------------------------------------------
 
-/// Where the producer puts what it finds, in sheet order.
-trait RowSink {
-    /// One data row (blank, 例 and 合计 rows already skipped). `false` stops the import.
-    fn row(&mut self, row: u32, cells: &RowCells, date1904: bool) -> bool;
-    /// A header- or sheet-level issue, ordered with the rows around it.
-    fn issue(&mut self, issue: Issue) -> bool;
+/// Rows per batch handed from the reading thread to the converting thread.
+const BATCH_ROWS: usize = 256;
+/// Batches in flight (bounded, so a slow consumer throttles the reader and memory stays flat).
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// Raw data rows: their known cells and one text arena, reused batch after batch. The row
+/// being assembled lives at the end (after the last committed row) until it is committed or
+/// discarded, so each cell's text is copied exactly once.
+#[derive(Default)]
+struct Batch {
+    /// Committed rows: (Excel row, date1904, end index into `cells`).
+    rows: Vec<(u32, bool, usize)>,
+    cells: Vec<RawCell>,
+    text: String,
+}
+
+impl Batch {
+    fn committed_cells(&self) -> usize {
+        self.rows.last().map_or(0, |r| r.2)
+    }
+
+    fn push_cell(&mut self, slot: u8, col: u32, value: CellValue<'_>) {
+        let start = self.text.len();
+        let (kind, num) = match value {
+            CellValue::Text(t) => {
+                self.text.push_str(t);
+                (Kind::Text, 0.0)
+            }
+            CellValue::Number(n) => (Kind::Number, n),
+            CellValue::Bool(b) => (Kind::Bool, if b { 1.0 } else { 0.0 }),
+            CellValue::DateSerial(n) => (Kind::DateSerial, n),
+            CellValue::DateIso(t) => {
+                self.text.push_str(t);
+                (Kind::DateIso, 0.0)
+            }
+            CellValue::Error(t) => {
+                self.text.push_str(t);
+                (Kind::Error, 0.0)
+            }
+        };
+        // A batch holds a few hundred rows of short cells: offsets fit in u32.
+        let text = (start as u32, self.text.len() as u32);
+        self.cells.push(RawCell {
+            slot,
+            kind,
+            col,
+            num,
+            text,
+        });
+    }
+
+    /// The row being assembled.
+    fn pending(&self) -> RowCells<'_> {
+        RowCells {
+            cells: &self.cells[self.committed_cells()..],
+            text: &self.text,
+        }
+    }
+
+    fn discard_pending(&mut self) {
+        let keep = self.committed_cells();
+        let text_end = keep
+            .checked_sub(1)
+            .map_or(0, |last| self.cells[last].text.1 as usize);
+        self.cells.truncate(keep);
+        self.text.truncate(text_end);
+    }
+
+    fn commit_pending(&mut self, row: u32, date1904: bool) {
+        self.rows.push((row, date1904, self.cells.len()));
+    }
+
+    /// Committed row `k`.
+    fn row(&self, k: usize) -> RowCells<'_> {
+        let start = k.checked_sub(1).map_or(0, |p| self.rows[p].2);
+        RowCells {
+            cells: &self.cells[start..self.rows[k].2],
+            text: &self.text,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.cells.clear();
+        self.text.clear();
+    }
+}
+
+enum Msg {
+    Rows(Batch),
+    Issue(Issue),
+}
+
+/// The producer's end of the hand-over.
+struct Output {
+    tx: SyncSender<Msg>,
+    recycled: Receiver<Batch>,
+    batch: Batch,
+}
+
+impl Output {
+    /// Sends the committed rows (the pending row must be empty). `false`: consumer gone.
+    fn flush(&mut self) -> bool {
+        if self.batch.rows.is_empty() {
+            return true;
+        }
+        let fresh = self.recycled.try_recv().unwrap_or_default();
+        let full = std::mem::replace(&mut self.batch, fresh);
+        self.tx.send(Msg::Rows(full)).is_ok()
+    }
+
+    /// A header- or sheet-level issue, ordered after the rows before it.
+    fn issue(&mut self, issue: Issue) -> bool {
+        self.batch.discard_pending();
+        self.flush() && self.tx.send(Msg::Issue(issue)).is_ok()
+    }
 }
 
 enum Phase {
@@ -311,30 +385,28 @@ struct Found {
 }
 
 /// The [`SheetVisitor`] that finds the header and assembles data rows of `K` from the cells.
-struct Assembler<'o, K, S> {
+struct Assembler<'o, K> {
     opts: &'o ImportOptions,
     matcher: HeaderMatcher,
-    sink: S,
+    out: Output,
     phase: Phase,
     sheet: String,
     date1904: bool,
     /// Sheet column → index into `K::COLUMNS` (or `UNMAPPED`).
     col_map: Vec<u8>,
-    cells: RowCells,
-    /// The row being assembled (0-based) and whether it holds any value / starts with 例.
+    /// The row being assembled (0-based) and whether column A starts with 例.
     cur_row: Option<u32>,
-    row_has_value: bool,
     row_is_example: bool,
     found: Found,
     _kind: std::marker::PhantomData<K>,
 }
 
-impl<'o, K: RowKind, S: RowSink> Assembler<'o, K, S> {
-    fn new(opts: &'o ImportOptions, sink: S) -> Self {
+impl<'o, K: RowKind> Assembler<'o, K> {
+    fn new(opts: &'o ImportOptions, out: Output) -> Self {
         Assembler {
             opts,
             matcher: HeaderMatcher::new(K::COLUMNS),
-            sink,
+            out,
             phase: Phase::Searching {
                 row: None,
                 texts: Vec::new(),
@@ -342,9 +414,7 @@ impl<'o, K: RowKind, S: RowSink> Assembler<'o, K, S> {
             sheet: String::new(),
             date1904: false,
             col_map: Vec::new(),
-            cells: RowCells::new(K::COLUMNS.len()),
             cur_row: None,
-            row_has_value: false,
             row_is_example: false,
             found: Found {
                 header_row: None,
@@ -376,7 +446,7 @@ impl<'o, K: RowKind, S: RowSink> Assembler<'o, K, S> {
         for (i, spec) in K::COLUMNS.iter().enumerate() {
             if spec.required && found[i].is_none() {
                 self.found.column_missing = true;
-                self.sink.issue(Issue::new(
+                self.out.issue(Issue::new(
                     excel_row,
                     spec.name,
                     Code::ColumnMissing,
@@ -417,40 +487,33 @@ impl<'o, K: RowKind, S: RowSink> Assembler<'o, K, S> {
                 self.row_is_example = is_example(t);
             }
         }
-        let Some(&i) = self.col_map.get(col as usize) else {
+        let Some(&slot) = self.col_map.get(col as usize) else {
             return Flow::Continue;
         };
-        if i == UNMAPPED || matches!(value, CellValue::Text(t) if is_blank(t)) {
+        if slot == UNMAPPED || matches!(value, CellValue::Text(t) if is_blank(t)) {
             return Flow::Continue;
         }
-        self.cells.set(usize::from(i), col, value);
-        self.row_has_value = true;
+        self.out.batch.push_cell(slot, col, value);
         Flow::Continue
     }
 
+    /// Commits or discards the pending row.
     fn finish_row(&mut self, row: u32) -> Flow {
-        let has_value = std::mem::take(&mut self.row_has_value);
         let example = std::mem::take(&mut self.row_is_example);
-        if !has_value {
+        let pending = self.out.batch.pending();
+        if pending.cells.is_empty() {
             return Flow::Continue;
         }
-        let flow = self.finish_nonblank(row, example);
-        self.cells.clear();
-        flow
-    }
-
-    fn finish_nonblank(&mut self, row: u32, example: bool) -> Flow {
-        let seq_example = K::SEQ.and_then(|i| self.cells.text(i)).is_some_and(is_example);
-        if example || seq_example {
-            return Flow::Continue;
-        }
-        if !K::DATA_KEYS.iter().any(|&k| self.cells.get(k).is_some()) || K::is_footer(&self.cells) {
+        let seq_example = K::SEQ.and_then(|i| pending.text(i)).is_some_and(is_example);
+        let is_data = K::DATA_KEYS.iter().any(|&k| pending.get(k).is_some()) && !K::is_footer(&pending);
+        if example || seq_example || !is_data {
+            self.out.batch.discard_pending();
             return Flow::Continue;
         }
         let excel_row = row + 1;
         if self.found.data_rows >= self.opts.max_rows {
             let max = self.opts.max_rows;
-            self.sink.issue(Issue::sheet(
+            self.out.issue(Issue::sheet(
                 Code::TooManyRows,
                 format!(
                     "数据超过 {max} 行，从第 {excel_row} 行起没有读取。请把名单拆成多个文件，每个不超过 {max} 行，分批导入"
@@ -460,12 +523,12 @@ impl<'o, K: RowKind, S: RowSink> Assembler<'o, K, S> {
             return Flow::Stop;
         }
         self.found.data_rows += 1;
-        if self.sink.row(excel_row, &self.cells, self.date1904) {
-            Flow::Continue
-        } else {
+        self.out.batch.commit_pending(excel_row, self.date1904);
+        if self.out.batch.rows.len() >= BATCH_ROWS && !self.out.flush() {
             self.phase = Phase::Done;
-            Flow::Stop
+            return Flow::Stop;
         }
+        Flow::Continue
     }
 }
 
@@ -474,7 +537,7 @@ fn is_example(t: &str) -> bool {
     t.starts_with('例') || t.starts_with("示例")
 }
 
-impl<K: RowKind, S: RowSink> SheetVisitor for Assembler<'_, K, S> {
+impl<K: RowKind> SheetVisitor for Assembler<'_, K> {
     fn begin_sheet(&mut self, name: &str, date1904: bool) {
         self.sheet.clear();
         self.sheet.push_str(name);
@@ -546,118 +609,8 @@ impl<K: RowKind, S: RowSink> SheetVisitor for Assembler<'_, K, S> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hand-over: batches of raw rows through a bounded channel
+// Consumer: batches → typed rows → callback (the calling thread)
 // ---------------------------------------------------------------------------------------------
-
-/// Rows per batch handed from the reading thread to the converting thread.
-const BATCH_ROWS: usize = 256;
-/// Batches in flight (bounded, so a slow consumer throttles the reader and memory stays flat).
-const BATCHES_IN_FLIGHT: usize = 4;
-
-/// One non-empty cell of a raw row.
-struct RawCell {
-    slot: u8,
-    kind: SlotKind,
-    col: u32,
-    num: f64,
-    /// Byte range of the cell text in [`Batch::text`].
-    text: (u32, u32),
-}
-
-/// Raw rows: their cells and one text arena, reused batch after batch.
-#[derive(Default)]
-struct Batch {
-    /// (Excel row, date1904, end index into `cells`).
-    rows: Vec<(u32, bool, usize)>,
-    cells: Vec<RawCell>,
-    text: String,
-}
-
-impl Batch {
-    fn push(&mut self, row: u32, cells: &RowCells, date1904: bool) {
-        for (i, s) in cells.slots.iter().enumerate() {
-            if s.kind == SlotKind::Empty {
-                continue;
-            }
-            let start = self.text.len();
-            if matches!(s.kind, SlotKind::Text | SlotKind::DateIso | SlotKind::Error) {
-                self.text.push_str(&s.text);
-            }
-            // Batches hold a few hundred rows: offsets fit in u32.
-            let text = (start as u32, self.text.len() as u32);
-            self.cells.push(RawCell {
-                slot: i as u8,
-                kind: s.kind,
-                col: s.col,
-                num: s.num,
-                text,
-            });
-        }
-        self.rows.push((row, date1904, self.cells.len()));
-    }
-
-    fn clear(&mut self) {
-        self.rows.clear();
-        self.cells.clear();
-        self.text.clear();
-    }
-
-    /// Loads raw row `k` into `into`.
-    fn load(&self, k: usize, into: &mut RowCells) {
-        into.clear();
-        let start = if k == 0 { 0 } else { self.rows[k - 1].2 };
-        for c in &self.cells[start..self.rows[k].2] {
-            let text = self
-                .text
-                .get(c.text.0 as usize..c.text.1 as usize)
-                .unwrap_or_default();
-            let value = match c.kind {
-                SlotKind::Empty => continue,
-                SlotKind::Text => CellValue::Text(text),
-                SlotKind::Number => CellValue::Number(c.num),
-                SlotKind::Bool => CellValue::Bool(c.num != 0.0),
-                SlotKind::DateSerial => CellValue::DateSerial(c.num),
-                SlotKind::DateIso => CellValue::DateIso(text),
-                SlotKind::Error => CellValue::Error(text),
-            };
-            into.set(usize::from(c.slot), c.col, value);
-        }
-    }
-}
-
-enum Msg {
-    Rows(Batch),
-    Issue(Issue),
-}
-
-/// The producer's sink: fills batches and sends them to the consumer.
-struct ChannelSink {
-    tx: SyncSender<Msg>,
-    recycled: Receiver<Batch>,
-    batch: Batch,
-}
-
-impl ChannelSink {
-    fn flush(&mut self) -> bool {
-        if self.batch.rows.is_empty() {
-            return true;
-        }
-        let fresh = self.recycled.try_recv().unwrap_or_default();
-        let full = std::mem::replace(&mut self.batch, fresh);
-        self.tx.send(Msg::Rows(full)).is_ok()
-    }
-}
-
-impl RowSink for ChannelSink {
-    fn row(&mut self, row: u32, cells: &RowCells, date1904: bool) -> bool {
-        self.batch.push(row, cells, date1904);
-        self.batch.rows.len() < BATCH_ROWS || self.flush()
-    }
-
-    fn issue(&mut self, issue: Issue) -> bool {
-        self.flush() && self.tx.send(Msg::Issue(issue)).is_ok()
-    }
-}
 
 /// Runs an import of `K` over a workbook read from `rs`.
 ///
@@ -683,25 +636,24 @@ where
     let mut delivered = 0u32;
     let produced = std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
-            let sink = ChannelSink {
+            let out = Output {
                 tx,
                 recycled,
                 batch: Batch::default(),
             };
-            let mut asm: Assembler<'_, K, _> = Assembler::new(opts, sink);
+            let mut asm: Assembler<'_, K> = Assembler::new(opts, out);
             let format = source::visit(rs, file, &mut asm)?;
-            asm.sink.flush();
+            asm.out.batch.discard_pending();
+            asm.out.flush();
             Ok::<_, SheetError>((format, asm.found))
         });
-        let mut cells = RowCells::new(K::COLUMNS.len());
         for msg in rx {
             match msg {
                 Msg::Issue(i) => issues.push(i),
                 Msg::Rows(mut batch) => {
                     for (k, &(row, date1904, _)) in batch.rows.iter().enumerate() {
-                        batch.load(k, &mut cells);
                         let ctx = RowCtx { row, date1904 };
-                        if let Some(typed) = K::build(&cells, &ctx, issues) {
+                        if let Some(typed) = K::build(&batch.row(k), &ctx, issues) {
                             delivered += 1;
                             on_row(typed, issues);
                         }

@@ -120,10 +120,17 @@ fn sniff(head: &[u8]) -> Sniffed {
     if head.starts_with(b"%PDF") {
         return Sniffed::Other("看起来是 PDF 文件");
     }
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        return Sniffed::Other("看起来是 UTF-16 编码的文本或网页");
-    }
-    let text = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+    // UTF-16 text: look at the low bytes (enough to recognise ASCII markup).
+    let ascii: Vec<u8>;
+    let text = if head.starts_with(&[0xFF, 0xFE]) {
+        ascii = head[2..].iter().step_by(2).copied().collect();
+        &ascii[..]
+    } else if head.starts_with(&[0xFE, 0xFF]) {
+        ascii = head[2..].iter().skip(1).step_by(2).copied().collect();
+        &ascii[..]
+    } else {
+        head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head)
+    };
     let start = text
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -387,5 +394,15 @@ mod tests {
         assert!(matches!(sniff("序号,姓名\n".as_bytes()), Sniffed::Other(w) if w.contains("CSV")));
         assert!(matches!(sniff(b""), Sniffed::Other(w) if w.contains("空")));
         assert!(matches!(sniff(b"%PDF-1.7"), Sniffed::Other(w) if w.contains("PDF")));
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("<?xml?><Workbook>".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(sniff(&utf16), Sniffed::Xml);
+        let html16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("<html><table>".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert!(matches!(sniff(&html16), Sniffed::Other(w) if w.contains("HTML")));
     }
 }

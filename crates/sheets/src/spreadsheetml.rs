@@ -14,6 +14,7 @@
 
 use std::io::BufRead;
 
+use quick_xml::encoding::DecodingReader;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::error::SheetError;
@@ -34,7 +35,9 @@ pub(crate) fn visit<R: BufRead, V: SheetVisitor>(
     file: &str,
     visitor: &mut V,
 ) -> Result<(), SheetError> {
-    let mut xml = quick_xml::Reader::from_reader(src);
+    // UTF-8 passes through; UTF-16 (BOM) and a declared legacy encoding such as GB2312/GBK
+    // (Java/FreeMarker templates) are transcoded.
+    let mut xml = quick_xml::Reader::from_reader(DecodingReader::new(src));
     xml.config_mut().trim_text(false);
 
     let mut buf = Vec::with_capacity(1024);
@@ -93,6 +96,12 @@ pub(crate) fn visit<R: BufRead, V: SheetVisitor>(
             Event::GeneralRef(r) => {
                 if data.is_some() && comment_depth == 0 {
                     push_entity(&r, &mut text).map_err(|e| unreadable(file, &e))?;
+                }
+                continue;
+            }
+            Event::Decl(d) => {
+                if let Some(encoding) = d.encoder() {
+                    xml.get_mut().set_encoding(encoding);
                 }
                 continue;
             }
@@ -258,6 +267,28 @@ mod tests {
         ];
         let got: Vec<(u32, u32, &str)> = c.cells.iter().map(|(r, k, v)| (*r, *k, v.as_str())).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn declared_gbk_encoding_is_decoded() {
+        let mut xml = b"<?xml version=\"1.0\" encoding=\"GB2312\"?><Workbook xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\"><Worksheet ss:Name=\"S\"><Table><Row><Cell><Data ss:Type=\"String\">".to_vec();
+        xml.extend_from_slice(&[0xD5, 0xC5, 0xC8, 0xFD]); // 张三 in GB2312
+        xml.extend_from_slice(b"</Data></Cell></Row></Table></Worksheet></Workbook>");
+        let mut c = Collect::default();
+        visit(&xml[..], "gbk.xls", &mut c).unwrap();
+        assert_eq!(c.cells, vec![(0, 0, "Text(\"张三\")".to_owned())]);
+    }
+
+    #[test]
+    fn utf16_with_bom_is_decoded() {
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><Workbook><Worksheet Name=\"S\"><Table><Row><Cell><Data Type=\"Number\">7</Data></Cell></Row></Table></Worksheet></Workbook>";
+        let mut xml = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            xml.extend_from_slice(&u.to_le_bytes());
+        }
+        let mut c = Collect::default();
+        visit(&xml[..], "utf16.xml", &mut c).unwrap();
+        assert_eq!(c.cells, vec![(0, 0, "Number(7.0)".to_owned())]);
     }
 
     #[test]

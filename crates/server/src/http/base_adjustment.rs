@@ -8,7 +8,6 @@ use gjj_domain::api::Role;
 use gjj_domain::base_adjustment::{self, col, BaseAdjustment};
 use gjj_domain::ids::normalize_name;
 use gjj_domain::issue::{Code, Issue};
-use sqlx::QueryBuilder;
 
 use super::{intake, me, AppState, Caller, HttpError};
 
@@ -110,23 +109,27 @@ pub async fn submit(
         intake::Begun::Replayed(resp) => return Ok(resp),
     };
     // Chunks keep bind counts far below SQLite's (32766) and PostgreSQL's (65535) limits.
+    const COLUMNS: usize = 8;
     for (chunk, olds) in payload.rows.chunks(1000).zip(current.chunks(1000)) {
-        let mut q = QueryBuilder::new(
+        let sql = format!(
             "INSERT INTO base_adjustment_rows (serial, row_no, person_account, old_base_fen, new_base_fen, \
-             unit_amount_fen, person_amount_fen, effective_month) ",
+             unit_amount_fen, person_amount_fen, effective_month) VALUES {}",
+            crate::db::values_placeholders(chunk.len(), COLUMNS)
         );
-        q.push_values(chunk.iter().zip(olds), |mut b, (row, old)| {
+        let mut q = sqlx::query(&sql);
+        for (row, old) in chunk.iter().zip(olds) {
             let amounts = base_adjustment::amounts(row.new_base, unit, &policy);
-            b.push_bind(pending.serial.clone())
-                .push_bind(i64::from(row.row))
-                .push_bind(row.account.trim().to_owned())
-                .push_bind(old.0)
-                .push_bind(row.new_base.0)
-                .push_bind(amounts.unit.0)
-                .push_bind(amounts.person.0)
-                .push_bind(row.effective_month.to_string());
-        });
-        q.build().execute(&mut *pending.tx).await?;
+            q = q
+                .bind(pending.serial.clone())
+                .bind(i64::from(row.row))
+                .bind(row.account.trim().to_owned())
+                .bind(old.0)
+                .bind(row.new_base.0)
+                .bind(amounts.unit.0)
+                .bind(amounts.person.0)
+                .bind(row.effective_month.to_string());
+        }
+        q.execute(&mut *pending.tx).await?;
     }
     intake::commit(pending).await
 }

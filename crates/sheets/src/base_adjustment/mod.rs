@@ -205,7 +205,7 @@ impl RowKind for BaseAdjustment {
     const HEADER_HINT: &'static str = "“个人账号”“证件号码”“调整后基数（元）”";
 
     /// "合计/总计/小计" in 序号 or 姓名 with no account and no ID: a totals row.
-    fn is_footer(cells: &RowCells) -> bool {
+    fn is_footer(cells: &RowCells<'_>) -> bool {
         if cells.get(ACCOUNT).is_some() || cells.get(ID_NUMBER).is_some() {
             return false;
         }
@@ -215,7 +215,7 @@ impl RowKind for BaseAdjustment {
         })
     }
 
-    fn build(cells: &RowCells, ctx: &RowCtx, issues: &mut Vec<Issue>) -> Option<BaseAdjustmentRow> {
+    fn build(cells: &RowCells<'_>, ctx: &RowCtx, issues: &mut Vec<Issue>) -> Option<BaseAdjustmentRow> {
         let mut b = Builder {
             cells,
             ctx,
@@ -247,7 +247,7 @@ impl RowKind for BaseAdjustment {
 
 /// Converts the cells of one row, pushing an issue per failed cell.
 struct Builder<'a> {
-    cells: &'a RowCells,
+    cells: &'a RowCells<'a>,
     ctx: &'a RowCtx,
     issues: &'a mut Vec<Issue>,
     failed: bool,
