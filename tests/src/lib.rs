@@ -21,6 +21,10 @@ pub const FIXTURES_ENV: &str = "GJJ_TEST_FIXTURES";
 pub const POSTGRES_ENV: &str = "GJJ_TEST_POSTGRES_URL";
 /// PIN of every dev token and password of every dev .pfx (written by xtask).
 pub const DEV_PIN: &str = "123456";
+/// The local centre's body limit: small, so the limit tests send little.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// The local centre's request timeout: short, so the half-sent-request test waits little.
+pub const REQUEST_TIMEOUT_SECS: u64 = 5;
 /// The PKCS#11 module of SoftHSM2 on Debian/Ubuntu.
 pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
@@ -115,7 +119,7 @@ impl LocalCentre {
         };
         let f = &fixtures.dir;
         let config = format!(
-            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\ncrls = [\"{}\", \"{}\"]\n\n[limits]\nrequest_timeout_secs = 30\n",
+            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\ncrls = [\"{}\", \"{}\"]\n\n[limits]\nmax_body_bytes = {MAX_BODY_BYTES}\nrequest_timeout_secs = {REQUEST_TIMEOUT_SECS}\n",
             f.join("server.pem").display(),
             f.join("server.key").display(),
             f.join("ca-bundle.pem").display(),

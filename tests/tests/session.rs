@@ -222,3 +222,56 @@ async fn a_client_without_a_certificate_is_refused_in_the_handshake() {
         .await;
     assert!(result.is_err(), "no client certificate, no answer: {result:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_upload_is_refused_with_a_clear_code_and_nothing_is_stored() {
+    let fixtures = Fixtures::from_env();
+    let centre = LocalCentre::start(&fixtures, Backend::Sqlite).unwrap();
+    let credential = login(&fixtures, units::EMPLOYER_A);
+    let huge = vec![b' '; gjj_tests::MAX_BODY_BYTES + 1];
+    let response = raw_client(&centre, &credential)
+        .post(format!("{}/api/v1/base_adjustment", centre.url()))
+        .header("Idempotency-Key", "huge-upload-0001")
+        .header("X-Gjj-Signature-Alg", "ecdsa-p256-sha256")
+        .header("X-Gjj-Signature", "AAAA")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["code"], "PAYLOAD_TOO_LARGE");
+    assert!(error["message"].as_str().unwrap().contains("拆分"));
+    assert_eq!(count(&centre, "SELECT COUNT(*) FROM submissions").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_half_sent_request_is_cut_off_with_a_clear_code() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let fixtures = Fixtures::from_env();
+    let centre = LocalCentre::start(&fixtures, Backend::Sqlite).unwrap();
+    let credential = login(&fixtures, units::EMPLOYER_A);
+    let trust = TrustBundle::from_pem_file(&fixtures.ca_bundle()).unwrap();
+    let connector =
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(credential.client_config(&trust).unwrap()));
+    let tcp = tokio::net::TcpStream::connect(&centre.addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    // Headers promise 1000 bytes; 20 arrive, then the client goes quiet.
+    let head = "POST /api/v1/base_adjustment HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+                Content-Length: 1000\r\nIdempotency-Key: half-sent-0001\r\nX-Gjj-Signature-Alg: ecdsa-p256-sha256\r\n\
+                X-Gjj-Signature: AAAA\r\n\r\n{\"rows\":[{\"row\":5,";
+    tls.write_all(head.as_bytes()).await.unwrap();
+    tls.flush().await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        Duration::from_secs(gjj_tests::REQUEST_TIMEOUT_SECS + 10),
+        tls.read_to_end(&mut answer),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&answer);
+    assert!(read.is_ok(), "the centre must answer, not wait forever");
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("REQUEST_TIMEOUT"), "{text}");
+    assert_eq!(count(&centre, "SELECT COUNT(*) FROM submissions").await, 0);
+}

@@ -256,6 +256,21 @@ fn a_sheet_with_every_pitfall_gets_exact_issues_and_nothing_is_sent() {
         0,
         "nothing was sent"
     );
+
+    // A file that is not a workbook at all: a stable SHEET_* code and a Chinese message, exit 2.
+    let broken = centre.dir.path().join("broken.xlsx");
+    std::fs::write(&broken, "序号,个人账号\n1,9901\n").unwrap();
+    let (code, out, _) = run(centre
+        .gjj(label)
+        .arg("check")
+        .arg("base-adjustment")
+        .arg(&broken)
+        .arg("--json"));
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out["error"]["code"].as_str().unwrap().starts_with("SHEET_"),
+        "{out}"
+    );
 }
 
 fn wrong_check(id: &str) -> String {

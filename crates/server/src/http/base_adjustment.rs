@@ -1,6 +1,7 @@
 //! `POST /api/v1/base_adjustment`: 缴存基数调整, re-checked with the centre's own data and stored whole or not at all.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -21,10 +22,10 @@ pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, HttpError> {
     caller.require(Role::Employer)?;
-    let signed = intake::verify(&caller, &headers, body)?;
+    let signed = intake::verify(&caller, &headers, intake::body(&state, body)?)?;
     if let Some(replayed) = intake::replay(&state, &caller, &signed).await? {
         return Ok(replayed);
     }

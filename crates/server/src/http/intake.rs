@@ -3,6 +3,7 @@
 //! in one transaction.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -30,6 +31,28 @@ pub struct SignedBody {
 
 fn bad_request(code: &str, message: &str) -> HttpError {
     HttpError::new(StatusCode::BAD_REQUEST, code, message)
+}
+
+/// The request body, or a clear error when it is too large or was not sent completely.
+pub fn body(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Bytes, HttpError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            HttpError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                format!(
+                    "提交内容超过中心允许的 {} MB，中心未受理。请把文件拆分成几批分别提交。",
+                    state.limits.max_body_bytes / (1024 * 1024)
+                ),
+            )
+        } else {
+            HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "BODY_INCOMPLETE",
+                "提交内容没有完整传到中心，中心未受理。请检查网络后重新提交（重新提交不会重复受理）。",
+            )
+        }
+    })
 }
 
 /// Checks the headers and verifies the signature with the public key of the connection's certificate.
