@@ -45,25 +45,11 @@ pub fn run(root: &Path, opts: &DemoOptions) -> Result<()> {
     if headless {
         cli_flow(&centre)?;
     } else {
-        let ui = root.join("ui");
-        sh::run(
-            "npm ci (ui)",
-            sh::npm(&ui).args(["ci", "--no-audit", "--no-fund", "--prefer-offline"]),
-        )?;
-        sh::run("ui build", sh::npm(&ui).args(["run", "build"]))?;
-        sh::run(
-            "build desktop app",
-            sh::cargo().args([
-                "build",
-                "-p",
-                "gjj-desktop",
-                "--features",
-                "tauri/custom-protocol",
-            ]),
-        )?;
+        crate::test::build_ui(root)?;
+        let exe = crate::test::build_desktop(root)?;
         sh::run(
             "desktop app (close the window to end the demo)",
-            &mut Command::new(root.join("target/debug/gjj-desktop")),
+            &mut Command::new(exe),
         )?;
     }
     if opts.serve {

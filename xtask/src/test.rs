@@ -80,8 +80,18 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
     Ok(())
 }
 
-/// Builds the desktop app with the ui embedded and checks that it starts and stays up under Xvfb.
-fn desktop_smoke(root: &Path) -> Result<()> {
+/// `npm ci` + type check + vite build of the ui (the desktop app embeds ui/dist).
+pub fn build_ui(root: &Path) -> Result<()> {
+    let ui = root.join("ui");
+    sh::run(
+        "npm ci (ui)",
+        sh::npm(&ui).args(["ci", "--no-audit", "--no-fund", "--prefer-offline"]),
+    )?;
+    sh::run("ui type check + build", sh::npm(&ui).args(["run", "build"]))
+}
+
+/// Builds the desktop app (debug) with ui/dist embedded; returns the binary.
+pub fn build_desktop(root: &Path) -> Result<std::path::PathBuf> {
     sh::run(
         "build desktop app (debug, ui embedded)",
         sh::cargo().args([
@@ -92,7 +102,15 @@ fn desktop_smoke(root: &Path) -> Result<()> {
             "tauri/custom-protocol",
         ]),
     )?;
-    let exe = root.join("target").join("debug").join("gjj-desktop");
+    Ok(root
+        .join("target")
+        .join("debug")
+        .join(format!("gjj-desktop{}", std::env::consts::EXE_SUFFIX)))
+}
+
+/// Checks that the desktop app starts and shows its window under Xvfb.
+fn desktop_smoke(root: &Path) -> Result<()> {
+    let exe = build_desktop(root)?;
     // Passes when a window titled 住房公积金网厅 appears within 15 s and the app is still running.
     let script = format!(
         "{} & pid=$!; for i in $(seq 30); do xwininfo -root -tree | grep -q '\"住房公积金网厅\"' && break; sleep 0.5; done; \

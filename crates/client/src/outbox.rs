@@ -145,17 +145,6 @@ impl Outbox {
         })
     }
 
-    /// Records a send attempt that did not get an answer.
-    pub async fn attempt_failed(&self, key: &str, error: &ClientError) -> Result<(), ClientError> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE idempotency_key = ?")
-            .bind(format!("{}: {error}", error.code()))
-            .bind(now())
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// Marks an entry sent, with its receipt.
     pub async fn mark_sent(&self, key: &str, receipt: &Receipt) -> Result<(), ClientError> {
         let json = to_json(receipt)?;
@@ -172,14 +161,31 @@ impl Outbox {
         Ok(())
     }
 
+    /// Records a send attempt that did not get an answer: the entry stays pending.
+    pub async fn attempt_failed(&self, key: &str, error: &ClientError) -> Result<(), ClientError> {
+        self.record_error(key, OutboxState::Pending, error).await
+    }
+
     /// Marks an entry refused by the centre (not resent).
     pub async fn mark_rejected(&self, key: &str, error: &ClientError) -> Result<(), ClientError> {
-        sqlx::query("UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE idempotency_key = ?")
-            .bind(format!("{}: {error}", error.code()))
-            .bind(now())
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
+        self.record_error(key, OutboxState::Rejected, error).await
+    }
+
+    async fn record_error(
+        &self,
+        key: &str,
+        state: OutboxState,
+        error: &ClientError,
+    ) -> Result<(), ClientError> {
+        sqlx::query(
+            "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, updated_at = ? WHERE idempotency_key = ?",
+        )
+        .bind(state.code())
+        .bind(format!("{}: {error}", error.code()))
+        .bind(now())
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 //! 1.2.156.10260.4.4 (GM/T 0015-2023) and 1.2.86.11.7.4 (RSA certificates of some CAs), then from
 //! organizationIdentifier (2.5.4.97), then OU, then any 18-character USCC-shaped value in the subject.
 
+use gjj_domain::api::Role;
 use serde::{Deserialize, Serialize};
 use x509_parser::der_parser::ber::BerObjectContent;
 use x509_parser::der_parser::oid::Oid;
@@ -22,38 +23,6 @@ pub const OID_ORGANIZATION_IDENTIFIER: &[u64] = &[2, 5, 4, 97];
 /// X.520 businessCategory: carries the hall role in certificates issued for the hall.
 pub const OID_BUSINESS_CATEGORY: &[u64] = &[2, 5, 4, 15];
 
-/// Which hall a certificate opens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 单位 (employer) — HR clerks.
-    Employer,
-    /// 开发商 (real-estate developer) — sales offices.
-    Developer,
-    /// 中心 staff — reviewers.
-    Staff,
-}
-
-impl Role {
-    /// The text written in businessCategory.
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Employer => "单位",
-            Role::Developer => "开发商",
-            Role::Staff => "中心",
-        }
-    }
-
-    fn from_label(text: &str) -> Option<Role> {
-        match text.trim() {
-            "单位" => Some(Role::Employer),
-            "开发商" => Some(Role::Developer),
-            "中心" => Some(Role::Staff),
-            _ => None,
-        }
-    }
-}
-
 /// Who a certificate says it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertIdentity {
@@ -71,7 +40,7 @@ pub struct CertIdentity {
     pub not_before: i64,
     /// End of validity, Unix seconds.
     pub not_after: i64,
-    /// Hall role from businessCategory, when present.
+    /// Hall role from businessCategory (单位 / 开发商 / 中心), when present.
     pub role: Option<Role>,
     /// SHA-256 of the DER certificate, hex: a stable handle for one certificate.
     pub fingerprint: String,
@@ -100,7 +69,7 @@ impl CertIdentity {
         let role = subject
             .iter_by_oid(&Oid::from(OID_BUSINESS_CATEGORY).map_err(|_| bad_oid())?)
             .filter_map(|a| a.as_str().ok())
-            .find_map(Role::from_label);
+            .find_map(|label| Role::parse(label.trim()));
         let issuer = {
             let cn = first_str(cert.issuer().iter_common_name());
             let o = first_str(cert.issuer().iter_organization());

@@ -23,5 +23,5 @@ pub mod trust;
 pub use credential::{Credential, KeySigner};
 pub use detached::{verify_detached, DetachedSignature, SigAlg};
 pub use error::{PinState, PkiError};
-pub use identity::{CertIdentity, Role};
+pub use identity::CertIdentity;
 pub use trust::TrustBundle;
