@@ -121,7 +121,7 @@ fn find_uscc(cert: &X509Certificate<'_>) -> Result<Option<String>, PkiError> {
     for arc in [OID_GM_USCC, OID_GM2023_USCC, OID_RSA_USCC] {
         let oid = Oid::from(arc).map_err(|_| bad_oid())?;
         if let Some(ext) = cert.extensions().iter().find(|e| e.oid == oid) {
-            if let Some(v) = extension_text(ext.value).and_then(|t| uscc_shaped(&t)) {
+            if let Some(v) = extension_text(ext.value).and_then(|t| uscc_stated(&t)) {
                 return Ok(Some(v));
             }
         }
@@ -132,7 +132,7 @@ fn find_uscc(cert: &X509Certificate<'_>) -> Result<Option<String>, PkiError> {
         if let Ok(text) = attr.as_str() {
             // ETSI EN 319 412-1 semantics prefix "NTRCN-" is common; strip any "XXXCN-".
             let value = text.rsplit('-').next().unwrap_or(text);
-            if let Some(v) = uscc_shaped(value) {
+            if let Some(v) = uscc_stated(value) {
                 return Ok(Some(v));
             }
         }
@@ -172,15 +172,25 @@ fn extension_text(value: &[u8]) -> Option<String> {
     std::str::from_utf8(value).ok().map(str::to_owned)
 }
 
-/// 18 characters from the GB 32100 alphabet. The check character is verified by gjj-domain where it matters
-/// (the gateway binds by exact match against its own records).
-fn uscc_shaped(text: &str) -> Option<String> {
+/// Where the CA states that a field IS the USCC (identity extensions, organizationIdentifier), the shape is
+/// enough: a few genuine codes fail their own check character (REFERENCE §D1), and the gateway binds by exact
+/// match against its records anyway.
+fn uscc_stated(text: &str) -> Option<String> {
     let t = text.trim().to_ascii_uppercase();
     let ok = t.len() == 18
         && t.chars()
-            .all(|c| c.is_ascii_digit() || ("ABCDEFGHJKLMNPQRTUWXY".contains(c)))
+            .all(|c| c.is_ascii_digit() || "ABCDEFGHJKLMNPQRTUWXY".contains(c))
         && t.chars().skip(2).take(6).all(|c| c.is_ascii_digit());
     ok.then_some(t)
+}
+
+/// Where we only guess (OU, any subject word), the code must be valid (GB 32100 check character and embedded
+/// 组织机构代码) and must not be a 身份证 number: personal certificates carry the ID number in OU.
+fn uscc_shaped(text: &str) -> Option<String> {
+    let t = uscc_stated(text)?;
+    let is_uscc = gjj_domain::ids::check_uscc(&t).is_ok();
+    let is_person = gjj_domain::ids::IdCard::parse(&t).is_ok();
+    (is_uscc && !is_person).then_some(t)
 }
 
 #[cfg(test)]
@@ -190,11 +200,16 @@ mod tests {
     #[test]
     fn uscc_shape() {
         assert_eq!(
-            uscc_shaped(" 91430400MA4L0XXX1Y ").as_deref(),
-            Some("91430400MA4L0XXX1Y")
+            uscc_shaped(" 91430405ma4pyc0138 ").as_deref(),
+            Some("91430405MA4PYC0138")
         );
-        assert!(uscc_shaped("91430400MA4L0XXX1").is_none()); // 17 chars
-        assert!(uscc_shaped("914304O0MA4L0XXX1Y").is_none()); // letter in the region code
-        assert!(uscc_shaped("91430400MA4L0XXXIY").is_none()); // I is not in the alphabet
+        assert!(uscc_shaped("91430405MA4PYC013").is_none()); // 17 chars
+        assert!(uscc_shaped("91430405MA4PYC0139").is_none()); // wrong check character
+        assert!(uscc_shaped("430405198803150011").is_none()); // a 身份证 number
+                                                              // A CA-stated code is taken as stated, even with a bad check character (seen in real codes).
+        assert_eq!(
+            uscc_stated("91350203M0001QAY9B").as_deref(),
+            Some("91350203M0001QAY9B")
+        );
     }
 }
