@@ -43,7 +43,7 @@ pub fn run(root: &Path, opts: &DemoOptions) -> Result<()> {
     let gjj_toml = write_gjj_toml(&dir, &centre)?;
 
     if headless {
-        cli_flow(&centre)?;
+        cli_flow(&centre, &dir.join("demo-files"))?;
     } else {
         crate::test::build_ui(root)?;
         let exe = crate::test::build_desktop(root)?;
@@ -83,9 +83,9 @@ fn write_gjj_toml(dir: &Path, centre: &LocalCentre) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn cli_flow(centre: &LocalCentre) -> Result<()> {
+fn cli_flow(centre: &LocalCentre, work: &Path) -> Result<()> {
     let label = units::EMPLOYER_A;
-    let work = centre.dir.path();
+    std::fs::create_dir_all(work)?;
     let step = |name: &str, args: &[&str]| sh::run(name, centre.gjj(label).args(args));
     step("gjj token list（无需 PIN）", &["token", "list"])?;
     step("gjj whoami（USB key 登录，双向 TLS）", &["whoami"])?;
@@ -128,7 +128,10 @@ fn cli_flow(centre: &LocalCentre) -> Result<()> {
         receipt["receipt"]["accepted_rows"], receipt["receipt"]["payload_sha256"]
     );
     step("gjj status", &["status", &serial])?;
-    println!("\n演示完成：模板 → 填写 → 检查 → USB key 签名提交 → 回执 → 状态。");
+    println!(
+        "\n演示完成：模板 → 填写 → 检查 → USB key 签名提交 → 回执 → 状态。文件在 {}",
+        work.display()
+    );
     Ok(())
 }
 
