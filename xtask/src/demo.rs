@@ -125,7 +125,8 @@ fn cli_flow(centre: &LocalCentre, work: &Path) -> Result<()> {
         .to_owned();
     println!(
         "\n✔ gjj submit base-adjustment：业务流水号 {serial}，受理 {} 行，签名内容摘要 {}",
-        receipt["receipt"]["accepted_rows"], receipt["receipt"]["payload_sha256"]
+        receipt["receipt"]["accepted_rows"],
+        receipt["receipt"]["payload_sha256"].as_str().unwrap_or_default()
     );
     step("gjj status", &["status", &serial])?;
     println!(
