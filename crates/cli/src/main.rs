@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use gjj_client::{OutboxState, Submitted};
+use gjj_client::{OutboxState, ReviewAction, Submitted};
 use gjj_domain::api::{Me, SubmissionView};
 use gjj_domain::base_adjustment::{BaseAdjustment, BaseAdjustmentRow, Checker};
 use gjj_domain::issue::Issue;
@@ -94,6 +94,47 @@ enum Cmd {
         #[command(subcommand)]
         cmd: OutboxCmd,
     },
+    /// Take back a submission the centre has not started reviewing
+    Withdraw {
+        serial: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Centre staff: review submissions (a staff certificate is required)
+    Review {
+        #[command(subcommand)]
+        cmd: ReviewCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReviewCmd {
+    /// Submissions waiting for the centre
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// 已受理 → 审核中
+    Start {
+        serial: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve: 已办结, the change is applied to the centre's data
+    Approve {
+        serial: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Return to the unit with a reason: 已退回
+    Return {
+        serial: String,
+        /// What the unit must correct
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -131,6 +172,14 @@ impl Cmd {
             | Cmd::Status { json, .. }
             | Cmd::Outbox {
                 cmd: OutboxCmd::List { json } | OutboxCmd::Send { json },
+            }
+            | Cmd::Withdraw { json, .. }
+            | Cmd::Review {
+                cmd:
+                    ReviewCmd::List { json }
+                    | ReviewCmd::Start { json, .. }
+                    | ReviewCmd::Approve { json, .. }
+                    | ReviewCmd::Return { json, .. },
             } => *json,
             Cmd::Template { .. } => false,
         }
@@ -188,6 +237,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Outbox {
             cmd: OutboxCmd::Send { json },
         } => outbox_send(&settings, json).await,
+        Cmd::Withdraw { serial, json } => {
+            let view = login::session(&settings)?.withdraw(&serial).await?;
+            show_view(&view, json)
+        }
+        Cmd::Review { cmd } => match cmd {
+            ReviewCmd::List { json } => review_list(&settings, json).await,
+            ReviewCmd::Start { serial, json } => review(&settings, &serial, ReviewAction::Start, json).await,
+            ReviewCmd::Approve { serial, json } => {
+                review(&settings, &serial, ReviewAction::Approve, json).await
+            }
+            ReviewCmd::Return { serial, reason, json } => {
+                review(&settings, &serial, ReviewAction::Return(reason), json).await
+            }
+        },
     }
 }
 
@@ -484,14 +547,51 @@ fn print_view(v: &SubmissionView) {
 }
 
 async fn status(settings: &config::Settings, serial: &str, json: bool) -> Result<ExitCode> {
-    let session = login::session(settings)?;
-    let view = session.status(serial).await?;
+    let view = login::session(settings)?.status(serial).await?;
+    show_view(&view, json)
+}
+
+fn show_view(view: &SubmissionView, json: bool) -> Result<ExitCode> {
     if json {
-        println!("{}", serde_json::to_string(&view)?);
+        println!("{}", serde_json::to_string(view)?);
     } else {
-        print_view(&view);
+        print_view(view);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn review_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
+    let items = login::session(settings)?.review_pending().await?;
+    if json {
+        println!("{}", json!({ "pending": items }));
+    } else if items.is_empty() {
+        println!("没有待审核的业务。");
+    } else {
+        for item in &items {
+            let r = &item.submission.receipt;
+            println!(
+                "{}  {}  {}（{}）  {} 行  {}  受理于 {}",
+                r.serial,
+                item.business_label,
+                r.unit_name,
+                r.unit_account,
+                r.accepted_rows,
+                item.submission.status_label,
+                r.received_at
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn review(
+    settings: &config::Settings,
+    serial: &str,
+    action: ReviewAction,
+    json: bool,
+) -> Result<ExitCode> {
+    let view = login::session(settings)?.review(serial, action).await?;
+    show_view(&view, json)
 }
 
 async fn outbox_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {

@@ -16,4 +16,4 @@ mod session;
 
 pub use error::ClientError;
 pub use outbox::{CachedContext, Outbox, OutboxEntry, OutboxState};
-pub use session::{Session, SessionConfig, Submitted};
+pub use session::{ReviewAction, Session, SessionConfig, Submitted};

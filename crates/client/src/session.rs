@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use base64::Engine;
-use gjj_domain::api::{self, ApiError, Employee, Me, Receipt, SubmissionView};
+use gjj_domain::api::{self, ApiError, Employee, Me, Receipt, ReturnReason, ReviewItem, SubmissionView};
 use gjj_domain::policy::Policy;
 use gjj_pki::{Credential, TrustBundle};
 use reqwest::Method;
@@ -124,13 +124,56 @@ impl Session {
 
     /// `GET /api/v1/submissions/{serial}`.
     pub async fn status(&self, serial: &str) -> Result<SubmissionView, ClientError> {
-        let serial: String = serial.chars().filter(char::is_ascii_alphanumeric).collect();
-        self.get(&format!("/api/v1/submissions/{serial}")).await
+        self.get(&format!("/api/v1/submissions/{}", clean(serial))).await
     }
 
     /// `GET /api/v1/submissions`.
     pub async fn submissions(&self) -> Result<Vec<SubmissionView>, ClientError> {
         self.get("/api/v1/submissions").await
+    }
+
+    /// `POST /api/v1/submissions/{serial}/withdraw`: take back a submission nobody has started reviewing.
+    pub async fn withdraw(&self, serial: &str) -> Result<SubmissionView, ClientError> {
+        self.post_json(&format!("/api/v1/submissions/{}/withdraw", clean(serial)), &())
+            .await
+    }
+
+    /// `GET /api/v1/review/pending` (centre staff).
+    pub async fn review_pending(&self) -> Result<Vec<ReviewItem>, ClientError> {
+        self.get("/api/v1/review/pending").await
+    }
+
+    /// `POST /api/v1/review/{serial}/start|approve` (centre staff).
+    pub async fn review(&self, serial: &str, action: ReviewAction) -> Result<SubmissionView, ClientError> {
+        let serial = clean(serial);
+        match action {
+            ReviewAction::Start => {
+                self.post_json(&format!("/api/v1/review/{serial}/start"), &())
+                    .await
+            }
+            ReviewAction::Approve => {
+                self.post_json(&format!("/api/v1/review/{serial}/approve"), &())
+                    .await
+            }
+            ReviewAction::Return(reason) => {
+                self.post_json(
+                    &format!("/api/v1/review/{serial}/return"),
+                    &ReturnReason { reason },
+                )
+                .await
+            }
+        }
+    }
+
+    async fn post_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        Ok(self
+            .send(self.http.post(format!("{}{path}", self.base)).json(body))
+            .await?
+            .0)
     }
 
     /// Fetches `me` + `policy` and caches them in the outbox for offline checks.
@@ -218,4 +261,20 @@ impl Session {
         }
         Ok((receipt, replayed))
     }
+}
+
+/// What a reviewer does with a submission.
+#[derive(Clone, Debug)]
+pub enum ReviewAction {
+    /// 已受理 → 审核中.
+    Start,
+    /// → 已办结, applied to the centre's data.
+    Approve,
+    /// → 已退回 with this reason.
+    Return(String),
+}
+
+/// A serial as a path segment: only its letters and digits.
+fn clean(serial: &str) -> String {
+    serial.chars().filter(char::is_ascii_alphanumeric).collect()
 }

@@ -198,3 +198,19 @@ pub struct Employee {
     /// 当前缴存基数.
     pub base: crate::money::Fen,
 }
+
+/// `GET /api/v1/review/pending` (centre staff): a submission waiting for review.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReviewItem {
+    /// The submission and its status.
+    pub submission: SubmissionView,
+    /// The business's Chinese name.
+    pub business_label: String,
+}
+
+/// `POST /api/v1/review/{serial}/return` body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReturnReason {
+    /// Why it is returned: what the unit must correct (shown to the unit as is).
+    pub reason: String,
+}

@@ -32,6 +32,7 @@
 
 pub mod api;
 pub mod base_adjustment;
+pub mod business;
 pub mod ids;
 pub mod issue;
 pub mod money;

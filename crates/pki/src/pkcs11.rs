@@ -151,7 +151,23 @@ impl Module {
     }
 
     /// Inserted tokens and their certificates, read without a PIN.
+    ///
+    /// Retried twice on a token error: a key being plugged in, or another process (SoftHSM's file store)
+    /// updating the token at that instant, fails the read transiently.
     pub fn tokens(&self) -> Result<Vec<TokenSummary>, PkiError> {
+        let mut attempt = 0;
+        loop {
+            match self.read_tokens() {
+                Err(PkiError::Token { .. }) if attempt < 2 => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(150));
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn read_tokens(&self) -> Result<Vec<TokenSummary>, PkiError> {
         let slots = self
             .ctx
             .get_slots_with_token()

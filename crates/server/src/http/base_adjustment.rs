@@ -134,3 +134,19 @@ pub async fn submit(
     }
     intake::commit(pending).await
 }
+
+/// Applies an approved 基数调整: each person's base and monthly amounts become the submitted ones.
+pub async fn apply(tx: &mut sqlx::Transaction<'static, sqlx::Any>, serial: &str) -> Result<(), HttpError> {
+    // Correlated subqueries: portable UPDATE … FROM for SQLite and PostgreSQL alike.
+    sqlx::query(
+        "UPDATE persons SET \
+           base_fen = (SELECT r.new_base_fen FROM base_adjustment_rows r WHERE r.serial = $1 AND r.person_account = persons.account), \
+           unit_amount_fen = (SELECT r.unit_amount_fen FROM base_adjustment_rows r WHERE r.serial = $1 AND r.person_account = persons.account), \
+           person_amount_fen = (SELECT r.person_amount_fen FROM base_adjustment_rows r WHERE r.serial = $1 AND r.person_account = persons.account) \
+         WHERE account IN (SELECT person_account FROM base_adjustment_rows WHERE serial = $1)",
+    )
+    .bind(serial)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

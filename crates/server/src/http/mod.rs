@@ -22,6 +22,7 @@ mod base_adjustment;
 pub mod error;
 mod intake;
 mod me;
+mod review;
 mod submissions;
 
 pub use error::HttpError;
@@ -62,6 +63,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/base_adjustment", post(base_adjustment::submit))
         .route("/api/v1/submissions", get(submissions::list))
         .route("/api/v1/submissions/{serial}", get(submissions::show))
+        .route("/api/v1/submissions/{serial}/withdraw", post(review::withdraw))
+        .route("/api/v1/review/pending", get(review::pending))
+        .route("/api/v1/review/{serial}/start", post(review::start))
+        .route("/api/v1/review/{serial}/approve", post(review::approve))
+        .route("/api/v1/review/{serial}/return", post(review::return_))
         .fallback(|| async {
             HttpError::new(
                 StatusCode::NOT_FOUND,
