@@ -77,6 +77,17 @@ impl Fixtures {
     }
 }
 
+/// Logs in to a SoftHSM token in this process (the module reads SOFTHSM2_CONF once, at initialisation).
+pub fn token_credential(fixtures: &Fixtures, label: &str) -> gjj_pki::Credential {
+    std::env::set_var("SOFTHSM2_CONF", fixtures.softhsm_conf());
+    let module = gjj_pki::pkcs11::Module::load(Path::new(SOFTHSM_MODULE)).expect("SoftHSM module");
+    let selector = gjj_pki::pkcs11::TokenSelector {
+        label: Some(label.into()),
+        certificate: None,
+    };
+    module.login(&selector, DEV_PIN).expect("token login")
+}
+
 /// Where the workspace's binaries are: next to the running test or xtask binary.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
@@ -254,6 +265,16 @@ impl LocalCentre {
             .arg("--store")
             .arg(self.dir.path().join(format!("client-{stem}.sqlite")));
         cmd
+    }
+
+    /// A raw HTTP client on a credential's mTLS identity, to send what `gjj-client` never would.
+    pub fn raw_client(&self, credential: &gjj_pki::Credential) -> reqwest::Client {
+        let trust = gjj_pki::TrustBundle::from_pem_file(&self.fixtures.ca_bundle()).expect("CA bundle");
+        let tls = credential.client_config(&trust).expect("client TLS config");
+        reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .build()
+            .expect("HTTP client")
     }
 
     /// Connects to the centre's database (for assertions about what was stored).

@@ -8,23 +8,11 @@ use base64::Engine;
 use gjj_client::{ClientError, Outbox, Session, SessionConfig, Submitted};
 use gjj_domain::base_adjustment::{BaseAdjustment, BaseAdjustmentRow};
 use gjj_domain::money::Fen;
-use gjj_pki::pkcs11::{Module, TokenSelector};
 use gjj_pki::{Credential, TrustBundle};
-use gjj_tests::{units, Backend, Fixtures, LocalCentre, DEV_PIN, SOFTHSM_MODULE};
+use gjj_tests::{units, Backend, Fixtures, LocalCentre};
 
 fn login(fixtures: &Fixtures, label: &str) -> Credential {
-    // SoftHSM reads SOFTHSM2_CONF when the module initialises (once per process).
-    std::env::set_var("SOFTHSM2_CONF", fixtures.softhsm_conf());
-    let module = Module::load(std::path::Path::new(SOFTHSM_MODULE)).unwrap();
-    module
-        .login(
-            &TokenSelector {
-                label: Some(label.into()),
-                certificate: None,
-            },
-            DEV_PIN,
-        )
-        .unwrap()
+    gjj_tests::token_credential(fixtures, label)
 }
 
 fn session(centre: &LocalCentre, credential: Credential) -> Session {
@@ -145,13 +133,8 @@ async fn the_same_idempotency_key_twice_gives_one_record_and_the_same_receipt() 
     assert_eq!(count(&centre, "SELECT COUNT(*) FROM submissions").await, 1);
 }
 
-/// A raw HTTP client on the same mTLS identity, to send what our Session never would.
 fn raw_client(centre: &LocalCentre, credential: &Credential) -> reqwest::Client {
-    let trust = TrustBundle::from_pem_file(&centre.fixtures.ca_bundle()).unwrap();
-    reqwest::Client::builder()
-        .use_preconfigured_tls(credential.client_config(&trust).unwrap())
-        .build()
-        .unwrap()
+    centre.raw_client(credential)
 }
 
 #[tokio::test(flavor = "multi_thread")]

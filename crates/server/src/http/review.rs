@@ -2,6 +2,7 @@
 //! centre's data in the same transaction) or return it with a reason. A unit may withdraw what nobody has
 //! started reviewing.
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -190,10 +191,12 @@ pub async fn return_(
     State(state): State<AppState>,
     caller: Caller,
     Path(serial): Path<String>,
-    Json(body): Json<ReturnReason>,
+    body: Result<Json<ReturnReason>, JsonRejection>,
 ) -> Result<Json<SubmissionView>, HttpError> {
     caller.require(Role::Staff)?;
-    let reason = body.reason.trim();
+    // Axum's own rejection is plain text; every answer of this API is an ApiError.
+    let reason = body.map(|Json(b)| b.reason).unwrap_or_default();
+    let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(HttpError::new(
             StatusCode::BAD_REQUEST,
