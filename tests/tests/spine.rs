@@ -465,4 +465,20 @@ fn the_spine_runs_on_postgresql() {
         (1, Some("BUSINESS_OPEN")),
         "{out}"
     );
+    // Approval applies the new bases with the same portable SQL (correlated UPDATE) on PostgreSQL.
+    let serial = serial.to_owned();
+    let (exit, out, err) = run(centre
+        .gjj_pfx("staff")
+        .args(["review", "approve", &serial, "--json"]));
+    assert_eq!(exit, 0, "{out} {err}");
+    assert_eq!(
+        count(
+            &centre,
+            &format!(
+                "SELECT COUNT(*) FROM persons p JOIN base_adjustment_rows r ON r.person_account = p.account \
+                 WHERE r.serial = '{serial}' AND p.base_fen = r.new_base_fen"
+            )
+        ),
+        30
+    );
 }
