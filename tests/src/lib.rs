@@ -88,11 +88,11 @@ pub fn token_credential(fixtures: &Fixtures, label: &str) -> gjj_pki::Credential
     module.login(&selector, DEV_PIN).expect("token login")
 }
 
-/// Where the workspace's binaries are: next to the running test or xtask binary.
+/// Where the workspace's binaries are: next to the running test, example or xtask binary.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
     let mut dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
-    if dir.ends_with("deps") {
+    if dir.ends_with("deps") || dir.ends_with("examples") {
         dir.pop();
     }
     dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))

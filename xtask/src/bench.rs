@@ -1,17 +1,19 @@
 //! `cargo xtask bench`: performance figures, printed (never asserted in tests).
 //!
-//! Check of a 100,000-row 基数调整 sheet (streaming import + the domain rules, release build) against
-//! calamine's own bare streaming read of the same file, each in its own process so peak RSS is its own.
-//! Targets (issue 2): check ≤ 1.2 × bare, peak RSS ≤ 32 MiB.
+//! 1. Check of a 100,000-row 基数调整 sheet (streaming import + the domain rules, release build) against calamine's
+//!    own bare streaming read of the same file, each in its own process so peak RSS is its own.
+//!    Targets (issue 2): check ≤ 1.2 × bare, peak RSS ≤ 32 MiB.
+//! 2. The same for a 50,000-row 缴存人登记 sheet (issue 3).
+//! 3. The gateway accepting and storing a signed 50,000-row 缴存人登记 on SQLite (issue 3, target ≤ 2 s), and the
+//!    staff approval that opens the accounts.
 
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::sh;
+use crate::{pki, sh, token};
 
-const ROWS: u32 = 100_000;
 const RUNS: usize = 5;
 
 struct Figure {
@@ -25,11 +27,12 @@ fn measure(exe: &Path, mode: &str, file: &Path) -> Result<Figure> {
         let out = Command::new(exe).arg(mode).arg(file).output()?;
         if !out.status.success() {
             bail!(
-                "bench_check {mode} failed: {}",
+                "{} {mode} failed: {}",
+                exe.display(),
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).context("bench_check output")?;
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).context("benchmark output")?;
         let f = Figure {
             seconds: v["seconds"].as_f64().context("seconds")?,
             peak_rss_kib: v["peak_rss_kib"].as_u64().unwrap_or(0),
@@ -42,38 +45,24 @@ fn measure(exe: &Path, mode: &str, file: &Path) -> Result<Figure> {
     best.context("no runs")
 }
 
-pub fn run(root: &Path) -> Result<()> {
-    sh::run(
-        "build the benchmark (release)",
-        sh::cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "gjj-sheets",
-            "--example",
-            "bench_check",
-        ]),
-    )?;
-    let exe = root.join("target/release/examples/bench_check");
+/// Generates the sheet once, then times `bare` and `check` and prints them side by side.
+fn sheet_bench(root: &Path, example: &str, label: &str, rows: u32) -> Result<()> {
+    let exe = root.join("target/release/examples").join(example);
     let dir = root.join("target/bench");
     std::fs::create_dir_all(&dir)?;
-    let file = dir.join(format!("base-adjustment-{ROWS}.xlsx"));
+    let file = dir.join(format!("{example}-{rows}.xlsx"));
     if !file.exists() {
         sh::run(
-            &format!("generate a {ROWS}-row 基数调整 sheet"),
+            &format!("generate a {rows}-row {label} sheet"),
             Command::new(&exe)
-                .args(["generate", &ROWS.to_string()])
+                .args(["generate", &rows.to_string()])
                 .arg(&file),
         )?;
     }
     let bare = measure(&exe, "bare", &file)?;
     let check = measure(&exe, "check", &file)?;
-    let ratio = check.seconds / bare.seconds;
     let mib = |kib: u64| kib as f64 / 1024.0;
-    println!(
-        "\n基数调整 check, {ROWS} rows, {} (best of {RUNS}, release):",
-        file.display()
-    );
+    println!("\n{label} check, {rows} rows (best of {RUNS}, release):");
     println!(
         "  calamine bare streaming read : {:>7.3} s   peak RSS {:>6.1} MiB",
         bare.seconds,
@@ -84,10 +73,53 @@ pub fn run(root: &Path) -> Result<()> {
         check.seconds,
         mib(check.peak_rss_kib)
     );
-    println!("  ratio check / bare           : {ratio:>7.2}   (target ≤ 1.20)");
+    println!(
+        "  ratio check / bare           : {:>7.2}   (target ≤ 1.20)",
+        check.seconds / bare.seconds
+    );
     println!(
         "  check peak RSS               : {:>7.1} MiB (target ≤ 32 MiB)",
         mib(check.peak_rss_kib)
     );
     Ok(())
+}
+
+pub fn run(root: &Path) -> Result<()> {
+    sh::run(
+        "build the benchmarks (release)",
+        sh::cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "gjj-sheets",
+            "--example",
+            "bench_check",
+            "--example",
+            "bench_registration",
+            "-p",
+            "gjj-server",
+            "-p",
+            "gjj-cli",
+            "-p",
+            "gjj-tests",
+            "--example",
+            "bench_registration_store",
+        ]),
+    )?;
+    sheet_bench(root, "bench_check", "基数调整", 100_000)?;
+    sheet_bench(root, "bench_registration", "缴存人登记", 50_000)?;
+
+    // The gateway side needs a dev PKI and tokens; fresh ones in target/, like the tests.
+    let fixtures = root.join("target").join("gjj-bench-fixtures");
+    if !fixtures.join("softhsm").exists() {
+        pki::run(&fixtures)?;
+        token::run(&fixtures)?;
+    }
+    println!();
+    sh::run(
+        "gateway: accept + store a signed 50,000-row 缴存人登记 (SQLite, release)",
+        Command::new(root.join("target/release/examples/bench_registration_store"))
+            .env(gjj_tests::FIXTURES_ENV, &fixtures)
+            .env("SOFTHSM2_CONF", token::softhsm_conf(&fixtures)),
+    )
 }

@@ -12,16 +12,21 @@ use anyhow::{anyhow, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use gjj_client::{OutboxState, ReviewAction, Submitted};
 use gjj_domain::api::{Me, SubmissionView};
-use gjj_domain::base_adjustment::{BaseAdjustment, BaseAdjustmentRow, Checker};
-use gjj_domain::issue::Issue;
-use gjj_domain::month::Month;
 use gjj_domain::policy::Policy;
-use gjj_domain::unit::UnitFacts;
 use serde_json::json;
 
+// `crate::context`: the centre's facts for checking, shared by every business module.
+use batch::context;
+
+mod batch;
 mod config;
+mod contributor_registration;
+mod forms;
 mod login;
 mod output;
+mod remittance;
+mod seal;
+mod supplementary;
 
 #[derive(Parser)]
 #[command(name = "gjj", version, about = "住房公积金网厅客户端（命令行）")]
@@ -37,14 +42,16 @@ struct Cli {
 enum Business {
     /// 缴存基数调整
     BaseAdjustment,
-}
-
-impl Business {
-    fn route(self) -> &'static str {
-        match self {
-            Business::BaseAdjustment => "base_adjustment",
-        }
-    }
+    /// 缴存人登记
+    ContributorRegistration,
+    /// 个人封存
+    Seal,
+    /// 个人启封
+    Unseal,
+    /// 汇缴 (the centre's 清册; `template` = `remittance list`)
+    Remittance,
+    /// 补缴
+    Supplementary,
 }
 
 #[derive(Subcommand)]
@@ -76,12 +83,33 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Check, sign and submit a sheet; prints the receipt
+    /// Check, sign and submit a sheet (`submit BUSINESS FILE`) or a form (`submit unit-change …`,
+    /// `submit rate-adjustment …`); prints the receipt
+    #[command(subcommand_negates_reqs = true)]
     Submit {
-        business: Business,
-        file: PathBuf,
-        #[arg(long)]
+        // Options only so that a form subcommand can stand in for them; clap still requires both for a sheet.
+        #[arg(required = true)]
+        business: Option<Business>,
+        #[arg(required = true)]
+        file: Option<PathBuf>,
+        #[arg(long, global = true)]
         json: bool,
+        #[command(subcommand)]
+        form: Option<forms::SubmitForm>,
+        #[command(flatten)]
+        remittance: remittance::SubmitArgs,
+    },
+    /// The unit's record as the centre holds it (单位信息)
+    Unit {
+        #[command(subcommand)]
+        cmd: forms::UnitCmd,
+    },
+    /// Register one new contributor (缴存人登记 without a sheet); prints the receipt with the new 个人账号
+    Register(contributor_registration::RegisterArgs),
+    /// 汇缴: download the centre's current 清册 (`gjj remittance list -o FILE`)
+    Remittance {
+        #[command(subcommand)]
+        cmd: remittance::RemittanceCmd,
     },
     /// Status of a submission by 业务流水号
     Status {
@@ -181,6 +209,9 @@ impl Cmd {
                     | ReviewCmd::Approve { json, .. }
                     | ReviewCmd::Return { json, .. },
             } => *json,
+            Cmd::Register(args) => args.json,
+            Cmd::Unit { cmd } => cmd.json(),
+            Cmd::Remittance { cmd } => cmd.json(),
             Cmd::Template { .. } => false,
         }
     }
@@ -228,8 +259,105 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             business: Business::BaseAdjustment,
             file,
             json,
-        } => check(&settings, &file, json).await,
-        Cmd::Submit { business, file, json } => submit(&settings, business, &file, json).await,
+        } => batch::check::<batch::BaseAdjustmentSheet>(&settings, &file, json).await,
+        Cmd::Template {
+            business: Business::Seal,
+            output,
+            prefill,
+        } => seal::template_seal(&output, prefill),
+        Cmd::Template {
+            business: Business::Unseal,
+            output,
+            prefill,
+        } => seal::template_unseal(&settings, &output, prefill).await,
+        Cmd::Check {
+            business: Business::Seal,
+            file,
+            json,
+        } => batch::check::<seal::SealSheet>(&settings, &file, json).await,
+        Cmd::Check {
+            business: Business::Unseal,
+            file,
+            json,
+        } => batch::check::<seal::UnsealSheet>(&settings, &file, json).await,
+        Cmd::Submit {
+            business: Some(Business::Seal),
+            file: Some(file),
+            json,
+            ..
+        } => batch::submit::<seal::SealSheet>(&settings, &file, json).await,
+        Cmd::Submit {
+            business: Some(Business::Unseal),
+            file: Some(file),
+            json,
+            ..
+        } => batch::submit::<seal::UnsealSheet>(&settings, &file, json).await,
+        Cmd::Template {
+            business: Business::ContributorRegistration,
+            output,
+            ..
+        } => contributor_registration::template(&output),
+        Cmd::Check {
+            business: Business::ContributorRegistration,
+            file,
+            json,
+        } => contributor_registration::check(&settings, &file, json).await,
+        Cmd::Submit {
+            form: Some(form),
+            json,
+            ..
+        } => forms::submit(&settings, form, json).await,
+        Cmd::Submit {
+            business: Some(Business::ContributorRegistration),
+            file: Some(file),
+            json,
+            ..
+        } => contributor_registration::submit(&settings, &file, json).await,
+        Cmd::Register(args) => contributor_registration::register(&settings, args).await,
+        Cmd::Submit {
+            business: Some(Business::BaseAdjustment),
+            file: Some(file),
+            json,
+            ..
+        } => batch::submit::<batch::BaseAdjustmentSheet>(&settings, &file, json).await,
+        Cmd::Template {
+            business: Business::Remittance,
+            output,
+            ..
+        } => remittance::list(&settings, &output, None, false).await,
+        Cmd::Check {
+            business: Business::Remittance,
+            file,
+            json,
+        } => remittance::check(&settings, &file, json).await,
+        Cmd::Submit {
+            business: Some(Business::Remittance),
+            file: Some(file),
+            json,
+            remittance: args,
+            ..
+        } => remittance::submit(&settings, &file, args, json).await,
+        Cmd::Remittance { cmd } => remittance::run(&settings, cmd).await,
+        Cmd::Template {
+            business: Business::Supplementary,
+            output,
+            prefill,
+        } => supplementary::template(&output, prefill),
+        Cmd::Check {
+            business: Business::Supplementary,
+            file,
+            json,
+        } => batch::check::<supplementary::SupplementarySheet>(&settings, &file, json).await,
+        Cmd::Submit {
+            business: Some(Business::Supplementary),
+            file: Some(file),
+            json,
+            ..
+        } => batch::submit::<supplementary::SupplementarySheet>(&settings, &file, json).await,
+        Cmd::Submit { .. } => Err(anyhow!(
+            "请指定业务和文件，如 gjj submit base-adjustment 清册.xlsx"
+        )),
+        Cmd::Unit { cmd } => forms::unit(&settings, cmd).await,
         Cmd::Status { serial, json } => status(&settings, &serial, json).await,
         Cmd::Outbox {
             cmd: OutboxCmd::List { json },
@@ -383,152 +511,6 @@ async fn template(settings: &config::Settings, path: &Path, prefill: bool) -> Re
         path.display(),
         employees.len()
     );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The centre's facts for checking: the cached ones from today's login, else a fresh login.
-async fn context(settings: &config::Settings) -> Result<(Me, Policy)> {
-    let outbox = login::outbox(settings).await?;
-    if let Some(identity) = login::identity_without_pin(settings)? {
-        if let Some(uscc) = identity.uscc {
-            if let Some(cached) = outbox.cached_context(&uscc).await? {
-                let today = time::OffsetDateTime::now_utc().date().to_string();
-                if cached.fetched_at.starts_with(&today) {
-                    return Ok((cached.me, cached.policy));
-                }
-            }
-        }
-    }
-    let session = login::session(settings)?;
-    Ok(session.refresh_context(&outbox).await?)
-}
-
-struct Checked {
-    rows: u32,
-    issues: Vec<Issue>,
-    valid: Vec<BaseAdjustmentRow>,
-}
-
-/// Import + the same domain rules the centre runs, streaming; keeps rows only when they will be sent.
-fn check_sheet(
-    file: &Path,
-    policy: &Policy,
-    unit: &UnitFacts,
-    today: Month,
-    keep_rows: bool,
-) -> Result<Checked> {
-    let mut checker = Checker::new(policy, unit, today);
-    let mut issues = Vec::new();
-    let mut valid = Vec::new();
-    let stats = gjj_sheets::base_adjustment::import_with(
-        file,
-        |row, issues| {
-            checker.push(&row, issues);
-            if keep_rows {
-                valid.push(row);
-            }
-        },
-        &mut issues,
-    )?;
-    checker.finish(&mut issues);
-    issues.sort_by_key(|i| i.row);
-    Ok(Checked {
-        rows: stats.data_rows,
-        issues,
-        valid,
-    })
-}
-
-fn report(file: &Path, checked: &Checked, json: bool) -> ExitCode {
-    let clean = checked.issues.is_empty();
-    if json {
-        println!("{}", json!({ "rows": checked.rows, "issues": checked.issues }));
-    } else {
-        output::print_issues(&checked.issues);
-        if clean {
-            println!("{}：共 {} 行，检查通过。", file.display(), checked.rows);
-        } else {
-            println!(
-                "{}：共 {} 行，发现 {} 处问题。请按上面的行号和列名在 Excel 中修改后重新检查。",
-                file.display(),
-                checked.rows,
-                checked.issues.len()
-            );
-        }
-    }
-    if clean {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
-}
-
-async fn check(settings: &config::Settings, file: &Path, json: bool) -> Result<ExitCode> {
-    let (me, policy) = context(settings).await?;
-    let checked = check_sheet(file, &policy, &me.unit, me.today, false)?;
-    Ok(report(file, &checked, json))
-}
-
-async fn submit(
-    settings: &config::Settings,
-    business: Business,
-    file: &Path,
-    json: bool,
-) -> Result<ExitCode> {
-    let session = login::session(settings)?;
-    let outbox = login::outbox(settings).await?;
-    // With the centre unreachable, today's cached facts still allow checking and queueing: the submission
-    // goes to the outbox and is sent when the network is back.
-    let (me, policy) = match session.refresh_context(&outbox).await {
-        Ok(context) => context,
-        Err(e) if e.is_retryable() => {
-            let uscc = session.credential().identity().uscc.clone().unwrap_or_default();
-            let cached = outbox.cached_context(&uscc).await?.ok_or(e)?;
-            (cached.me, cached.policy)
-        }
-        Err(e) => return Err(e.into()),
-    };
-    // Earlier submissions that never got an answer go first, under their original keys.
-    for (entry, result) in session.resend_pending(&outbox).await? {
-        match result {
-            Ok(Submitted::Accepted { receipt, .. }) => {
-                eprintln!(
-                    "已重发上次未确认的提交 {}：业务流水号 {}",
-                    entry.idempotency_key, receipt.serial
-                )
-            }
-            Err(e) => eprintln!(
-                "上次未确认的提交 {} 仍未送达 [{}] {e}",
-                entry.idempotency_key,
-                e.code()
-            ),
-        }
-    }
-    let checked = check_sheet(file, &policy, &me.unit, me.today, true)?;
-    if !checked.issues.is_empty() {
-        if !json {
-            eprintln!("文件有问题，未提交任何内容：");
-        }
-        return Ok(report(file, &checked, json));
-    }
-    let rows = u32::try_from(checked.valid.len())?;
-    let payload = BaseAdjustment { rows: checked.valid };
-    let Submitted::Accepted { receipt, replayed } =
-        session.submit(&outbox, business.route(), &payload, rows).await?;
-    if json {
-        println!("{}", json!({ "receipt": receipt, "replayed": replayed }));
-    } else {
-        println!("提交成功，中心已受理。");
-        println!("业务流水号：{}", receipt.serial);
-        println!("单位：{}（{}）", receipt.unit_name, receipt.unit_account);
-        println!("受理行数：{}", receipt.accepted_rows);
-        println!("签名内容摘要（SHA-256）：{}", receipt.payload_sha256);
-        println!(
-            "签名算法：{}  证书序列号：{}",
-            receipt.signature_alg, receipt.certificate_serial
-        );
-        println!("受理时间：{}", receipt.received_at);
-    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -67,8 +67,11 @@ pub fn error(err: &anyhow::Error, json_mode: bool) {
 /// One line per issue, as the user finds it in Excel.
 pub fn print_issues(issues: &[Issue]) {
     for i in issues {
-        if i.row == 0 {
+        if i.row == 0 && i.column.is_empty() {
             eprintln!("  整个文件 · {} · {}", i.code.as_str(), i.message);
+        } else if i.row == 0 {
+            // A form's field (单位信息变更, 缴存比例调整): no row to point at.
+            eprintln!("  {} · {} · {}", i.column, i.code.as_str(), i.message);
         } else {
             eprintln!(
                 "  第 {} 行 · {} · {} · {}",

@@ -122,6 +122,23 @@ impl Session {
         self.get("/api/v1/employees").await
     }
 
+    /// `GET /api/v1/remittance/list[?month=YYYYMM]`: the centre's current 汇缴清册 for the 应汇缴年月 (or the month
+    /// given, which the centre refuses unless it is the one due).
+    pub async fn remittance_list(
+        &self,
+        month: Option<gjj_domain::month::Month>,
+    ) -> Result<gjj_domain::remittance::RemittanceList, ClientError> {
+        match month {
+            Some(m) => self.get(&format!("/api/v1/remittance/list?month={m}")).await,
+            None => self.get("/api/v1/remittance/list").await,
+        }
+    }
+
+    /// `GET /api/v1/unit`: the unit's record as the centre holds it (the "old" side of a 单位信息变更).
+    pub async fn unit(&self) -> Result<gjj_domain::unit_change::UnitDetails, ClientError> {
+        self.get("/api/v1/unit").await
+    }
+
     /// `GET /api/v1/submissions/{serial}`.
     pub async fn status(&self, serial: &str) -> Result<SubmissionView, ClientError> {
         self.get(&format!("/api/v1/submissions/{}", clean(serial))).await

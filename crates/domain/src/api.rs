@@ -155,6 +155,19 @@ pub struct Receipt {
     pub idempotency_key: String,
     /// When the centre accepted it (RFC 3339, UTC).
     pub received_at: String,
+    /// 个人账号 the centre assigned at acceptance, per row (缴存人登记); empty (and absent on the wire) for
+    /// businesses that assign none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<RowAccount>,
+}
+
+/// A 个人账号 assigned to one row of a submission.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowAccount {
+    /// The row number as submitted (the Excel row, or 1 for a single registration).
+    pub row: u32,
+    /// The new 个人账号.
+    pub account: String,
 }
 
 /// `GET /api/v1/submissions/{serial}`: a receipt and where it stands now.

@@ -83,18 +83,31 @@ impl BaseAdjustmentRow {
     /// [`normalize_name`], an empty note becomes `None`. Both sides should store the
     /// normalised form.
     pub fn normalize(&mut self) {
-        let account = normalize_text(&self.account).into_owned();
-        self.account = account;
-        let id = normalize_code(&self.id_number).into_owned();
-        self.id_number = id;
-        self.name = normalize_name(&self.name);
-        self.note = self
-            .note
-            .as_deref()
-            .map(normalize_text)
-            .filter(|n| !n.is_empty())
-            .map(|n| n.into_owned());
+        normalize_identity(
+            &mut self.account,
+            &mut self.name,
+            &mut self.id_number,
+            &mut self.note,
+        );
     }
+}
+
+/// The normalisation of a person row's identity and note (see [`BaseAdjustmentRow::normalize`]);
+/// `pub(crate)`: every per-person batch (个人封存/启封 …) normalises its rows the same way.
+pub(crate) fn normalize_identity(
+    account: &mut String,
+    name: &mut String,
+    id_number: &mut String,
+    note: &mut Option<String>,
+) {
+    *account = normalize_text(account).into_owned();
+    *id_number = normalize_code(id_number).into_owned();
+    *name = normalize_name(name);
+    *note = note
+        .as_deref()
+        .map(normalize_text)
+        .filter(|n| !n.is_empty())
+        .map(|n| n.into_owned());
 }
 
 /// A whole 缴存基数调整 submission (the request payload).
@@ -272,8 +285,8 @@ impl Checker {
                 ));
             }
         }
-        self.check_new_base(r, row.new_base, row.effective_month, issues);
-        self.check_effective_month(r, row.effective_month, issues);
+        self.check_base(r, row.new_base, row.effective_month, &WORDING, issues);
+        self.check_month_window(r, row.effective_month, &WORDING, issues);
     }
 
     /// Sheet-level checks after the last row: no rows at all, and a unit status that does not
@@ -324,7 +337,8 @@ impl Checker {
             + table(self.ids.capacity(), std::mem::size_of::<(u64, u32)>())
     }
 
-    fn check_account(&mut self, r: u32, account: &str, issues: &mut Vec<Issue>) {
+    /// 个人账号 cell rules + duplicates. `pub(crate)`: 个人封存/启封 reuse the identity checks.
+    pub(crate) fn check_account(&mut self, r: u32, account: &str, issues: &mut Vec<Issue>) {
         let a = normalize_text(account);
         let a = a.as_ref();
         let problem = if a.is_empty() {
@@ -371,7 +385,8 @@ impl Checker {
         }
     }
 
-    fn check_name(&self, r: u32, name: &str, issues: &mut Vec<Issue>) {
+    /// 姓名 rules (shared with 个人封存/启封).
+    pub(crate) fn check_name(&self, r: u32, name: &str, issues: &mut Vec<Issue>) {
         let n = normalize_name(name);
         let problem = if n.is_empty() {
             Some((Code::Required, "姓名为空，请填写与身份证一致的姓名".to_owned()))
@@ -393,7 +408,8 @@ impl Checker {
         }
     }
 
-    fn check_id_number(&mut self, r: u32, id_number: &str, issues: &mut Vec<Issue>) {
+    /// 证件号码 rules + duplicates (shared with 个人封存/启封).
+    pub(crate) fn check_id_number(&mut self, r: u32, id_number: &str, issues: &mut Vec<Issue>) {
         let t = normalize_text(id_number);
         if t.is_empty() {
             issues.push(Issue::new(
@@ -448,16 +464,19 @@ impl Checker {
         }
     }
 
-    fn check_new_base(&self, r: u32, base: Fen, month: Month, issues: &mut Vec<Issue>) {
+    /// The base rules (positive, within the policy year's base limits, 月缴存额 within its
+    /// limits), worded for the business by `w` (shared with 个人启封's 启封后缴存基数).
+    pub(crate) fn check_base(&self, r: u32, base: Fen, month: Month, w: &Wording, issues: &mut Vec<Issue>) {
+        let label = w.base_label;
         let p = &self.policy;
         // Messages are built only for rows that fail: this runs on every row of 100,000-row sheets.
         let between = || format!("请改为 {} 至 {} 元之间", p.base_min, p.base_max);
         if !base.is_positive() {
             issues.push(Issue::new(
                 r,
-                col::NEW_BASE,
+                w.base_column,
                 Code::BaseNotPositive,
-                format!("调整后基数 {base} 元不正确，应大于 0；{}", between()),
+                format!("{label} {base} 元不正确，应大于 0；{}", between()),
             ));
             return;
         }
@@ -469,10 +488,10 @@ impl Checker {
         if base < p.base_min {
             issues.push(Issue::new(
                 r,
-                col::NEW_BASE,
+                w.base_column,
                 Code::BaseBelowMin,
                 format!(
-                    "调整后基数 {base} 元低于 {} 年度缴存基数下限 {} 元，{}",
+                    "{label} {base} 元低于 {} 年度缴存基数下限 {} 元，{}",
                     p.year,
                     p.base_min,
                     between()
@@ -483,10 +502,10 @@ impl Checker {
         if base > p.base_max {
             issues.push(Issue::new(
                 r,
-                col::NEW_BASE,
+                w.base_column,
                 Code::BaseAboveMax,
                 format!(
-                    "调整后基数 {base} 元超出 {} 年度缴存基数上限 {} 元，{}",
+                    "{label} {base} 元超出 {} 年度缴存基数上限 {} 元，{}",
                     p.year,
                     p.base_max,
                     between()
@@ -504,16 +523,16 @@ impl Checker {
         };
         let (lo, hi) = self.range;
         let advice = if lo <= hi {
-            format!("缴存基数调整区间：{lo} - {hi}，请将调整后基数改在此区间内")
+            format!("缴存基数调整区间：{lo} - {hi}，请将{label}改在此区间内")
         } else {
             "按本单位现行缴存比例，没有任何缴存基数能使月缴存额落在限额内，请先办理缴存比例调整或联系公积金中心".to_owned()
         };
         issues.push(Issue::new(
             r,
-            col::NEW_BASE,
+            w.base_column,
             code,
             format!(
-                "调整后基数 {base} 元按单位比例 {}、个人比例 {} 计算（{}），月缴存额合计 {} 元（单位 {} 元 + 个人 {} 元），{word} {} 年度月缴存额{} {} 元。{advice}",
+                "{label} {base} 元按单位比例 {}、个人比例 {} 计算（{}），月缴存额合计 {} 元（单位 {} 元 + 个人 {} 元），{word} {} 年度月缴存额{} {} 元。{advice}",
                 self.unit_rate,
                 self.person_rate,
                 p.round_to.describe(),
@@ -527,9 +546,12 @@ impl Checker {
         ));
     }
 
-    fn check_effective_month(&self, r: u32, month: Month, issues: &mut Vec<Issue>) {
+    /// 生效年月 within [应汇缴年月, this month] (and, when `w.month_in_policy`, within the policy
+    /// year the check uses), worded for the business by `w` (shared with 个人封存/启封).
+    pub(crate) fn check_month_window(&self, r: u32, month: Month, w: &Wording, issues: &mut Vec<Issue>) {
         let (due, today) = (self.due, self.today);
-        if month >= due && month <= today && self.policy.covers(month) {
+        let in_policy = !w.month_in_policy || self.policy.covers(month);
+        if month >= due && month <= today && in_policy {
             return;
         }
         let window = format!("请填写 {due} 至 {today} 之间的年月");
@@ -547,20 +569,24 @@ impl Checker {
             Some((
                 code,
                 format!(
-                    "{paid}，应汇缴年月 {due} 晚于本月 {today}，目前没有可以生效的年月；请在 {due} 再办理基数调整"
+                    "{paid}，应汇缴年月 {due} 晚于本月 {today}，目前没有可以生效的年月；请在 {due} 再办理{}",
+                    w.business
                 ),
             ))
         } else if month < due {
             Some((
                 Code::EffectiveMonthTooEarly,
-                format!("生效年月 {month} 早于单位应汇缴年月 {due}（{paid}），已汇缴月份的基数不能再调整；{window}"),
+                format!(
+                    "生效年月 {month} 早于单位应汇缴年月 {due}（{paid}），{}；{window}",
+                    w.past
+                ),
             ))
         } else if month > today {
             Some((
                 Code::EffectiveMonthInFuture,
-                format!("生效年月 {month} 晚于本月 {today}，不能提前调整以后月份的基数；{window}"),
+                format!("生效年月 {month} 晚于本月 {today}，{}；{window}", w.future),
             ))
-        } else if !self.policy.covers(month) {
+        } else if !in_policy {
             let p = &self.policy;
             Some((
                 Code::EffectiveMonthOutsidePolicy,
@@ -577,6 +603,35 @@ impl Checker {
         }
     }
 }
+
+/// How the shared base and month rules word their messages for one business; the rules
+/// themselves are the same for every business that uses them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wording {
+    /// The column a base issue points at.
+    pub base_column: &'static str,
+    /// What the base is called in messages ("调整后基数").
+    pub base_label: &'static str,
+    /// Why a month before 应汇缴年月 is refused ("已汇缴月份的基数不能再调整").
+    pub past: &'static str,
+    /// Why a month after this month is refused ("不能提前调整以后月份的基数").
+    pub future: &'static str,
+    /// The business, for "请在 {due} 再办理…".
+    pub business: &'static str,
+    /// Whether 生效年月 must lie in the policy year the check uses (true when a base is judged
+    /// by that year's limits).
+    pub month_in_policy: bool,
+}
+
+/// 缴存基数调整's wording.
+const WORDING: Wording = Wording {
+    base_column: col::NEW_BASE,
+    base_label: "调整后基数",
+    past: "已汇缴月份的基数不能再调整",
+    future: "不能提前调整以后月份的基数",
+    business: "基数调整",
+    month_in_policy: true,
+};
 
 /// What Excel does to a long number in a General/Number cell: `4.30402E+17`, `9913101600019.0`.
 fn looks_like_number_cell(s: &str) -> bool {

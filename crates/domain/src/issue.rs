@@ -169,6 +169,88 @@ codes! {
     /// The unit's account status does not allow this business.
     UnitStatusNotAllowed = "UNIT_STATUS_NOT_ALLOWED",
 
+    // --- 缴存人登记 (contributor_registration) ----------------------------------------------------
+    /// 证件类型 is not one of JGJ/T 320 附A.1 (01 身份证, 02 军官证, 03 护照, 04 外国人永久居留证, 99 其他).
+    IdTypeInvalid = "ID_TYPE_INVALID",
+    /// 证件号码 of a type other than 身份证 has the wrong length or characters.
+    CertificateNumberInvalid = "CERTIFICATE_NUMBER_INVALID",
+    /// 性别 is not 男/女 (GB/T 2261.1 codes 1/2).
+    SexInvalid = "SEX_INVALID",
+    /// 性别 differs from the one the 身份证号码 encodes (17th digit).
+    SexMismatch = "SEX_MISMATCH",
+    /// 出生年月 differs from the one the 身份证号码 encodes (digits 7–12).
+    BirthMonthMismatch = "BIRTH_MONTH_MISMATCH",
+    /// The person would be under 16 at the 首次汇缴年月 (or is born after it).
+    ContributorUnderage = "CONTRIBUTOR_UNDERAGE",
+    /// Same 手机号码 as an earlier row.
+    DuplicateMobile = "DUPLICATE_MOBILE",
+    /// 首次汇缴年月 earlier than the unit's 首次汇缴年月.
+    FirstMonthTooEarly = "FIRST_MONTH_TOO_EARLY",
+    /// 首次汇缴年月 later than the latest month the centre accepts (next month).
+    FirstMonthInFuture = "FIRST_MONTH_IN_FUTURE",
+    /// 个人存款账户号码 is not 9–32 digits.
+    BankAccountInvalid = "BANK_ACCOUNT_INVALID",
+
+    // --- 个人封存 / 启封 -------------------------------------------------------------------------
+    /// 封存原因 is not one of the centre's 封存原因 codes (or their labels).
+    SealReasonInvalid = "SEAL_REASON_INVALID",
+    /// 启封原因 is not one of the centre's 启封原因 codes (or their labels).
+    UnsealReasonInvalid = "UNSEAL_REASON_INVALID",
+
+    // --- 汇缴 (remittance) ----------------------------------------------------------------------
+    /// 汇缴年月 is not the unit's 应汇缴年月 (缴至年月 + 1): months are remitted in order, once.
+    RemittanceMonthNotDue = "REMITTANCE_MONTH_NOT_DUE",
+    /// 应汇缴年月 lies after the current month: paying ahead (预缴) is not offered online.
+    RemittanceMonthInFuture = "REMITTANCE_MONTH_IN_FUTURE",
+    /// The policy year the check was given does not cover 汇缴年月, so its base limits do not apply.
+    RemittanceMonthOutsidePolicy = "REMITTANCE_MONTH_OUTSIDE_POLICY",
+    /// A row's 单位/个人/月缴存额 differs from what its 个人缴存基数 implies at the unit's rates.
+    RemittanceAmountMismatch = "REMITTANCE_AMOUNT_MISMATCH",
+    /// 发生人数 stated differs from the number of rows in the 清册.
+    RemittanceCountMismatch = "REMITTANCE_COUNT_MISMATCH",
+    /// 发生额 stated differs from the sum of the rows' 单位 + 个人月缴存额.
+    RemittanceTotalMismatch = "REMITTANCE_TOTAL_MISMATCH",
+
+    // --- 补缴 (supplementary) -------------------------------------------------------------------
+    /// 补缴起始年月 is after 补缴终止年月.
+    SupplementaryRangeReversed = "SUPPLEMENTARY_RANGE_REVERSED",
+    /// 补缴起始年月 before the unit's or the person's 首次汇缴年月.
+    SupplementaryMonthBeforeFirst = "SUPPLEMENTARY_MONTH_BEFORE_FIRST",
+    /// 补缴终止年月 after the unit's or the person's 缴至年月 (补缴 covers months already remitted).
+    SupplementaryMonthAfterPaidThrough = "SUPPLEMENTARY_MONTH_AFTER_PAID_THROUGH",
+    /// 单位/个人补缴额 (per month) differs from 缴存基数 × the unit's rates.
+    SupplementaryAmountMismatch = "SUPPLEMENTARY_AMOUNT_MISMATCH",
+    /// 补缴原因 is not one of the 补缴原因 codes (or their labels).
+    SupplementaryReasonInvalid = "SUPPLEMENTARY_REASON_INVALID",
+    /// Two rows of the sheet cover the same month of the same person.
+    SupplementaryMonthsOverlap = "SUPPLEMENTARY_MONTHS_OVERLAP",
+
+    // --- 缴存比例调整 (rate_adjustment) / 单位信息变更 (unit_change) ------------------------------
+    /// 单位缴存比例 outside the policy year's 单位缴存比例 bounds.
+    UnitRateOutOfRange = "UNIT_RATE_OUT_OF_RANGE",
+    /// 个人缴存比例 outside the policy year's 个人缴存比例 bounds.
+    PersonRateOutOfRange = "PERSON_RATE_OUT_OF_RANGE",
+    /// The form changes nothing (no field, or a new value equal to the current one).
+    NoChanges = "NO_CHANGES",
+    /// A field key the 单位信息变更 form does not know (or that cannot be changed online).
+    UnitFieldUnknown = "UNIT_FIELD_UNKNOWN",
+    /// The same field is changed more than once in one form.
+    FieldDuplicate = "FIELD_DUPLICATE",
+    /// The 统一社会信用代码 (or the 组织机构代码 in it) cannot be changed online: it is who the certificate is.
+    UsccChangeRefused = "USCC_CHANGE_REFUSED",
+    /// A change's old value differs from the centre's record: the form was filled from stale data.
+    UnitChangeStale = "UNIT_CHANGE_STALE",
+    /// A text longer than its field holds.
+    TextTooLong = "TEXT_TOO_LONG",
+    /// 邮政编码 is not six digits.
+    PostcodeInvalid = "POSTCODE_INVALID",
+    /// 电子信箱 is not shaped like an e-mail address.
+    EmailInvalid = "EMAIL_INVALID",
+    /// 发薪日 is not a day 1–31.
+    PaydayInvalid = "PAYDAY_INVALID",
+    /// 银行代码 is not three digits (联行号前三位).
+    BankCodeInvalid = "BANK_CODE_INVALID",
+
     // --- Gateway facts (the centre's own data; only the gateway can decide these) -------------
     /// 个人账号 is not a contributor of the submitting unit (unknown or another unit's: same answer).
     PersonNotInUnit = "PERSON_NOT_IN_UNIT",
@@ -178,6 +260,23 @@ codes! {
     PersonNotActive = "PERSON_NOT_ACTIVE",
     /// 调整前基数 differs from the centre's current base: the sheet was filled from stale data.
     OldBaseMismatch = "OLD_BASE_MISMATCH",
+    /// 缴存人登记: the 证件号码 already has an account that is not closed (or is in a registration under review)
+    /// somewhere in the centre; the message never says where.
+    IdNumberInUse = "ID_NUMBER_IN_USE",
+    /// 缴存人登记: the 手机号码 already belongs to an account that is not closed (or to a registration under review).
+    MobileInUse = "MOBILE_IN_USE",
+    /// 个人封存 of an account that is not 正常 (01): only a contributing account can be sealed.
+    SealRequiresNormal = "SEAL_REQUIRES_NORMAL",
+    /// 个人启封 of an account that is not 封存 (02): only a sealed account can be unsealed.
+    UnsealRequiresSealed = "UNSEAL_REQUIRES_SEALED",
+    /// 汇缴: the 清册's 个人缴存基数 differs from the centre's current base (a base change is 缴存基数调整).
+    RemittanceBaseNotCurrent = "REMITTANCE_BASE_NOT_CURRENT",
+    /// 汇缴: a 正常 contributor of the unit is missing from the 清册 (one issue per person).
+    RemittancePersonMissing = "REMITTANCE_PERSON_MISSING",
+    /// 汇缴: the person's 首次汇缴年月 lies after the 汇缴年月 (not contributing yet in that month).
+    RemittanceBeforeFirstMonth = "REMITTANCE_BEFORE_FIRST_MONTH",
+    /// 补缴: an open or completed 补缴 already covers this person-month.
+    SupplementaryMonthAlreadyPaid = "SUPPLEMENTARY_MONTH_ALREADY_PAID",
 }
 
 impl fmt::Display for Code {

@@ -26,6 +26,14 @@
 //! - [`issue`]: the problem report shared by importer, checker and gateway.
 //! - [`policy`], [`unit`](mod@unit): the parameters a rule needs.
 //! - [`base_adjustment`]: the 缴存基数调整 batch (rows, amounts, streaming checker).
+//! - [`contributor_registration`]: the 缴存人登记 batch / single registration (rows, code tables, checker).
+//! - [`seal`], [`unseal`]: the 个人封存 / 个人启封 batches (rows, reason tables, checkers);
+//!   [`code_table`]: small code tables (reasons) as data.
+//! - [`rate_adjustment`]: the 缴存比例调整 form (rate bounds, 生效年月, every employee's 月缴存额 with the
+//!   allowed range of the sum of rates); [`unit_change`]: the 单位信息变更 form (changeable fields, the
+//!   diff and its stale check); [`formats`]: shapes of contact, payroll and certificate fields.
+//! - [`remittance`]: 汇缴 (the centre's 清册, the confirmed 清册 with 汇缴方式 and 发生人数/发生额, checker);
+//!   [`supplementary`]: the 补缴 batch (months per person, 补缴原因 table, checker, the person-month rule).
 //! - [`api`]: the other /api/v1 wire types (identity, receipts, submission status, errors).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -33,13 +41,22 @@
 pub mod api;
 pub mod base_adjustment;
 pub mod business;
+pub mod code_table;
+pub mod contributor_registration;
+pub mod formats;
 pub mod ids;
 pub mod issue;
 pub mod money;
 pub mod month;
 pub mod policy;
 pub mod rate;
+pub mod rate_adjustment;
+pub mod remittance;
 pub mod rounding;
+pub mod seal;
+pub mod supplementary;
 pub mod unit;
+pub mod unit_change;
+pub mod unseal;
 
 mod decimal;

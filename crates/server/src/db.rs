@@ -247,7 +247,9 @@ fn view_from_row(row: &AnyRow) -> Result<SubmissionView, sqlx::Error> {
     })
 }
 
-fn unit_from_row(row: &AnyRow) -> Result<UnitRecord, sqlx::Error> {
+/// A `units` row (the columns of [`Db::unit_by_uscc`]'s SELECT) as a [`UnitRecord`]; `pub(crate)` for reads
+/// inside a business's transaction (个人启封's approval).
+pub(crate) fn unit_from_row(row: &AnyRow) -> Result<UnitRecord, sqlx::Error> {
     let status: String = row.try_get("status")?;
     let role: String = row.try_get("role")?;
     let paid_through: Option<String> = row.try_get("paid_through")?;
@@ -285,6 +287,15 @@ fn policy_from_row(row: &AnyRow) -> Result<Policy, sqlx::Error> {
         person_rate_max: rate_col(row, "person_rate_max_bp")?,
         round_to: parse_round_to(&round).ok_or_else(|| decode_err("round_to", &round))?,
     })
+}
+
+/// Rows per multi-row INSERT for a table of `columns` columns: about 256 bound parameters per statement.
+///
+/// SQLite's cost of binding numbered parameters grows with the square of their count (each `$n` is looked up by
+/// name in a list): 50,000 rows × 17 columns took 16.6 s in chunks of 1,000 rows and 0.7 s in chunks of 16
+/// (measured for 缴存人登记). PostgreSQL is indifferent at this size.
+pub fn rows_per_insert(columns: usize) -> usize {
+    (256 / columns.max(1)).max(1)
 }
 
 /// `($1, $2, …), ($n+1, …)` for a multi-row INSERT. sqlx's QueryBuilder emits `?` for the `Any` driver, which

@@ -54,6 +54,9 @@ struct Unit {
     #[serde(default)]
     employees: u32,
     address: String,
+    /// `[unit.details]`: the 单位信息变更 fields beyond name and address (unit_details, migration 0002).
+    #[serde(default)]
+    details: std::collections::BTreeMap<String, String>,
 }
 
 fn default_first_month() -> String {
@@ -158,6 +161,7 @@ pub async fn demo(db: &Db) -> Result<()> {
         .bind(&u.address)
         .execute(&mut *tx)
         .await?;
+        crate::http::unit_change::seed_details(&mut tx, &u.account, &u.details).await?;
         let first = Month::parse(&u.first_month).map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut rng = Lcg(0x9e37_79b9_7f4a_7c15 ^ index as u64);
         for i in 0..u.employees {

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use gjj_domain::api::Role;
 use gjj_domain::base_adjustment::{self, col, BaseAdjustment};
+use gjj_domain::business::Business;
 use gjj_domain::ids::normalize_name;
 use gjj_domain::issue::{Code, Issue};
 
@@ -100,6 +101,18 @@ pub async fn submit(
     if let Some(serial) = state.db.open_submission(&unit.account, BUSINESS).await? {
         return Err(intake::open_business(&serial));
     }
+    // The rows store amounts at the unit's current rates: a pending rate change would make them stale.
+    if let Some(serial) = state
+        .db
+        .open_submission(&unit.account, Business::RateAdjustment.code())
+        .await?
+    {
+        return Err(HttpError::new(
+            StatusCode::CONFLICT,
+            "RATE_ADJUSTMENT_OPEN",
+            format!("本单位有尚未办结的缴存比例调整（业务流水号 {serial}），月缴存额将按新比例计算。请等比例调整办结后再提交基数调整。"),
+        ));
+    }
     if !issues.is_empty() {
         issues.sort_by_key(|i| i.row);
         return Err(HttpError::rules(issues));
@@ -109,9 +122,13 @@ pub async fn submit(
         intake::Begun::New(p) => p,
         intake::Begun::Replayed(resp) => return Ok(resp),
     };
-    // Chunks keep bind counts far below SQLite's (32766) and PostgreSQL's (65535) limits.
+    // About 256 parameters per statement: see `db::rows_per_insert` for why not more.
     const COLUMNS: usize = 8;
-    for (chunk, olds) in payload.rows.chunks(1000).zip(current.chunks(1000)) {
+    for (chunk, olds) in payload
+        .rows
+        .chunks(crate::db::rows_per_insert(COLUMNS))
+        .zip(current.chunks(crate::db::rows_per_insert(COLUMNS)))
+    {
         let sql = format!(
             "INSERT INTO base_adjustment_rows (serial, row_no, person_account, old_base_fen, new_base_fen, \
              unit_amount_fen, person_amount_fen, effective_month) VALUES {}",

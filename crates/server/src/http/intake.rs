@@ -238,6 +238,7 @@ pub async fn begin(
         certificate_serial: caller.peer.identity.serial.clone(),
         idempotency_key: signed.key.clone(),
         received_at: received_at.clone(),
+        accounts: Vec::new(),
     };
     let receipt_json = serde_json::to_string(&receipt).map_err(|e| sqlx::Error::Encode(e.into()))?;
     sqlx::query(
@@ -262,6 +263,21 @@ pub async fn begin(
     .execute(&mut *tx)
     .await?;
     Ok(Begun::New(Pending { tx, serial, receipt }))
+}
+
+impl Pending {
+    /// Puts the 个人账号 assigned per row into the receipt (stored with the submission and answered), for a
+    /// business that creates accounts at acceptance (缴存人登记). Call before [`commit`].
+    pub async fn set_accounts(&mut self, accounts: Vec<api::RowAccount>) -> Result<(), HttpError> {
+        self.receipt.accounts = accounts;
+        let json = serde_json::to_string(&self.receipt).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        sqlx::query("UPDATE submissions SET receipt = $1 WHERE serial = $2")
+            .bind(json)
+            .bind(&self.serial)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
 }
 
 /// Commits a submission and answers with its receipt.

@@ -19,11 +19,18 @@ use crate::db::{Db, UnitRecord};
 use crate::tls::Peer;
 
 mod base_adjustment;
+mod contributor_registration;
 pub mod error;
 mod intake;
 mod me;
+mod rate_adjustment;
+mod remittance;
 mod review;
+mod seal;
 mod submissions;
+mod supplementary;
+pub(crate) mod unit_change;
+mod unseal;
 
 pub use error::HttpError;
 
@@ -61,6 +68,18 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/policy", get(me::policy))
         .route("/api/v1/employees", get(me::employees))
         .route("/api/v1/base_adjustment", post(base_adjustment::submit))
+        .route(
+            "/api/v1/contributor_registration",
+            post(contributor_registration::submit),
+        )
+        .route("/api/v1/unit", get(unit_change::show))
+        .route("/api/v1/unit_change", post(unit_change::submit))
+        .route("/api/v1/rate_adjustment", post(rate_adjustment::submit))
+        .route("/api/v1/seal", post(seal::submit))
+        .route("/api/v1/unseal", post(unseal::submit))
+        .route("/api/v1/remittance/list", get(remittance::list))
+        .route("/api/v1/remittance", post(remittance::submit))
+        .route("/api/v1/supplementary", post(supplementary::submit))
         .route("/api/v1/submissions", get(submissions::list))
         .route("/api/v1/submissions/{serial}", get(submissions::show))
         .route("/api/v1/submissions/{serial}/withdraw", post(review::withdraw))

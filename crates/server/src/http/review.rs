@@ -11,7 +11,11 @@ use gjj_domain::business::Business;
 use sqlx::{Any, Row, Transaction};
 use time::format_description::well_known::Rfc3339;
 
-use super::{base_adjustment, AppState, Caller, HttpError};
+use super::{
+    base_adjustment, contributor_registration, rate_adjustment, seal, unit_change, unseal, AppState, Caller,
+    HttpError,
+};
+use super::{remittance, supplementary};
 
 fn now(state: &AppState) -> String {
     state
@@ -173,6 +177,15 @@ pub async fn approve(
         .await?;
     match business {
         Business::BaseAdjustment => base_adjustment::apply(&mut tx, &serial).await?,
+        Business::ContributorRegistration => {
+            contributor_registration::apply(&mut tx, &state, &serial, &unit).await?
+        }
+        Business::UnitChange => unit_change::apply(&mut tx, &serial, &unit).await?,
+        Business::RateAdjustment => rate_adjustment::apply(&mut tx, &state, &serial, &unit).await?,
+        Business::Seal => seal::apply(&mut tx, &serial).await?,
+        Business::Unseal => unseal::apply(&mut tx, &state, &serial).await?,
+        Business::Remittance => remittance::apply(&mut tx, &serial, &unit).await?,
+        Business::Supplementary => supplementary::apply(&mut tx, &state, &serial).await?,
         other => {
             return Err(HttpError::new(
                 StatusCode::NOT_IMPLEMENTED,

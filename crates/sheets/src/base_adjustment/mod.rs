@@ -103,7 +103,8 @@ where
     import::run::<BaseAdjustment, _, _>(reader, file_name, opts, on_row, issues)
 }
 
-fn open(path: &Path, label: &str) -> Result<File, SheetError> {
+/// Opens a workbook file with the errors users understand (shared by every importer).
+pub(crate) fn open(path: &Path, label: &str) -> Result<File, SheetError> {
     if path.is_dir() {
         return Err(SheetError::NotFound {
             file: label.to_owned(),
@@ -130,6 +131,44 @@ const NEW_BASE: usize = 5;
 const EFFECTIVE_MONTH: usize = 6;
 const NOTE: usize = 7;
 
+/// Header spellings of the person columns found in real centre templates (REFERENCE §A:
+/// Chengdu 个人客户号/职工姓名/执行时间; §G1: JGJ/T 320 field ids). `pub(crate)`: every
+/// per-person batch (个人封存/启封 …) names its people the same way.
+pub(crate) mod aliases {
+    /// 序号.
+    pub(crate) const SEQ: &[&str] = &["编号"];
+    /// 个人账号.
+    pub(crate) const ACCOUNT: &[&str] = &[
+        "个人公积金账号",
+        "公积金账号",
+        "个人客户号",
+        "职工账号",
+        "个人账户号",
+        "GRZH",
+    ];
+    /// 姓名.
+    pub(crate) const NAME: &[&str] = &["职工姓名", "缴存人姓名", "XingMing"];
+    /// 证件号码.
+    pub(crate) const ID_NUMBER: &[&str] = &["身份证号码", "身份证号", "证件号", "身份证件号码", "ZJHM"];
+    /// 生效年月 (+ the adjustment-specific 调整年月, harmless elsewhere).
+    pub(crate) const EFFECTIVE_MONTH: &[&str] =
+        &["生效月份", "执行时间", "执行年月", "生效时间", "调整年月", "SXNY"];
+    /// 备注.
+    pub(crate) const NOTE: &[&str] = &["说明", "BeiZhu"];
+}
+
+/// "合计/总计/小计" in one of the `labels` columns with nothing in the `ids` columns: a
+/// totals row, not a person (shared by the per-person batches).
+pub(crate) fn is_totals_row(cells: &RowCells<'_>, ids: &[usize], labels: &[usize]) -> bool {
+    if ids.iter().any(|&i| cells.get(i).is_some()) {
+        return false;
+    }
+    labels.iter().filter_map(|&i| cells.text(i)).any(|t| {
+        let t = t.trim_start();
+        t.starts_with("合计") || t.starts_with("总计") || t.starts_with("小计")
+    })
+}
+
 /// The 基数调整 row layout.
 struct BaseAdjustment;
 
@@ -141,29 +180,22 @@ impl RowKind for BaseAdjustment {
     const COLUMNS: &'static [ColumnSpec] = &[
         ColumnSpec {
             name: col::SEQ,
-            aliases: &["编号"],
+            aliases: aliases::SEQ,
             required: false,
         },
         ColumnSpec {
             name: col::ACCOUNT,
-            aliases: &[
-                "个人公积金账号",
-                "公积金账号",
-                "个人客户号",
-                "职工账号",
-                "个人账户号",
-                "GRZH",
-            ],
+            aliases: aliases::ACCOUNT,
             required: true,
         },
         ColumnSpec {
             name: col::NAME,
-            aliases: &["职工姓名", "缴存人姓名", "XingMing"],
+            aliases: aliases::NAME,
             required: true,
         },
         ColumnSpec {
             name: col::ID_NUMBER,
-            aliases: &["身份证号码", "身份证号", "证件号", "身份证件号码", "ZJHM"],
+            aliases: aliases::ID_NUMBER,
             required: true,
         },
         ColumnSpec {
@@ -190,12 +222,12 @@ impl RowKind for BaseAdjustment {
         },
         ColumnSpec {
             name: col::EFFECTIVE_MONTH,
-            aliases: &["生效月份", "执行时间", "执行年月", "生效时间", "调整年月", "SXNY"],
+            aliases: aliases::EFFECTIVE_MONTH,
             required: true,
         },
         ColumnSpec {
             name: col::NOTE,
-            aliases: &["说明", "BeiZhu"],
+            aliases: aliases::NOTE,
             required: false,
         },
     ];
@@ -206,17 +238,12 @@ impl RowKind for BaseAdjustment {
 
     /// "合计/总计/小计" in 序号 or 姓名 with no account and no ID: a totals row.
     fn is_footer(cells: &RowCells<'_>) -> bool {
-        if cells.get(ACCOUNT).is_some() || cells.get(ID_NUMBER).is_some() {
-            return false;
-        }
-        [SEQ, NAME].iter().filter_map(|&i| cells.text(i)).any(|t| {
-            let t = t.trim_start();
-            t.starts_with("合计") || t.starts_with("总计") || t.starts_with("小计")
-        })
+        is_totals_row(cells, &[ACCOUNT, ID_NUMBER], &[SEQ, NAME])
     }
 
     fn build(cells: &RowCells<'_>, ctx: &RowCtx, issues: &mut Vec<Issue>) -> Option<BaseAdjustmentRow> {
         let mut b = Builder {
+            columns: Self::COLUMNS,
             cells,
             ctx,
             issues,
@@ -245,12 +272,16 @@ impl RowKind for BaseAdjustment {
     }
 }
 
-/// Converts the cells of one row, pushing an issue per failed cell.
-struct Builder<'a> {
-    cells: &'a RowCells<'a>,
-    ctx: &'a RowCtx,
-    issues: &'a mut Vec<Issue>,
-    failed: bool,
+/// Converts the cells of one row, pushing an issue per failed cell. `pub(crate)`: every
+/// batch importer builds its rows with it.
+pub(crate) struct Builder<'a> {
+    /// The layout's columns (`RowKind::COLUMNS`), for the names in issues.
+    pub(crate) columns: &'static [ColumnSpec],
+    pub(crate) cells: &'a RowCells<'a>,
+    pub(crate) ctx: &'a RowCtx,
+    pub(crate) issues: &'a mut Vec<Issue>,
+    /// Some cell of the row failed: the row is not delivered.
+    pub(crate) failed: bool,
 }
 
 impl Builder<'_> {
@@ -258,7 +289,7 @@ impl Builder<'_> {
     where
         F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
     {
-        let spec = &BaseAdjustment::COLUMNS[i];
+        let spec = &self.columns[i];
         let value = self.cells.get(i)?;
         let cell_ref = self.cells.cell_ref(i, self.ctx.row);
         match f(value, spec.name, cell_ref) {
@@ -272,21 +303,23 @@ impl Builder<'_> {
         }
     }
 
-    fn optional<T, F>(&mut self, i: usize, f: F) -> Option<T>
+    /// Column `i`'s value, or `None` when empty or unconvertible (with an issue).
+    pub(crate) fn optional<T, F>(&mut self, i: usize, f: F) -> Option<T>
     where
         F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
     {
         self.convert(i, f)
     }
 
-    fn required<T, F>(&mut self, i: usize, f: F) -> Option<T>
+    /// Column `i`'s value; an empty cell is a [`Code::Required`] issue.
+    pub(crate) fn required<T, F>(&mut self, i: usize, f: F) -> Option<T>
     where
         F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
     {
         let had_issue = self.issues.len();
         let v = self.convert(i, f);
         if v.is_none() && self.issues.len() == had_issue {
-            let spec = &BaseAdjustment::COLUMNS[i];
+            let spec = &self.columns[i];
             self.failed = true;
             self.issues.push(Issue::new(
                 self.ctx.row,

@@ -1,0 +1,217 @@
+//! `gjj check` and `gjj submit` for every Excel batch business: import the sheet, run the centre's rules on it
+//! (streaming), report every issue, or sign and send the rows. A business plugs in with one [`Sheet`] impl —
+//! its importer + checker and its payload — and one dispatch line per command in main.rs.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use gjj_client::Submitted;
+use gjj_domain::api::Me;
+use gjj_domain::base_adjustment::{BaseAdjustment, BaseAdjustmentRow, Checker};
+use gjj_domain::issue::Issue;
+use gjj_domain::month::Month;
+use gjj_domain::policy::Policy;
+use gjj_domain::unit::UnitFacts;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::{config, login, output};
+
+/// One batch business as the sheet commands see it.
+pub trait Sheet {
+    /// The business name in every layer (route `/api/v1/{BUSINESS}`).
+    const BUSINESS: &'static str;
+    /// A row as sent.
+    type Row;
+    /// The signed payload.
+    type Payload: Serialize;
+
+    /// Streams `file` through the business's importer and the domain checker the centre also runs: every
+    /// issue (cell and rule, in row order per row) goes to `issues`, every row without a cell problem to
+    /// `on_row`. Returns the number of data rows.
+    fn check(
+        file: &Path,
+        policy: &Policy,
+        unit: &UnitFacts,
+        today: Month,
+        on_row: &mut dyn FnMut(Self::Row),
+        issues: &mut Vec<Issue>,
+    ) -> Result<u32>;
+
+    /// The payload for the checked rows.
+    fn payload(rows: Vec<Self::Row>) -> Self::Payload;
+}
+
+/// 缴存基数调整.
+pub struct BaseAdjustmentSheet;
+
+impl Sheet for BaseAdjustmentSheet {
+    const BUSINESS: &'static str = "base_adjustment";
+    type Row = BaseAdjustmentRow;
+    type Payload = BaseAdjustment;
+
+    fn check(
+        file: &Path,
+        policy: &Policy,
+        unit: &UnitFacts,
+        today: Month,
+        on_row: &mut dyn FnMut(BaseAdjustmentRow),
+        issues: &mut Vec<Issue>,
+    ) -> Result<u32> {
+        let mut checker = Checker::new(policy, unit, today);
+        let stats = gjj_sheets::base_adjustment::import_with(
+            file,
+            |row, issues| {
+                checker.push(&row, issues);
+                on_row(row);
+            },
+            issues,
+        )?;
+        checker.finish(issues);
+        Ok(stats.data_rows)
+    }
+
+    fn payload(rows: Vec<BaseAdjustmentRow>) -> BaseAdjustment {
+        BaseAdjustment { rows }
+    }
+}
+
+/// The centre's facts for checking: the cached ones from today's login, else a fresh login.
+pub async fn context(settings: &config::Settings) -> Result<(Me, Policy)> {
+    let outbox = login::outbox(settings).await?;
+    if let Some(identity) = login::identity_without_pin(settings)? {
+        if let Some(uscc) = identity.uscc {
+            if let Some(cached) = outbox.cached_context(&uscc).await? {
+                let today = time::OffsetDateTime::now_utc().date().to_string();
+                if cached.fetched_at.starts_with(&today) {
+                    return Ok((cached.me, cached.policy));
+                }
+            }
+        }
+    }
+    let session = login::session(settings)?;
+    Ok(session.refresh_context(&outbox).await?)
+}
+
+struct Checked<R> {
+    rows: u32,
+    issues: Vec<Issue>,
+    valid: Vec<R>,
+}
+
+/// Import + the same domain rules the centre runs, streaming; keeps rows only when they will be sent.
+fn check_sheet<S: Sheet>(
+    file: &Path,
+    policy: &Policy,
+    unit: &UnitFacts,
+    today: Month,
+    keep_rows: bool,
+) -> Result<Checked<S::Row>> {
+    let mut issues = Vec::new();
+    let mut valid = Vec::new();
+    let rows = S::check(
+        file,
+        policy,
+        unit,
+        today,
+        &mut |row| {
+            if keep_rows {
+                valid.push(row);
+            }
+        },
+        &mut issues,
+    )?;
+    issues.sort_by_key(|i| i.row);
+    Ok(Checked { rows, issues, valid })
+}
+
+fn report<R>(file: &Path, checked: &Checked<R>, json: bool) -> ExitCode {
+    let clean = checked.issues.is_empty();
+    if json {
+        println!("{}", json!({ "rows": checked.rows, "issues": checked.issues }));
+    } else {
+        output::print_issues(&checked.issues);
+        if clean {
+            println!("{}：共 {} 行，检查通过。", file.display(), checked.rows);
+        } else {
+            println!(
+                "{}：共 {} 行，发现 {} 处问题。请按上面的行号和列名在 Excel 中修改后重新检查。",
+                file.display(),
+                checked.rows,
+                checked.issues.len()
+            );
+        }
+    }
+    if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// `gjj check BUSINESS FILE`: exit 0 clean, 1 issues.
+pub async fn check<S: Sheet>(settings: &config::Settings, file: &Path, json: bool) -> Result<ExitCode> {
+    let (me, policy) = context(settings).await?;
+    let checked = check_sheet::<S>(file, &policy, &me.unit, me.today, false)?;
+    Ok(report(file, &checked, json))
+}
+
+/// `gjj submit BUSINESS FILE`: check, sign with the key, send, print the receipt.
+pub async fn submit<S: Sheet>(settings: &config::Settings, file: &Path, json: bool) -> Result<ExitCode> {
+    let session = login::session(settings)?;
+    let outbox = login::outbox(settings).await?;
+    // With the centre unreachable, today's cached facts still allow checking and queueing: the submission
+    // goes to the outbox and is sent when the network is back.
+    let (me, policy) = match session.refresh_context(&outbox).await {
+        Ok(context) => context,
+        Err(e) if e.is_retryable() => {
+            let uscc = session.credential().identity().uscc.clone().unwrap_or_default();
+            let cached = outbox.cached_context(&uscc).await?.ok_or(e)?;
+            (cached.me, cached.policy)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // Earlier submissions that never got an answer go first, under their original keys.
+    for (entry, result) in session.resend_pending(&outbox).await? {
+        match result {
+            Ok(Submitted::Accepted { receipt, .. }) => {
+                eprintln!(
+                    "已重发上次未确认的提交 {}：业务流水号 {}",
+                    entry.idempotency_key, receipt.serial
+                )
+            }
+            Err(e) => eprintln!(
+                "上次未确认的提交 {} 仍未送达 [{}] {e}",
+                entry.idempotency_key,
+                e.code()
+            ),
+        }
+    }
+    let checked = check_sheet::<S>(file, &policy, &me.unit, me.today, true)?;
+    if !checked.issues.is_empty() {
+        if !json {
+            eprintln!("文件有问题，未提交任何内容：");
+        }
+        return Ok(report(file, &checked, json));
+    }
+    let rows = u32::try_from(checked.valid.len())?;
+    let payload = S::payload(checked.valid);
+    let Submitted::Accepted { receipt, replayed } =
+        session.submit(&outbox, S::BUSINESS, &payload, rows).await?;
+    if json {
+        println!("{}", json!({ "receipt": receipt, "replayed": replayed }));
+    } else {
+        println!("提交成功，中心已受理。");
+        println!("业务流水号：{}", receipt.serial);
+        println!("单位：{}（{}）", receipt.unit_name, receipt.unit_account);
+        println!("受理行数：{}", receipt.accepted_rows);
+        println!("签名内容摘要（SHA-256）：{}", receipt.payload_sha256);
+        println!(
+            "签名算法：{}  证书序列号：{}",
+            receipt.signature_alg, receipt.certificate_serial
+        );
+        println!("受理时间：{}", receipt.received_at);
+    }
+    Ok(ExitCode::SUCCESS)
+}

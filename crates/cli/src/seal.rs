@@ -1,0 +1,135 @@
+//! 个人封存 / 个人启封 in the CLI: their [`Sheet`]s for `gjj check|submit seal|unseal` and their templates.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use gjj_domain::code_table::PERSON_SEALED;
+use gjj_domain::issue::Issue;
+use gjj_domain::month::Month;
+use gjj_domain::policy::Policy;
+use gjj_domain::seal::{Seal, SealRow};
+use gjj_domain::unit::UnitFacts;
+use gjj_domain::unseal::{Unseal, UnsealRow};
+
+use crate::batch::Sheet;
+use crate::{config, login};
+
+/// 个人封存.
+pub struct SealSheet;
+
+impl Sheet for SealSheet {
+    const BUSINESS: &'static str = "seal";
+    type Row = SealRow;
+    type Payload = Seal;
+
+    fn check(
+        file: &Path,
+        policy: &Policy,
+        unit: &UnitFacts,
+        today: Month,
+        on_row: &mut dyn FnMut(SealRow),
+        issues: &mut Vec<Issue>,
+    ) -> Result<u32> {
+        let mut checker = gjj_domain::seal::Checker::new(policy, unit, today);
+        let stats = gjj_sheets::seal::import_with(
+            file,
+            |row, issues| {
+                checker.push(&row, issues);
+                on_row(row);
+            },
+            issues,
+        )?;
+        checker.finish(issues);
+        Ok(stats.data_rows)
+    }
+
+    fn payload(rows: Vec<SealRow>) -> Seal {
+        Seal { rows }
+    }
+}
+
+/// 个人启封.
+pub struct UnsealSheet;
+
+impl Sheet for UnsealSheet {
+    const BUSINESS: &'static str = "unseal";
+    type Row = UnsealRow;
+    type Payload = Unseal;
+
+    fn check(
+        file: &Path,
+        policy: &Policy,
+        unit: &UnitFacts,
+        today: Month,
+        on_row: &mut dyn FnMut(UnsealRow),
+        issues: &mut Vec<Issue>,
+    ) -> Result<u32> {
+        let mut checker = gjj_domain::unseal::Checker::new(policy, unit, today);
+        let stats = gjj_sheets::unseal::import_with(
+            file,
+            |row, issues| {
+                checker.push(&row, issues);
+                on_row(row);
+            },
+            issues,
+        )?;
+        checker.finish(issues);
+        Ok(stats.data_rows)
+    }
+
+    fn payload(rows: Vec<UnsealRow>) -> Unseal {
+        Unseal { rows }
+    }
+}
+
+/// `gjj template seal`. No `--prefill`: a sheet listing every contributor would seal everyone left in it by
+/// mistake; the clerk lists only the people to seal.
+pub fn template_seal(path: &Path, prefill: bool) -> Result<ExitCode> {
+    if prefill {
+        bail!("个人封存模板不预填职工名单（以免漏删的职工被误封存）。请去掉 --prefill，只填写要封存的职工。");
+    }
+    gjj_sheets::seal::write_template(path, &gjj_sheets::seal::TemplateOptions::default())?;
+    println!("已生成模板：{}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `gjj template unseal [--prefill]`: with `--prefill`, the unit's 封存 contributors (account, name, ID and
+/// the unit's 应汇缴年月); 启封后缴存基数 and 启封原因 are left for the clerk, so each row is a decision.
+pub async fn template_unseal(settings: &config::Settings, path: &Path, prefill: bool) -> Result<ExitCode> {
+    let opts = gjj_sheets::unseal::TemplateOptions::default();
+    if !prefill {
+        gjj_sheets::unseal::write_template(path, &opts)?;
+        println!("已生成模板：{}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let session = login::session(settings)?;
+    let outbox = login::outbox(settings).await?;
+    let (me, _) = session.refresh_context(&outbox).await?;
+    let sealed: Vec<_> = session
+        .employees()
+        .await?
+        .into_iter()
+        .filter(|e| e.status == PERSON_SEALED)
+        .collect();
+    let mut wb = gjj_sheets::unseal::template_workbook(&opts)?;
+    let text = rust_xlsxwriter::Format::new().set_num_format("@");
+    let sheet = wb.worksheet_from_index(0)?;
+    let first = gjj_sheets::unseal::FIRST_DATA_ROW;
+    let month = me.unit.due_month().to_string();
+    for (i, e) in sealed.iter().enumerate() {
+        let r = first + u32::try_from(i)?;
+        sheet.write_number(r, 0, (i + 1) as f64)?;
+        sheet.write_string_with_format(r, 1, &e.account, &text)?;
+        sheet.write_string(r, 2, &e.name)?;
+        sheet.write_string_with_format(r, 3, &e.id_number, &text)?;
+        sheet.write_string_with_format(r, 4, &month, &text)?;
+    }
+    wb.save(path)?;
+    println!(
+        "已生成模板：{}（已填入 {} 名封存职工，请为要启封的职工填写“启封后缴存基数”和“启封原因”，删除不启封的行）",
+        path.display(),
+        sealed.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,256 @@
+//! What the per-person batch sheets (个人封存, 个人启封) share: the template writer driven by a
+//! [`Layout`] (the conventions of the 基数调整 template, REFERENCE §A/§F1: title row, red
+//! instructions, header, red "例" row, pre-formatted empty rows with text-formatted identifier
+//! and 年月 columns), and the file/reader entry points of an import.
+
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
+
+use gjj_domain::code_table::CodeTable;
+use gjj_domain::issue::Issue;
+use rust_xlsxwriter::{
+    DataValidation, DataValidationErrorStyle, DataValidationRule, Format, FormatAlign, FormatBorder,
+    Workbook, Worksheet, XlsxError,
+};
+
+use crate::base_adjustment::{open, TemplateOptions};
+use crate::error::{file_label, SheetError};
+use crate::import::{self, ImportOptions, ImportStats, RowKind};
+
+/// The 0-based row index of the first data row (Excel row 5), as in every template of ours.
+pub(crate) const FIRST_DATA_ROW: u32 = crate::base_adjustment::FIRST_DATA_ROW;
+
+/// Pre-formatted empty data rows below the example row.
+pub(crate) const TEMPLATE_DATA_ROWS: u32 = crate::base_adjustment::TEMPLATE_DATA_ROWS;
+
+/// The kind of cell below a header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// No number format.
+    General,
+    /// Text (`@`): identifiers and 年月, so Excel cannot turn them into numbers.
+    Text,
+    /// Amount in yuan (`0.00`).
+    Money,
+    /// Text with a drop-down of a code table's "code label" entries.
+    Code(&'static CodeTable),
+    /// A six-character 年月, text, with a length check.
+    Month,
+}
+
+/// One column of a template.
+pub(crate) struct Column {
+    /// The header (the `gjj_domain` column constant).
+    pub name: &'static str,
+    /// Required columns have a red header.
+    pub required: bool,
+    /// Column width in characters.
+    pub width: f64,
+    /// What goes below it.
+    pub kind: Kind,
+    /// The value in the red 例 row.
+    pub example: &'static str,
+}
+
+/// A template: its sheet, title and columns.
+pub(crate) struct Layout {
+    /// Worksheet name.
+    pub sheet: &'static str,
+    /// The title after the centre's name, e.g. "个人封存清册（批量导入文件格式）".
+    pub title: &'static str,
+    /// The red instructions row.
+    pub instructions: String,
+    /// The columns in template order.
+    pub columns: &'static [Column],
+}
+
+const RED: u32 = 0xC0_00_00;
+const HEADER_FILL: u32 = 0xD9_E1_F2;
+
+fn write_failed(file: &str, e: &XlsxError) -> SheetError {
+    SheetError::WriteFailed {
+        file: file.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+/// The template as a [`Workbook`] whose only sheet is `layout.sheet`.
+pub(crate) fn workbook(layout: &Layout, opts: &TemplateOptions) -> Result<Workbook, SheetError> {
+    build(layout, opts).map_err(|e| write_failed("(内存)", &e))
+}
+
+/// The template as `.xlsx` bytes.
+pub(crate) fn bytes(layout: &Layout, opts: &TemplateOptions) -> Result<Vec<u8>, SheetError> {
+    let mut wb = build(layout, opts).map_err(|e| write_failed("(内存)", &e))?;
+    wb.save_to_buffer().map_err(|e| write_failed("(内存)", &e))
+}
+
+/// Writes the template to `path`.
+pub(crate) fn write(layout: &Layout, path: &Path, opts: &TemplateOptions) -> Result<(), SheetError> {
+    let label = file_label(path);
+    let mut wb = build(layout, opts).map_err(|e| write_failed(&label, &e))?;
+    wb.save(path).map_err(|e| write_failed(&label, &e))
+}
+
+fn build(layout: &Layout, opts: &TemplateOptions) -> Result<Workbook, XlsxError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(layout.sheet)?;
+    fill(ws, layout, opts)?;
+    Ok(wb)
+}
+
+fn fill(ws: &mut Worksheet, layout: &Layout, opts: &TemplateOptions) -> Result<(), XlsxError> {
+    let columns = layout.columns;
+    let last_col = u16::try_from(columns.len().saturating_sub(1)).unwrap_or(0);
+    let border = |f: Format| f.set_border(FormatBorder::Thin);
+    let text = Format::new().set_num_format("@");
+    let money = Format::new().set_num_format("0.00");
+    let format_of = |kind: Kind| match kind {
+        Kind::General => Format::new(),
+        Kind::Text | Kind::Code(_) | Kind::Month => text.clone(),
+        Kind::Money => money.clone(),
+    };
+
+    // Row 1: title.
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    ws.merge_range(
+        0,
+        0,
+        0,
+        last_col,
+        &format!("{}{}", opts.centre_name, layout.title),
+        &title,
+    )?;
+    ws.set_row_height(0, 30)?;
+
+    // Row 2: instructions in red.
+    let note = Format::new()
+        .set_font_color(RED)
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter);
+    ws.merge_range(1, 0, 1, last_col, &layout.instructions, &note)?;
+    ws.set_row_height(1, 60)?;
+
+    // Row 3: header, exactly the domain constants so the importer finds them; required ones red.
+    let header = border(Format::new().set_bold().set_background_color(HEADER_FILL))
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap();
+    let header_required = header.clone().set_font_color(RED);
+    for (c, column) in (0u16..).zip(columns) {
+        let style = if column.required {
+            &header_required
+        } else {
+            &header
+        };
+        ws.write_string_with_format(2, c, column.name, style)?;
+        ws.set_column_width(c, column.width)?;
+        if column.kind != Kind::General {
+            ws.set_column_format(c, &format_of(column.kind))?;
+        }
+    }
+    ws.set_row_height(2, 24)?;
+
+    // Row 4: the red 例 row, each value in the cell type the column expects.
+    for (c, column) in (0u16..).zip(columns) {
+        let red = border(format_of(column.kind).set_font_color(RED));
+        match column.kind {
+            Kind::Money => {
+                let n: f64 = column.example.parse().unwrap_or_default();
+                ws.write_number_with_format(3, c, n, &red)?;
+            }
+            _ => {
+                ws.write_string_with_format(3, c, column.example, &red)?;
+            }
+        }
+    }
+
+    // Rows 5…: empty, pre-formatted cells (per cell as well as per column: some tools only
+    // honour per-cell formats, REFERENCE §F2).
+    let cell_formats: Vec<Format> = columns.iter().map(|c| border(format_of(c.kind))).collect();
+    let first = FIRST_DATA_ROW;
+    let last = first + TEMPLATE_DATA_ROWS - 1;
+    for row in first..=last {
+        for (c, f) in (0u16..).zip(&cell_formats) {
+            ws.write_blank(row, c, f)?;
+        }
+    }
+
+    for (c, column) in (0u16..).zip(columns) {
+        match column.kind {
+            Kind::Month => {
+                let dv = DataValidation::new()
+                    .allow_text_length(DataValidationRule::EqualTo(6))
+                    .set_input_title(column.name)?
+                    .set_input_message("写 6 位年月，如 202607")?
+                    .set_error_title(format!("{}格式不对", column.name))?
+                    .set_error_message(format!(
+                        "{}请写成 6 位，如 202607（单元格为文本格式）",
+                        column.name
+                    ))?;
+                ws.add_data_validation(first, c, last, c, &dv)?;
+            }
+            Kind::Code(table) => {
+                let items: Vec<String> = table
+                    .entries
+                    .iter()
+                    .map(|e| format!("{} {}", e.code, e.label))
+                    .collect();
+                // A warning, not a stop: the code alone ("1") or the label alone is accepted
+                // too, and the importer reads all three forms.
+                let dv = DataValidation::new()
+                    .allow_list_strings(&items)?
+                    .set_error_style(DataValidationErrorStyle::Warning)
+                    .set_input_title(table.name)?
+                    .set_input_message(format!("从下拉列表选择，或填写代码：{}", table.describe()))?
+                    .set_error_title(format!("{}不在代码表中", table.name))?
+                    .set_error_message(format!("{}请填写：{}", table.name, table.describe()))?;
+                ws.add_data_validation(first, c, last, c, &dv)?;
+            }
+            Kind::General | Kind::Text | Kind::Money => {}
+        }
+    }
+
+    ws.set_freeze_panes(3, 0)?;
+    ws.set_landscape();
+    ws.set_repeat_rows(2, 2)?;
+    ws.set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+/// Streams a workbook file of layout `K` (see `base_adjustment::import_with_options`).
+pub(crate) fn import_path<K, F>(
+    path: &Path,
+    opts: &ImportOptions,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    K: RowKind,
+    F: FnMut(K::Row, &mut Vec<Issue>),
+{
+    let label = file_label(path);
+    let file = open(path, &label)?;
+    import::run::<K, _, _>(BufReader::new(file), &label, opts, on_row, issues)
+}
+
+/// Streams a workbook of layout `K` from any seekable reader.
+pub(crate) fn import_from<K, R, F>(
+    reader: R,
+    file_name: &str,
+    opts: &ImportOptions,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    K: RowKind,
+    R: Read + Seek + Send,
+    F: FnMut(K::Row, &mut Vec<Issue>),
+{
+    import::run::<K, _, _>(reader, file_name, opts, on_row, issues)
+}

@@ -1,0 +1,264 @@
+//! 个人封存: the batch-import template and the importer that turns a filled workbook into
+//! [`SealRow`]s plus cell [`Issue`]s. The rules (identity, 生效年月, 封存原因) are
+//! [`gjj_domain::seal::Checker`]'s, fed row by row from [`import_with`]'s callback.
+//!
+//! Template (the Chengdu 封存清册, REFERENCE §A3, in our conventions — see
+//! [`crate::base_adjustment`]): title, red instructions, header, red 例 row, then 1,000
+//! pre-formatted rows; 个人账号/证件号码/生效年月/封存原因 are text cells, 封存原因 has a
+//! drop-down of "code label" entries.
+
+use std::io::{Read, Seek};
+use std::path::Path;
+
+use gjj_domain::issue::Issue;
+use gjj_domain::seal::{col, SealRow, SEAL_REASONS};
+use rust_xlsxwriter::Workbook;
+
+use crate::base_adjustment::{aliases, is_totals_row, Builder};
+use crate::cell;
+use crate::error::SheetError;
+use crate::header::ColumnSpec;
+use crate::import::{ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
+use crate::person_batch::{self, Column, Kind, Layout};
+
+pub use crate::base_adjustment::TemplateOptions;
+
+/// The worksheet name of the template.
+pub const SHEET_NAME: &str = "个人封存";
+/// The 0-based row index of the first data row (Excel row 5).
+pub const FIRST_DATA_ROW: u32 = person_batch::FIRST_DATA_ROW;
+/// Pre-formatted empty data rows below the example row.
+pub const TEMPLATE_DATA_ROWS: u32 = person_batch::TEMPLATE_DATA_ROWS;
+
+const COLUMNS: &[Column] = &[
+    Column {
+        name: col::SEQ,
+        required: false,
+        width: 6.0,
+        kind: Kind::General,
+        example: "例",
+    },
+    Column {
+        name: col::ACCOUNT,
+        required: true,
+        width: 18.0,
+        kind: Kind::Text,
+        example: "430000000001",
+    },
+    Column {
+        name: col::NAME,
+        required: true,
+        width: 12.0,
+        kind: Kind::General,
+        example: "张三",
+    },
+    Column {
+        name: col::ID_NUMBER,
+        required: true,
+        width: 22.0,
+        kind: Kind::Text,
+        // A correct GB 11643 check digit.
+        example: "430405198803150011",
+    },
+    Column {
+        name: col::EFFECTIVE_MONTH,
+        required: true,
+        width: 11.0,
+        kind: Kind::Month,
+        example: "202607",
+    },
+    Column {
+        name: col::REASON,
+        required: true,
+        width: 26.0,
+        kind: Kind::Code(&SEAL_REASONS),
+        example: "1 保留劳动关系停发工资",
+    },
+    Column {
+        name: col::NOTE,
+        required: false,
+        width: 24.0,
+        kind: Kind::General,
+        example: "示例行，导入时自动跳过",
+    },
+];
+
+fn layout() -> Layout {
+    Layout {
+        sheet: SHEET_NAME,
+        title: "个人封存清册（批量导入文件格式）",
+        instructions: format!(
+            "填写说明：1. 红色表头为必填列；2. 个人账号/证件号码/生效年月 列为文本格式，请勿改成数字\
+             （18 位证件号码存成数字后最后几位会变成 0）；3. 生效年月 为开始封存的月份，写 202607 这样的 6 位，\
+             不早于单位应汇缴年月、不晚于本月；4. 封存原因 从下拉列表选择，或填代码/名称：{}；\
+             5. 只有“正常”缴存状态的职工可以封存；6. 红字“例”行为示例，导入时自动跳过，可保留或删除。",
+            SEAL_REASONS.describe()
+        ),
+        columns: COLUMNS,
+    }
+}
+
+/// Writes the template to `path` (an `.xlsx` file).
+pub fn write_template(path: impl AsRef<Path>, opts: &TemplateOptions) -> Result<(), SheetError> {
+    person_batch::write(&layout(), path.as_ref(), opts)
+}
+
+/// The template as `.xlsx` bytes.
+pub fn template_bytes(opts: &TemplateOptions) -> Result<Vec<u8>, SheetError> {
+    person_batch::bytes(&layout(), opts)
+}
+
+/// The template as a [`Workbook`] whose only sheet is [`SHEET_NAME`], for callers that fill
+/// rows from [`FIRST_DATA_ROW`] before saving.
+pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError> {
+    person_batch::workbook(&layout(), opts)
+}
+
+/// Reads a 封存 workbook: every clean row, every issue and the data-row count (in memory;
+/// prefer [`import_with`] for large files).
+pub fn import(path: impl AsRef<Path>) -> Result<Imported<SealRow>, SheetError> {
+    let mut rows = Vec::new();
+    let mut issues = Vec::new();
+    let stats = import_with(path, |row, _| rows.push(row), &mut issues)?;
+    Ok(Imported {
+        rows,
+        issues,
+        data_rows: stats.data_rows,
+    })
+}
+
+/// Streams a 封存 workbook: `on_row` receives each row without cell problems, in sheet order,
+/// with the issue list (for a checker to append to). `Err` only for an unreadable file.
+pub fn import_with<F>(
+    path: impl AsRef<Path>,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    F: FnMut(SealRow, &mut Vec<Issue>),
+{
+    import_with_options(path, &ImportOptions::default(), on_row, issues)
+}
+
+/// [`import_with`] with explicit [`ImportOptions`].
+pub fn import_with_options<F>(
+    path: impl AsRef<Path>,
+    opts: &ImportOptions,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    F: FnMut(SealRow, &mut Vec<Issue>),
+{
+    person_batch::import_path::<SealSheet, _>(path.as_ref(), opts, on_row, issues)
+}
+
+/// [`import_with_options`] over any seekable reader (`file_name` only for messages).
+pub fn import_reader<R, F>(
+    reader: R,
+    file_name: &str,
+    opts: &ImportOptions,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    R: Read + Seek + Send,
+    F: FnMut(SealRow, &mut Vec<Issue>),
+{
+    person_batch::import_from::<SealSheet, _, _>(reader, file_name, opts, on_row, issues)
+}
+
+/// Column indexes into [`SealSheet::COLUMNS`].
+const SEQ: usize = 0;
+const ACCOUNT: usize = 1;
+const NAME: usize = 2;
+const ID_NUMBER: usize = 3;
+const EFFECTIVE_MONTH: usize = 4;
+const REASON: usize = 5;
+const NOTE: usize = 6;
+
+/// The 封存 row layout.
+struct SealSheet;
+
+impl RowKind for SealSheet {
+    type Row = SealRow;
+
+    const COLUMNS: &'static [ColumnSpec] = &[
+        ColumnSpec {
+            name: col::SEQ,
+            aliases: aliases::SEQ,
+            required: false,
+        },
+        ColumnSpec {
+            name: col::ACCOUNT,
+            aliases: aliases::ACCOUNT,
+            required: true,
+        },
+        ColumnSpec {
+            name: col::NAME,
+            aliases: aliases::NAME,
+            required: true,
+        },
+        ColumnSpec {
+            name: col::ID_NUMBER,
+            aliases: aliases::ID_NUMBER,
+            required: true,
+        },
+        ColumnSpec {
+            name: col::EFFECTIVE_MONTH,
+            aliases: aliases::EFFECTIVE_MONTH,
+            required: true,
+        },
+        ColumnSpec {
+            name: col::REASON,
+            aliases: &["封存原因代码", "FCYY"],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::NOTE,
+            aliases: aliases::NOTE,
+            required: false,
+        },
+    ];
+    // Not 证件号码: a Chengdu 封存清册 has none, and "表头缺少证件号码列" is the useful answer
+    // for it, not "找不到表头".
+    const HEADER_KEYS: &'static [usize] = &[ACCOUNT, REASON];
+    const DATA_KEYS: &'static [usize] = &[ACCOUNT, NAME, ID_NUMBER, EFFECTIVE_MONTH, REASON];
+    const SEQ: Option<usize> = Some(SEQ);
+    const HEADER_HINT: &'static str = "“个人账号”“封存原因”";
+
+    fn is_footer(cells: &RowCells<'_>) -> bool {
+        is_totals_row(cells, &[ACCOUNT, ID_NUMBER], &[SEQ, NAME])
+    }
+
+    fn build(cells: &RowCells<'_>, ctx: &RowCtx, issues: &mut Vec<Issue>) -> Option<SealRow> {
+        let mut b = Builder {
+            columns: Self::COLUMNS,
+            cells,
+            ctx,
+            issues,
+            failed: false,
+        };
+        let account = b.required(ACCOUNT, cell::account);
+        let name = b.required(NAME, |v, what, _| cell::name(v, what));
+        let id_number = b.required(ID_NUMBER, cell::id_number);
+        let effective_month = b.required(EFFECTIVE_MONTH, |v, what, _| cell::month(v, what, ctx.date1904));
+        let reason = b.required(REASON, |v, what, _| cell::text(v, what));
+        let note = b.optional(NOTE, |v, what, _| cell::text(v, what));
+        if b.failed {
+            return None;
+        }
+        let mut row = SealRow {
+            row: ctx.row,
+            account: account?,
+            name: name?,
+            id_number: id_number?,
+            effective_month: effective_month?,
+            reason: reason?,
+            note,
+        };
+        // "1 保留劳动关系停发工资" from the drop-down, or the label, becomes the code "1".
+        row.normalize();
+        Some(row)
+    }
+}

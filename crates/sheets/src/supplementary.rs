@@ -1,0 +1,333 @@
+//! 补缴: the batch-import template and the importer that turns a filled workbook into
+//! [`SupplementaryRow`]s plus cell [`Issue`]s. The rules (months, amounts, overlaps, 补缴原因)
+//! are [`gjj_domain::supplementary::Checker`]'s, fed row by row from [`import_with`]'s callback.
+//!
+//! Template (REFERENCE §F1's recommended 补缴 template, in our conventions — see
+//! [`crate::base_adjustment`]): title, red instructions, header, red 例 row, then 1,000
+//! pre-formatted rows; 个人账号/证件号码/起止年月/补缴原因 are text cells, 补缴原因 has a
+//! drop-down of "code label" entries.
+
+use std::io::{Read, Seek};
+use std::path::Path;
+
+use gjj_domain::issue::Issue;
+use gjj_domain::supplementary::{col, SupplementaryRow, REASONS};
+use rust_xlsxwriter::Workbook;
+
+use crate::base_adjustment::{aliases, is_totals_row, Builder};
+use crate::cell;
+use crate::error::SheetError;
+use crate::header::ColumnSpec;
+use crate::import::{ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
+use crate::person_batch::{self, Column, Kind, Layout};
+
+pub use crate::base_adjustment::TemplateOptions;
+
+/// The worksheet name of the template.
+pub const SHEET_NAME: &str = "补缴";
+/// The 0-based row index of the first data row (Excel row 5).
+pub const FIRST_DATA_ROW: u32 = person_batch::FIRST_DATA_ROW;
+/// Pre-formatted empty data rows below the example row.
+pub const TEMPLATE_DATA_ROWS: u32 = person_batch::TEMPLATE_DATA_ROWS;
+
+const COLUMNS: &[Column] = &[
+    Column {
+        name: col::SEQ,
+        required: false,
+        width: 6.0,
+        kind: Kind::General,
+        example: "例",
+    },
+    Column {
+        name: col::ACCOUNT,
+        required: true,
+        width: 18.0,
+        kind: Kind::Text,
+        example: "430000000001",
+    },
+    Column {
+        name: col::NAME,
+        required: true,
+        width: 12.0,
+        kind: Kind::General,
+        example: "张三",
+    },
+    Column {
+        name: col::ID_NUMBER,
+        required: true,
+        width: 22.0,
+        kind: Kind::Text,
+        // A correct GB 11643 check digit.
+        example: "430405198803150011",
+    },
+    Column {
+        name: col::START,
+        required: true,
+        width: 12.0,
+        kind: Kind::Month,
+        example: "202607",
+    },
+    Column {
+        name: col::END,
+        required: true,
+        width: 12.0,
+        kind: Kind::Month,
+        example: "202609",
+    },
+    Column {
+        name: col::BASE,
+        required: true,
+        width: 14.0,
+        kind: Kind::Money,
+        example: "3000",
+    },
+    Column {
+        name: col::UNIT_AMOUNT,
+        required: true,
+        width: 14.0,
+        kind: Kind::Money,
+        example: "360",
+    },
+    Column {
+        name: col::PERSON_AMOUNT,
+        required: true,
+        width: 14.0,
+        kind: Kind::Money,
+        example: "360",
+    },
+    Column {
+        name: col::REASON,
+        required: true,
+        width: 18.0,
+        kind: Kind::Code(&REASONS),
+        example: "01 漏缴",
+    },
+    Column {
+        name: col::REASON_TEXT,
+        required: false,
+        width: 24.0,
+        kind: Kind::General,
+        example: "示例行，导入时自动跳过",
+    },
+];
+
+fn layout() -> Layout {
+    Layout {
+        sheet: SHEET_NAME,
+        title: "补缴清册（批量导入文件格式）",
+        instructions: format!(
+            "填写说明：1. 红色表头为必填列；2. 个人账号/证件号码/起止年月 列为文本格式，请勿改成数字；\
+             3. 补缴只适用于单位已经汇缴过的月份：起止年月写 202607 这样的 6 位，不早于职工首次汇缴年月、\
+             不晚于缴至年月，同一职工的同一月份只能补缴一次；4. 单位/个人月补缴额填每月金额（缴存基数 × 缴存比例），\
+             不是多个月的合计；基数调整差额填调整前后基数之差；5. 补缴原因 从下拉列表选择，或填代码/名称：{}，\
+             选 99 其他 时须填写原因说明；6. 红字“例”行为示例，导入时自动跳过，可保留或删除。",
+            REASONS.describe()
+        ),
+        columns: COLUMNS,
+    }
+}
+
+/// Writes the template to `path` (an `.xlsx` file).
+pub fn write_template(path: impl AsRef<Path>, opts: &TemplateOptions) -> Result<(), SheetError> {
+    person_batch::write(&layout(), path.as_ref(), opts)
+}
+
+/// The template as `.xlsx` bytes.
+pub fn template_bytes(opts: &TemplateOptions) -> Result<Vec<u8>, SheetError> {
+    person_batch::bytes(&layout(), opts)
+}
+
+/// The template as a [`Workbook`] whose only sheet is [`SHEET_NAME`], for callers that fill
+/// rows from [`FIRST_DATA_ROW`] before saving.
+pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError> {
+    person_batch::workbook(&layout(), opts)
+}
+
+/// Reads a 补缴 workbook: every clean row, every issue and the data-row count (in memory;
+/// prefer [`import_with`] for large files).
+pub fn import(path: impl AsRef<Path>) -> Result<Imported<SupplementaryRow>, SheetError> {
+    let mut rows = Vec::new();
+    let mut issues = Vec::new();
+    let stats = import_with(path, |row, _| rows.push(row), &mut issues)?;
+    Ok(Imported {
+        rows,
+        issues,
+        data_rows: stats.data_rows,
+    })
+}
+
+/// Streams a 补缴 workbook: `on_row` receives each row without cell problems, in sheet order,
+/// with the issue list (for a checker to append to). `Err` only for an unreadable file.
+pub fn import_with<F>(
+    path: impl AsRef<Path>,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    F: FnMut(SupplementaryRow, &mut Vec<Issue>),
+{
+    import_with_options(path, &ImportOptions::default(), on_row, issues)
+}
+
+/// [`import_with`] with explicit [`ImportOptions`].
+pub fn import_with_options<F>(
+    path: impl AsRef<Path>,
+    opts: &ImportOptions,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    F: FnMut(SupplementaryRow, &mut Vec<Issue>),
+{
+    person_batch::import_path::<SupplementarySheet, _>(path.as_ref(), opts, on_row, issues)
+}
+
+/// [`import_with_options`] over any seekable reader (`file_name` only for messages).
+pub fn import_reader<R, F>(
+    reader: R,
+    file_name: &str,
+    opts: &ImportOptions,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    R: Read + Seek + Send,
+    F: FnMut(SupplementaryRow, &mut Vec<Issue>),
+{
+    person_batch::import_from::<SupplementarySheet, _, _>(reader, file_name, opts, on_row, issues)
+}
+
+/// Column indexes into [`SupplementarySheet::COLUMNS`].
+const SEQ: usize = 0;
+const ACCOUNT: usize = 1;
+const NAME: usize = 2;
+const ID_NUMBER: usize = 3;
+const START: usize = 4;
+const END: usize = 5;
+const BASE: usize = 6;
+const UNIT_AMOUNT: usize = 7;
+const PERSON_AMOUNT: usize = 8;
+const REASON: usize = 9;
+const REASON_TEXT: usize = 10;
+
+/// The 补缴 row layout.
+struct SupplementarySheet;
+
+impl RowKind for SupplementarySheet {
+    type Row = SupplementaryRow;
+
+    /// Aliases: REFERENCE §F1 spellings and Bijie's JGJ/T 320-style field ids (§B3 BJXX).
+    const COLUMNS: &'static [ColumnSpec] = &[
+        ColumnSpec {
+            name: col::SEQ,
+            aliases: aliases::SEQ,
+            required: false,
+        },
+        ColumnSpec {
+            name: col::ACCOUNT,
+            aliases: aliases::ACCOUNT,
+            required: true,
+        },
+        ColumnSpec {
+            name: col::NAME,
+            aliases: aliases::NAME,
+            required: true,
+        },
+        ColumnSpec {
+            name: col::ID_NUMBER,
+            aliases: aliases::ID_NUMBER,
+            required: true,
+        },
+        ColumnSpec {
+            name: col::START,
+            aliases: &["起始年月", "补缴开始年月", "开始年月", "补缴起始月份"],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::END,
+            aliases: &["终止年月", "补缴结束年月", "结束年月", "补缴终止月份"],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::BASE,
+            aliases: &["补缴基数", "个人缴存基数", "GRJCJS"],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::UNIT_AMOUNT,
+            aliases: &["单位补缴额", "单位月补缴额", "DWBJE"],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::PERSON_AMOUNT,
+            aliases: &["个人补缴额", "个人月补缴额", "GRBJE"],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::REASON,
+            aliases: &["补缴原因代码", "BJYY"],
+            required: true,
+        },
+        ColumnSpec {
+            name: col::REASON_TEXT,
+            aliases: &["补缴原因说明", "备注", "说明"],
+            required: false,
+        },
+    ];
+    const HEADER_KEYS: &'static [usize] = &[ACCOUNT, START, END];
+    const DATA_KEYS: &'static [usize] = &[
+        ACCOUNT,
+        NAME,
+        ID_NUMBER,
+        START,
+        END,
+        BASE,
+        UNIT_AMOUNT,
+        PERSON_AMOUNT,
+    ];
+    const SEQ: Option<usize> = Some(SEQ);
+    const HEADER_HINT: &'static str = "“个人账号”“补缴起始年月”“补缴终止年月”";
+
+    fn is_footer(cells: &RowCells<'_>) -> bool {
+        is_totals_row(cells, &[ACCOUNT, ID_NUMBER], &[SEQ, NAME])
+    }
+
+    fn build(cells: &RowCells<'_>, ctx: &RowCtx, issues: &mut Vec<Issue>) -> Option<SupplementaryRow> {
+        let mut b = Builder {
+            columns: Self::COLUMNS,
+            cells,
+            ctx,
+            issues,
+            failed: false,
+        };
+        let account = b.required(ACCOUNT, cell::account);
+        let name = b.required(NAME, |v, what, _| cell::name(v, what));
+        let id_number = b.required(ID_NUMBER, cell::id_number);
+        let start = b.required(START, |v, what, _| cell::month(v, what, ctx.date1904));
+        let end = b.required(END, |v, what, _| cell::month(v, what, ctx.date1904));
+        let base = b.required(BASE, |v, what, _| cell::money(v, what));
+        let unit_amount = b.required(UNIT_AMOUNT, |v, what, _| cell::money(v, what));
+        let person_amount = b.required(PERSON_AMOUNT, |v, what, _| cell::money(v, what));
+        let reason = b.required(REASON, |v, what, _| cell::text(v, what));
+        let reason_text = b.optional(REASON_TEXT, |v, what, _| cell::text(v, what));
+        if b.failed {
+            return None;
+        }
+        let mut row = SupplementaryRow {
+            row: ctx.row,
+            account: account?,
+            name: name?,
+            id_number: id_number?,
+            start: start?,
+            end: end?,
+            base: base?,
+            unit_amount: unit_amount?,
+            person_amount: person_amount?,
+            reason: reason?,
+            reason_text,
+        };
+        // "01 漏缴" from the drop-down, or the label, becomes the code "01".
+        row.normalize();
+        Some(row)
+    }
+}
