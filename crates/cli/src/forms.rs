@@ -54,6 +54,8 @@ pub enum SubmitForm {
         #[arg(long)]
         dry_run: bool,
     },
+    /// 缴存人信息变更: a sheet (`FILE`) or one contributor's changed fields (`--account … --set FIELD=VALUE`)
+    ContributorChange(crate::contributor_change::SubmitArgs),
     /// 缴存比例调整: new unit and personal contribution rates (percent) from 生效年月
     RateAdjustment {
         /// 调整后单位缴存比例, in percent: 10, 10% or 10.5
@@ -124,6 +126,8 @@ pub async fn submit(settings: &config::Settings, form: SubmitForm, json: bool) -
     // Forms are checked against the centre's live data (the record, the bases): no offline queueing before the
     // check. A send that fails on the network stays in the outbox (`gjj outbox send`).
     match form {
+        // main.rs dispatches it before a session is opened here; kept for a complete match.
+        SubmitForm::ContributorChange(args) => crate::contributor_change::submit(settings, args, json).await,
         SubmitForm::UnitChange { set, dry_run } => {
             // "Today" (for 身份证 birth dates) is the centre's month; no policy year is involved.
             let me = session.me().await?;

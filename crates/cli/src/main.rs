@@ -20,6 +20,7 @@ use batch::context;
 
 mod batch;
 mod config;
+mod contributor_change;
 mod contributor_registration;
 mod forms;
 mod login;
@@ -44,6 +45,8 @@ enum Business {
     BaseAdjustment,
     /// 缴存人登记
     ContributorRegistration,
+    /// 缴存人信息变更
+    ContributorChange,
     /// 个人封存
     Seal,
     /// 个人启封
@@ -103,6 +106,11 @@ enum Cmd {
     Unit {
         #[command(subcommand)]
         cmd: forms::UnitCmd,
+    },
+    /// One contributor's record as the centre holds it (`gjj employee show ACCOUNT`)
+    Employee {
+        #[command(subcommand)]
+        cmd: contributor_change::EmployeeCmd,
     },
     /// Register one new contributor (缴存人登记 without a sheet); prints the receipt with the new 个人账号
     Register(contributor_registration::RegisterArgs),
@@ -211,6 +219,9 @@ impl Cmd {
             } => *json,
             Cmd::Register(args) => args.json,
             Cmd::Unit { cmd } => cmd.json(),
+            Cmd::Employee {
+                cmd: contributor_change::EmployeeCmd::Show { json, .. },
+            } => *json,
             Cmd::Remittance { cmd } => cmd.json(),
             Cmd::Template { .. } => false,
         }
@@ -302,6 +313,28 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             file,
             json,
         } => contributor_registration::check(&settings, &file, json).await,
+        Cmd::Template {
+            business: Business::ContributorChange,
+            output,
+            prefill,
+        } => contributor_change::template(&output, prefill),
+        Cmd::Check {
+            business: Business::ContributorChange,
+            file,
+            json,
+        } => batch::check::<contributor_change::ContributorChangeSheet>(&settings, &file, json).await,
+        Cmd::Submit {
+            business: Some(Business::ContributorChange),
+            file: Some(file),
+            json,
+            ..
+        } => batch::submit::<contributor_change::ContributorChangeSheet>(&settings, &file, json).await,
+        Cmd::Submit {
+            form: Some(forms::SubmitForm::ContributorChange(args)),
+            json,
+            ..
+        } => contributor_change::submit(&settings, args, json).await,
+        Cmd::Employee { cmd } => contributor_change::employee(&settings, cmd).await,
         Cmd::Submit {
             form: Some(form),
             json,

@@ -134,6 +134,14 @@ impl Session {
         }
     }
 
+    /// `GET /api/v1/employees/{account}`: one contributor's record (the "old" side of a 缴存人信息变更).
+    pub async fn employee(
+        &self,
+        account: &str,
+    ) -> Result<gjj_domain::contributor_change::PersonDetails, ClientError> {
+        self.get(&format!("/api/v1/employees/{}", clean(account))).await
+    }
+
     /// `GET /api/v1/unit`: the unit's record as the centre holds it (the "old" side of a 单位信息变更).
     pub async fn unit(&self) -> Result<gjj_domain::unit_change::UnitDetails, ClientError> {
         self.get("/api/v1/unit").await

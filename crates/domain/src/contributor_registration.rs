@@ -802,7 +802,7 @@ fn check_name(r: u32, name: &str, issues: &mut Vec<Issue>) {
 /// shapes are what the documents look like [I]: 军官证 "南字第123456号", passports 5–20 letters/digits, the
 /// 外国人永久居留证 as 3 letters + 12 digits (2004 format) or 18 characters starting with 9 whose last one is a
 /// MOD 11-2 check character (2017 format).
-fn other_number_problem(id_type: IdType, n: &str) -> Option<String> {
+pub(crate) fn other_number_problem(id_type: IdType, n: &str) -> Option<String> {
     let len = n.chars().count();
     let has_digit = n.chars().any(|c| c.is_ascii_digit());
     match id_type {
@@ -841,7 +841,7 @@ fn other_number_problem(id_type: IdType, n: &str) -> Option<String> {
     }
 }
 
-fn check_bank_account(r: u32, a: &str, issues: &mut Vec<Issue>) {
+pub(crate) fn check_bank_account(r: u32, a: &str, issues: &mut Vec<Issue>) {
     let message = if looks_like_number_cell(a) {
         "个人存款账户号码被 Excel 当成数字保存，16 位以上的卡号最后几位已经丢失；请把该列设为“文本”格式后重新填写".to_owned()
     } else if !a.bytes().all(|b| b.is_ascii_digit()) || !(9..=32).contains(&a.len()) {
@@ -869,7 +869,7 @@ fn id_key(n: &str) -> Option<u64> {
 }
 
 /// A mobile number without the blanks and hyphens people group it with, and without a +86 / 0086 prefix.
-fn mobile_text(s: &str) -> Cow<'_, str> {
+pub(crate) fn mobile_text(s: &str) -> Cow<'_, str> {
     let t = normalize_text(s);
     if t.bytes().all(|b| b.is_ascii_digit()) && t.len() == 11 {
         return t;
@@ -884,7 +884,7 @@ fn mobile_text(s: &str) -> Cow<'_, str> {
 }
 
 /// A bank account number without grouping blanks and hyphens ("6222 0212 …").
-fn bank_text(s: &str) -> Cow<'_, str> {
+pub(crate) fn bank_text(s: &str) -> Cow<'_, str> {
     let t = normalize_text(s);
     if t.chars().any(|c| c.is_whitespace() || c == '-') {
         Cow::Owned(t.chars().filter(|c| !c.is_whitespace() && *c != '-').collect())

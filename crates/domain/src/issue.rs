@@ -240,6 +240,12 @@ codes! {
     UsccChangeRefused = "USCC_CHANGE_REFUSED",
     /// A change's old value differs from the centre's record: the form was filled from stale data.
     UnitChangeStale = "UNIT_CHANGE_STALE",
+    /// 缴存人信息变更: a field key that is not a changeable personal field.
+    ContributorFieldUnknown = "CONTRIBUTOR_FIELD_UNKNOWN",
+    /// 缴存人信息变更: a change's old value differs from the centre's record (reload and fill in again).
+    ContributorChangeStale = "CONTRIBUTOR_CHANGE_STALE",
+    /// 缴存人信息变更: 性别/出生年月 of a 身份证 holder follow from the number and cannot change on their own.
+    ContributorFieldDerived = "CONTRIBUTOR_FIELD_DERIVED",
     /// A text longer than its field holds.
     TextTooLong = "TEXT_TOO_LONG",
     /// 邮政编码 is not six digits.

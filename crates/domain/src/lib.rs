@@ -42,6 +42,7 @@ pub mod api;
 pub mod base_adjustment;
 pub mod business;
 pub mod code_table;
+pub mod contributor_change;
 pub mod contributor_registration;
 pub mod formats;
 pub mod ids;

@@ -11,7 +11,11 @@ const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
 /// (path, method) pairs registered with `.route("…", get(…).post(…))` in the router source.
 fn router_routes() -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
-    for chunk in ROUTER.split(".route(\"").skip(1) {
+    for chunk in ROUTER.split(".route(").skip(1) {
+        // rustfmt may put the path on its own line.
+        let Some(chunk) = chunk.trim_start().strip_prefix('"') else {
+            continue;
+        };
         let (path, rest) = chunk.split_once('"').unwrap();
         // The handler expression ends where the next `.route(` or `.fallback(` begins.
         let expr = rest

@@ -16,6 +16,7 @@
 //! The public interface is:
 //! - [`base_adjustment`]: the 缴存基数调整 template and importer.
 //! - [`contributor_registration`]: the 缴存人登记 template and importer.
+//! - [`contributor_change`]: the 缴存人信息变更 template and importer.
 //! - [`seal`], [`unseal`]: the 个人封存 / 个人启封 templates and importers.
 //! - [`remittance`]: the centre's 汇缴清册 writer and its importer; [`supplementary`]: the 补缴
 //!   template and importer.
@@ -25,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod base_adjustment;
+pub mod contributor_change;
 pub mod contributor_registration;
 pub mod remittance;
 pub mod seal;

@@ -19,6 +19,7 @@ use crate::db::{Db, UnitRecord};
 use crate::tls::Peer;
 
 mod base_adjustment;
+mod contributor_change;
 mod contributor_registration;
 pub mod error;
 mod intake;
@@ -67,6 +68,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/me", get(me::me))
         .route("/api/v1/policy", get(me::policy))
         .route("/api/v1/employees", get(me::employees))
+        .route("/api/v1/employees/{account}", get(contributor_change::show))
+        .route("/api/v1/contributor_change", post(contributor_change::submit))
         .route("/api/v1/base_adjustment", post(base_adjustment::submit))
         .route(
             "/api/v1/contributor_registration",

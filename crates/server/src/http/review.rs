@@ -15,7 +15,7 @@ use super::{
     base_adjustment, contributor_registration, rate_adjustment, seal, unit_change, unseal, AppState, Caller,
     HttpError,
 };
-use super::{remittance, supplementary};
+use super::{contributor_change, remittance, supplementary};
 
 fn now(state: &AppState) -> String {
     state
@@ -181,6 +181,7 @@ pub async fn approve(
             contributor_registration::apply(&mut tx, &state, &serial, &unit).await?
         }
         Business::UnitChange => unit_change::apply(&mut tx, &serial, &unit).await?,
+        Business::ContributorChange => contributor_change::apply(&mut tx, &serial, &unit).await?,
         Business::RateAdjustment => rate_adjustment::apply(&mut tx, &state, &serial, &unit).await?,
         Business::Seal => seal::apply(&mut tx, &serial).await?,
         Business::Unseal => unseal::apply(&mut tx, &state, &serial).await?,

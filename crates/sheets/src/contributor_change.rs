@@ -1,0 +1,235 @@
+//! 缴存人信息变更: the batch template and the importer that turns a filled workbook into
+//! [`ContributorChangeRow`]s plus cell [`Issue`]s. The rules are
+//! [`gjj_domain::contributor_change::Checker`]'s, fed row by row from [`import_with`]'s callback.
+//!
+//! Layout (why one column per field, empty = unchanged: see [`gjj_domain::contributor_change::col`]):
+//! 序号 | 个人账号 | 姓名 | 证件号码 (as the centre has them now) | 新姓名 | 新证件类型 | 新证件号码 | 新性别 |
+//! 新出生年月 | 新手机号码 | 新固定电话 | 新个人存款账户号码 | 新开户银行 | 备注, in the conventions of every
+//! template of ours (title, red instructions, header, red 例 row, pre-formatted text cells).
+
+use std::io::{Read, Seek};
+use std::path::Path;
+
+use gjj_domain::contributor_change::{col, ContributorChangeRow, FieldChange, PersonField};
+use gjj_domain::contributor_registration::{ID_TYPES, SEXES};
+use gjj_domain::issue::Issue;
+use rust_xlsxwriter::Workbook;
+
+use crate::base_adjustment::{aliases, is_totals_row, Builder};
+use crate::cell;
+use crate::error::SheetError;
+use crate::header::ColumnSpec;
+use crate::import::{ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
+use crate::person_batch::{self, Column, Kind, Layout};
+
+pub use crate::base_adjustment::TemplateOptions;
+
+/// The worksheet name of the template.
+pub const SHEET_NAME: &str = "缴存人信息变更";
+/// The 0-based row index of the first data row (Excel row 5).
+pub const FIRST_DATA_ROW: u32 = person_batch::FIRST_DATA_ROW;
+/// Pre-formatted empty data rows below the example row.
+pub const TEMPLATE_DATA_ROWS: u32 = person_batch::TEMPLATE_DATA_ROWS;
+
+const fn column(name: &'static str, required: bool, width: f64, kind: Kind, example: &'static str) -> Column {
+    Column {
+        name,
+        required,
+        width,
+        kind,
+        example,
+    }
+}
+
+const COLUMNS: &[Column] = &[
+    column(col::SEQ, false, 6.0, Kind::General, "例"),
+    column(col::ACCOUNT, true, 18.0, Kind::Text, "430000000001"),
+    column(col::NAME, true, 12.0, Kind::General, "张三"),
+    // A correct GB 11643 check digit.
+    column(col::ID_NUMBER, true, 22.0, Kind::Text, "430405198803150011"),
+    column(col::NEW_NAME, false, 12.0, Kind::General, ""),
+    column(col::NEW_ID_TYPE, false, 14.0, Kind::Code(&ID_TYPES), ""),
+    column(col::NEW_ID_NUMBER, false, 22.0, Kind::Text, ""),
+    column(col::NEW_SEX, false, 8.0, Kind::Code(&SEXES), ""),
+    column(col::NEW_BIRTH_MONTH, false, 11.0, Kind::Month, ""),
+    column(col::NEW_MOBILE, false, 14.0, Kind::Text, "13807345678"),
+    column(col::NEW_LANDLINE, false, 14.0, Kind::Text, ""),
+    column(col::NEW_BANK_ACCOUNT, false, 24.0, Kind::Text, ""),
+    column(col::NEW_BANK_NAME, false, 20.0, Kind::General, ""),
+    column(col::NOTE, false, 24.0, Kind::General, "示例行，导入时自动跳过"),
+];
+
+fn layout() -> Layout {
+    Layout {
+        sheet: SHEET_NAME,
+        title: "缴存人信息变更清册（批量导入文件格式）",
+        instructions: "填写说明：1. 每名职工一行；个人账号、姓名、证件号码 填中心当前登记的信息（红色表头，必填）；\
+             2. 只在要变更的“新…”列填写新值，留空的项目不变（清空固定电话、开户银行等请使用网厅表单）；\
+             3. 变更证件号码的，原号码填在“证件号码”列、新号码填在“新证件号码”列；证件类型为身份证的，性别和出生年月按新号码自动更正，无需填写；\
+             4. 证件号码、手机号码、卡号等列为文本格式，请勿改成数字；5. 红字“例”行为示例，导入时自动跳过。"
+            .to_owned(),
+        columns: COLUMNS,
+    }
+}
+
+/// Writes the template to `path` (an `.xlsx` file).
+pub fn write_template(path: impl AsRef<Path>, opts: &TemplateOptions) -> Result<(), SheetError> {
+    person_batch::write(&layout(), path.as_ref(), opts)
+}
+
+/// The template as `.xlsx` bytes.
+pub fn template_bytes(opts: &TemplateOptions) -> Result<Vec<u8>, SheetError> {
+    person_batch::bytes(&layout(), opts)
+}
+
+/// The template as a [`Workbook`] whose only sheet is [`SHEET_NAME`], for callers that fill rows from
+/// [`FIRST_DATA_ROW`] before saving.
+pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError> {
+    person_batch::workbook(&layout(), opts)
+}
+
+/// Reads a workbook: every clean row, every issue and the data-row count (in memory).
+pub fn import(path: impl AsRef<Path>) -> Result<Imported<ContributorChangeRow>, SheetError> {
+    let mut rows = Vec::new();
+    let mut issues = Vec::new();
+    let stats = import_with(path, |row, _| rows.push(row), &mut issues)?;
+    Ok(Imported {
+        rows,
+        issues,
+        data_rows: stats.data_rows,
+    })
+}
+
+/// Streams a workbook: `on_row` receives each row without cell problems, in sheet order. `Err` only for an
+/// unreadable file.
+pub fn import_with<F>(
+    path: impl AsRef<Path>,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    F: FnMut(ContributorChangeRow, &mut Vec<Issue>),
+{
+    person_batch::import_path::<ChangeSheet, _>(path.as_ref(), &ImportOptions::default(), on_row, issues)
+}
+
+/// [`import_with`] over any seekable reader (`file_name` only for messages).
+pub fn import_reader<R, F>(
+    reader: R,
+    file_name: &str,
+    opts: &ImportOptions,
+    on_row: F,
+    issues: &mut Vec<Issue>,
+) -> Result<ImportStats, SheetError>
+where
+    R: Read + Seek + Send,
+    F: FnMut(ContributorChangeRow, &mut Vec<Issue>),
+{
+    person_batch::import_from::<ChangeSheet, _, _>(reader, file_name, opts, on_row, issues)
+}
+
+const SEQ: usize = 0;
+const ACCOUNT: usize = 1;
+const NAME: usize = 2;
+const ID_NUMBER: usize = 3;
+/// The "新…" columns, in [`PersonField::ALL`] order.
+const FIRST_NEW: usize = 4;
+const NOTE: usize = 13;
+
+const fn spec(name: &'static str, aliases: &'static [&'static str], required: bool) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        aliases,
+        required,
+    }
+}
+
+struct ChangeSheet;
+
+impl RowKind for ChangeSheet {
+    type Row = ContributorChangeRow;
+
+    const COLUMNS: &'static [ColumnSpec] = &[
+        spec(col::SEQ, aliases::SEQ, false),
+        spec(col::ACCOUNT, aliases::ACCOUNT, true),
+        spec(col::NAME, aliases::NAME, true),
+        spec(
+            col::ID_NUMBER,
+            &["原证件号码", "身份证号码", "身份证号", "证件号", "ZJHM"],
+            true,
+        ),
+        spec(col::NEW_NAME, &["变更后姓名"], false),
+        spec(col::NEW_ID_TYPE, &["变更后证件类型"], false),
+        spec(col::NEW_ID_NUMBER, &["变更后证件号码"], false),
+        spec(col::NEW_SEX, &["变更后性别"], false),
+        spec(col::NEW_BIRTH_MONTH, &["变更后出生年月"], false),
+        spec(col::NEW_MOBILE, &["变更后手机号码", "新手机号"], false),
+        spec(col::NEW_LANDLINE, &["变更后固定电话"], false),
+        spec(
+            col::NEW_BANK_ACCOUNT,
+            &["变更后个人存款账户号码", "新银行卡号"],
+            false,
+        ),
+        spec(col::NEW_BANK_NAME, &["变更后开户银行"], false),
+        spec(col::NOTE, aliases::NOTE, false),
+    ];
+    const HEADER_KEYS: &'static [usize] = &[ACCOUNT, FIRST_NEW + 5];
+    const DATA_KEYS: &'static [usize] = &[ACCOUNT, NAME, ID_NUMBER];
+    const SEQ: Option<usize> = Some(SEQ);
+    const HEADER_HINT: &'static str = "“个人账号”“新手机号码”";
+
+    fn is_footer(cells: &RowCells<'_>) -> bool {
+        is_totals_row(cells, &[ACCOUNT, ID_NUMBER], &[SEQ, NAME])
+    }
+
+    fn build(cells: &RowCells<'_>, ctx: &RowCtx, issues: &mut Vec<Issue>) -> Option<ContributorChangeRow> {
+        let mut b = Builder {
+            columns: Self::COLUMNS,
+            cells,
+            ctx,
+            issues,
+            failed: false,
+        };
+        let account = b.required(ACCOUNT, cell::account);
+        let name = b.required(NAME, |v, what, _| cell::name(v, what));
+        let id_number = b.required(ID_NUMBER, cell::id_number);
+        let mut changes = Vec::new();
+        for (i, field) in (FIRST_NEW..).zip(PersonField::ALL) {
+            let value = match field {
+                PersonField::Name => b.optional(i, |v, what, _| cell::name(v, what)),
+                PersonField::IdNumber => b.optional(i, cell::id_number),
+                PersonField::BirthMonth => b
+                    .optional(i, |v, what, _| cell::month(v, what, ctx.date1904))
+                    .map(|m| m.to_string()),
+                // Digits that a Number cell may hold: read like an account (a long card number stored as a
+                // number has lost digits and is refused).
+                PersonField::Mobile | PersonField::BankAccount => b.optional(i, cell::account),
+                PersonField::IdType | PersonField::Sex | PersonField::Landline | PersonField::BankName => {
+                    b.optional(i, |v, what, _| cell::text(v, what))
+                }
+            };
+            if let Some(new) = value {
+                changes.push(FieldChange {
+                    field: field.key().to_owned(),
+                    old: None,
+                    new: Some(new),
+                });
+            }
+        }
+        let note = b.optional(NOTE, |v, what, _| cell::text(v, what));
+        if b.failed {
+            return None;
+        }
+        let mut row = ContributorChangeRow {
+            row: ctx.row,
+            account: account?,
+            name: name?,
+            id_number: id_number?,
+            changes,
+            olds: false,
+            note,
+        };
+        row.normalize();
+        Some(row)
+    }
+}
