@@ -19,6 +19,10 @@ async fn every_documented_route_is_served() {
                     .post(&url)
                     .header("Content-Type", "application/json")
                     .body("{}"),
+                "put" => client
+                    .put(&url)
+                    .header("Content-Type", "application/octet-stream")
+                    .body(vec![0u8; 16]),
                 other => panic!("undocumented method kind {other}"),
             };
             let response = request.send().await.unwrap();

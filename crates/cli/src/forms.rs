@@ -56,6 +56,9 @@ pub enum SubmitForm {
     },
     /// 缴存人信息变更: a sheet (`FILE`) or one contributor's changed fields (`--account … --set FIELD=VALUE`)
     ContributorChange(crate::contributor_change::SubmitArgs),
+    /// 楼栋录入 (developer): a building of an approved project with its 户清单 (`--file`, from
+    /// `gjj template building-houses`)
+    Building(crate::project::BuildingArgs),
     /// 缴存比例调整: new unit and personal contribution rates (percent) from 生效年月
     RateAdjustment {
         /// 调整后单位缴存比例, in percent: 10, 10% or 10.5
@@ -128,6 +131,7 @@ pub async fn submit(settings: &config::Settings, form: SubmitForm, json: bool) -
     match form {
         // main.rs dispatches it before a session is opened here; kept for a complete match.
         SubmitForm::ContributorChange(args) => crate::contributor_change::submit(settings, args, json).await,
+        SubmitForm::Building(args) => crate::project::submit_building(settings, args, json).await,
         SubmitForm::UnitChange { set, dry_run } => {
             // "Today" (for 身份证 birth dates) is the centre's month; no policy year is involved.
             let me = session.me().await?;

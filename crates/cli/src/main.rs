@@ -24,7 +24,9 @@ mod contributor_change;
 mod contributor_registration;
 mod forms;
 mod login;
+mod material;
 mod output;
+mod project;
 mod remittance;
 mod seal;
 mod supplementary;
@@ -55,6 +57,8 @@ enum Business {
     Remittance,
     /// 补缴
     Supplementary,
+    /// 楼栋录入's 户清单 (developer; submit with `gjj submit building --file …`)
+    BuildingHouses,
 }
 
 #[derive(Subcommand)]
@@ -118,6 +122,16 @@ enum Cmd {
     Remittance {
         #[command(subcommand)]
         cmd: remittance::RemittanceCmd,
+    },
+    /// 项目录入 (developer): save a draft, submit, show or list projects
+    Project {
+        #[command(subcommand)]
+        cmd: project::ProjectCmd,
+    },
+    /// 补充项目材料 (developer): upload a file to a project, list a project's materials, download one
+    Material {
+        #[command(subcommand)]
+        cmd: material::MaterialCmd,
     },
     /// Status of a submission by 业务流水号
     Status {
@@ -223,6 +237,8 @@ impl Cmd {
                 cmd: contributor_change::EmployeeCmd::Show { json, .. },
             } => *json,
             Cmd::Remittance { cmd } => cmd.json(),
+            Cmd::Material { cmd } => cmd.json(),
+            Cmd::Project { cmd } => cmd.json(),
             Cmd::Template { .. } => false,
         }
     }
@@ -371,6 +387,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             ..
         } => remittance::submit(&settings, &file, args, json).await,
         Cmd::Remittance { cmd } => remittance::run(&settings, cmd).await,
+        Cmd::Project { cmd } => project::run(&settings, cmd).await,
+        Cmd::Template {
+            business: Business::BuildingHouses,
+            output,
+            ..
+        } => project::template(&output),
+        Cmd::Check {
+            business: Business::BuildingHouses,
+            file,
+            json,
+        } => project::check(&file, json),
+        Cmd::Material { cmd } => material::run(&settings, cmd).await,
         Cmd::Template {
             business: Business::Supplementary,
             output,

@@ -16,4 +16,6 @@ mod session;
 
 pub use error::ClientError;
 pub use outbox::{CachedContext, Outbox, OutboxEntry, OutboxState};
-pub use session::{ReviewAction, Session, SessionConfig, Submitted};
+pub use session::{
+    manifest_of, MaterialFile, MaterialUpload, ReviewAction, Session, SessionConfig, Submitted,
+};

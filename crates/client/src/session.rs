@@ -13,6 +13,9 @@ use serde::Serialize;
 use crate::outbox::{Outbox, OutboxEntry};
 use crate::ClientError;
 
+mod project_material;
+pub use project_material::{manifest_of, MaterialFile, MaterialUpload};
+
 /// Where the centre is and whom to trust.
 #[derive(Clone, Debug)]
 pub struct SessionConfig {
@@ -145,6 +148,24 @@ impl Session {
     /// `GET /api/v1/unit`: the unit's record as the centre holds it (the "old" side of a 单位信息变更).
     pub async fn unit(&self) -> Result<gjj_domain::unit_change::UnitDetails, ClientError> {
         self.get("/api/v1/unit").await
+    }
+
+    /// `POST /api/v1/project/draft` (developer hall): save a 项目录入 draft (unsigned); the project as saved.
+    pub async fn project_draft(
+        &self,
+        project: &gjj_domain::project::Project,
+    ) -> Result<gjj_domain::project::ProjectView, ClientError> {
+        self.post_json("/api/v1/project/draft", project).await
+    }
+
+    /// `GET /api/v1/projects` (developer hall).
+    pub async fn projects(&self) -> Result<Vec<gjj_domain::project::ProjectView>, ClientError> {
+        self.get("/api/v1/projects").await
+    }
+
+    /// `GET /api/v1/projects/{id}` (developer hall): one project with its approved buildings and houses.
+    pub async fn project(&self, id: &str) -> Result<gjj_domain::project::ProjectView, ClientError> {
+        self.get(&format!("/api/v1/projects/{}", clean(id))).await
     }
 
     /// `GET /api/v1/submissions/{serial}`.

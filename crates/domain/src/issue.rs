@@ -283,6 +283,56 @@ codes! {
     RemittanceBeforeFirstMonth = "REMITTANCE_BEFORE_FIRST_MONTH",
     /// 补缴: an open or completed 补缴 already covers this person-month.
     SupplementaryMonthAlreadyPaid = "SUPPLEMENTARY_MONTH_ALREADY_PAID",
+
+    // --- 开发商网厅: 项目录入 (project) / 楼栋录入 (building) ------------------------------------------
+    /// An area (m²) is not a number with at most two decimals.
+    AreaInvalid = "AREA_INVALID",
+    /// An area (建筑总面积, 建筑面积, 套内面积) is zero.
+    AreaNotPositive = "AREA_NOT_POSITIVE",
+    /// A price or amount that must be positive (建筑总金额, 获取土地总价, 土地单价, 备案总价) is zero.
+    AmountNotPositive = "AMOUNT_NOT_POSITIVE",
+    /// A date is not a real `YYYY-MM-DD` date (or lies after the current month where it must not).
+    DateInvalid = "DATE_INVALID",
+    /// 联系电话 is neither a mobile nor a landline number.
+    PhoneInvalid = "PHONE_INVALID",
+    /// A permit / certificate number has characters a permit cannot have, or is too long.
+    PermitNumberInvalid = "PERMIT_NUMBER_INVALID",
+    /// 楼盘地址 shorter than 10 characters (Bijie).
+    ProjectAddressTooShort = "PROJECT_ADDRESS_TOO_SHORT",
+    /// 保证金比例 is zero.
+    DepositRatioInvalid = "DEPOSIT_RATIO_INVALID",
+    /// 贷款比例 of a building is zero.
+    LoanRatioInvalid = "LOAN_RATIO_INVALID",
+    /// 单元数 or 层数 outside 1–99 / 1–200.
+    BuildingCountInvalid = "BUILDING_COUNT_INVALID",
+    /// The same 房号 twice in one building.
+    DuplicateHouseNo = "DUPLICATE_HOUSE_NO",
+    /// A house's 单元 is 0 or above the building's 单元数.
+    HouseUnitOutOfRange = "HOUSE_UNIT_OUT_OF_RANGE",
+    /// A house's 楼层 is 0 or above the building's 层数.
+    HouseFloorOutOfRange = "HOUSE_FLOOR_OUT_OF_RANGE",
+    /// 套内面积 larger than 建筑面积.
+    InnerAreaExceedsArea = "INNER_AREA_EXCEEDS_AREA",
+    /// The 项目编号 is not a project of this developer (unknown or another developer's: same answer).
+    ProjectNotFound = "PROJECT_NOT_FOUND",
+    /// The project is not 已办结 (approved) yet, so no building can be entered under it.
+    ProjectNotActive = "PROJECT_NOT_ACTIVE",
+    /// The 预售许可证号 is already used by a building of the centre (approved or under review); never says whose.
+    PresalePermitInUse = "PRESALE_PERMIT_IN_USE",
+    /// The 楼栋号 already exists (or is under review) in the project.
+    BuildingNoInUse = "BUILDING_NO_IN_USE",
+    /// 补充项目材料: the file's content is an executable (PE/ELF/Mach-O/script), whatever its name says.
+    MaterialExecutable = "MATERIAL_EXECUTABLE",
+    /// 补充项目材料: the content is not PDF, JPEG, PNG or OFD.
+    MaterialTypeUnsupported = "MATERIAL_TYPE_UNSUPPORTED",
+    /// 补充项目材料: 材料类型 not in the table.
+    MaterialKindUnknown = "MATERIAL_KIND_UNKNOWN",
+    /// 补充项目材料: an empty file.
+    MaterialEmpty = "MATERIAL_EMPTY",
+    /// 补充项目材料: the file exceeds the per-file limit.
+    MaterialFileTooLarge = "MATERIAL_FILE_TOO_LARGE",
+    /// 补充项目材料: the declared SHA-256 is not 64 lowercase hex digits.
+    MaterialDigestInvalid = "MATERIAL_DIGEST_INVALID",
 }
 
 impl fmt::Display for Code {

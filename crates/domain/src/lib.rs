@@ -34,12 +34,17 @@
 //!   diff and its stale check); [`formats`]: shapes of contact, payroll and certificate fields.
 //! - [`remittance`]: 汇缴 (the centre's 清册, the confirmed 清册 with 汇缴方式 and 发生人数/发生额, checker);
 //!   [`supplementary`]: the 补缴 batch (months per person, 补缴原因 table, checker, the person-month rule).
+//! - [`project_material`]: 补充项目材料 (材料类型 table, file types by content, safe names, chunked-upload
+//!   wire types).
+//! - [`project`], [`building`] (with [`area`]): the developer hall's 项目录入 and 楼栋录入 (+ 户 list).
 //! - [`api`]: the other /api/v1 wire types (identity, receipts, submission status, errors).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod area;
 pub mod base_adjustment;
+pub mod building;
 pub mod business;
 pub mod code_table;
 pub mod contributor_change;
@@ -50,6 +55,8 @@ pub mod issue;
 pub mod money;
 pub mod month;
 pub mod policy;
+pub mod project;
+pub mod project_material;
 pub mod rate;
 pub mod rate_adjustment;
 pub mod remittance;

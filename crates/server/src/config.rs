@@ -55,6 +55,12 @@ pub struct Limits {
     /// Seconds a client may take to send a whole request (a half-sent request is cut off after this).
     #[serde(default = "default_request_timeout")]
     pub request_timeout_secs: u64,
+    /// 补充项目材料: largest single file, bytes.
+    #[serde(default = "default_material_file")]
+    pub max_material_file_bytes: u64,
+    /// 补充项目材料: largest total of one project's files (declared uploads included), bytes.
+    #[serde(default = "default_material_project")]
+    pub max_material_project_bytes: u64,
 }
 
 impl Default for Limits {
@@ -63,6 +69,8 @@ impl Default for Limits {
             max_body_bytes: default_max_body(),
             max_rows: default_max_rows(),
             request_timeout_secs: default_request_timeout(),
+            max_material_file_bytes: default_material_file(),
+            max_material_project_bytes: default_material_project(),
         }
     }
 }
@@ -81,6 +89,14 @@ fn default_max_rows() -> u32 {
 }
 fn default_request_timeout() -> u64 {
     120
+}
+// [I] A scanned permit or licence is a few MB at 300 dpi; 20 MB leaves room for a multi-page colour scan.
+fn default_material_file() -> u64 {
+    20 * 1024 * 1024
+}
+// [I] About a dozen documents per project plus buildings' 预售许可证 and 楼盘表.
+fn default_material_project() -> u64 {
+    200 * 1024 * 1024
 }
 
 impl Config {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gjj_sheets::base_adjustment::TemplateOptions;
-use gjj_sheets::{base_adjustment, contributor_registration, seal, unseal, SheetError};
+use gjj_sheets::{base_adjustment, contributor_change, contributor_registration, seal, unseal, SheetError};
 
 /// The centre name every round-trip fixture is written with (the same in `tests/roundtrips.rs`).
 const CENTRE: &str = "衡阳市住房公积金管理中心";
@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     let opts = TemplateOptions {
         centre_name: CENTRE.to_owned(),
     };
-    let writers: [(&str, Writer); 4] = [
+    let writers: [(&str, Writer); 5] = [
         ("ours_base_adjustment_template.xlsx", |p, o| {
             base_adjustment::write_template(p, o)
         }),
@@ -37,6 +37,9 @@ fn main() -> ExitCode {
         }),
         ("ours_seal_template.xlsx", |p, o| seal::write_template(p, o)),
         ("ours_unseal_template.xlsx", |p, o| unseal::write_template(p, o)),
+        ("ours_contributor_change_template.xlsx", |p, o| {
+            contributor_change::write_template(p, o)
+        }),
     ];
     for (name, write) in writers {
         let path = dir.join(name);

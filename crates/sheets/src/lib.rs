@@ -20,12 +20,14 @@
 //! - [`seal`], [`unseal`]: the 个人封存 / 个人启封 templates and importers.
 //! - [`remittance`]: the centre's 汇缴清册 writer and its importer; [`supplementary`]: the 补缴
 //!   template and importer.
+//! - [`building`]: the 楼栋录入 户 list template and importer.
 //! - [`SheetError`], [`Imported`], [`ImportStats`], [`ImportOptions`], [`WorkbookFormat`],
 //!   [`MAX_ROWS`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod base_adjustment;
+pub mod building;
 pub mod contributor_change;
 pub mod contributor_registration;
 pub mod remittance;

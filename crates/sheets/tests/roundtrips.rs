@@ -1,4 +1,5 @@
-//! Excel round-trips (issue 3, "Tests") for 基数调整, 缴存人登记, 个人封存 and 个人启封: a template written by us
+//! Excel round-trips (issue 3, "Tests") for 基数调整, 缴存人登记, 个人封存, 个人启封 and 缴存人信息变更: a template
+//! written by us
 //! (`fixtures/ours_<business>_template.xlsx`), filled by openpyxl (a writer we did not write) and that file
 //! converted by LibreOffice (`fixtures/make_roundtrips.py`), imports to exactly the rows the script wrote, with no
 //! issue, and the rows pass the domain rules. The committed inputs are checked against what our writer produces
@@ -479,6 +480,74 @@ fn unseal_template_filled_by_openpyxl_and_libreoffice_imports_exactly() {
             .collect();
         assert_eq!(view, want, "{name}");
         let issues = gjj_domain::unseal::check(&got.rows, &policy(), &unit(), today());
+        no_issues(&issues, &name);
+    }
+}
+
+// ------------------------------------------------------------------------------------------------ 缴存人信息变更
+
+#[test]
+fn contributor_change_committed_input_matches_our_writer() {
+    assert_matches_our_writer(
+        "ours_contributor_change_template.xlsx",
+        gjj_sheets::contributor_change::SHEET_NAME,
+        14,
+        |p, o| gjj_sheets::contributor_change::write_template(p, o),
+        |p| gjj_sheets::contributor_change::import(p),
+    );
+}
+
+#[test]
+fn contributor_change_template_filled_by_openpyxl_and_libreoffice_imports_exactly() {
+    use gjj_domain::contributor_change::{ContributorChangeRow, FieldChange};
+    let set = |field: &str, new: &str| FieldChange {
+        field: field.to_owned(),
+        old: None,
+        new: Some(new.to_owned()),
+    };
+    let want = vec![
+        // A new mobile typed as a number.
+        ContributorChangeRow {
+            row: 5,
+            account: "990500000001".into(),
+            name: "蒋十三".into(),
+            id_number: id("43040519850612001"),
+            changes: vec![set("mobile", "13807345678")],
+            olds: false,
+            note: Some("换号".into()),
+        },
+        // A corrected 身份证号码 typed with a lower-case x: read upper-case; the old number is the identity.
+        ContributorChangeRow {
+            row: 6,
+            account: "990500000002".into(),
+            name: "沈十四".into(),
+            id_number: id("43040519850612002"),
+            changes: vec![set("id_number", "43048119850612004X")],
+            olds: false,
+            note: Some("证件号码登记错误更正".into()),
+        },
+        // A new salary card (19 digits kept as text), its bank and a new 固定电话, in template order.
+        ContributorChangeRow {
+            row: 7,
+            account: "990500000003".into(),
+            name: "韩十五".into(),
+            id_number: id("43040519850612003"),
+            changes: vec![
+                set("landline", "0734-8234567"),
+                set("bank_account", "6217002920101234567"),
+                set("bank_name", "中国建设银行衡阳分行"),
+            ],
+            olds: false,
+            note: None,
+        },
+    ];
+    assert_eq!(id("43048119850612004"), "43048119850612004X");
+    for name in outputs("contributor_change") {
+        let got = gjj_sheets::contributor_change::import(fixture(&name)).unwrap();
+        no_issues(&got.issues, &name);
+        assert_eq!(got.data_rows, 3, "{name}");
+        assert_eq!(got.rows, want, "{name}");
+        let issues = gjj_domain::contributor_change::check(&got.rows, &policy(), &unit(), today());
         no_issues(&issues, &name);
     }
 }

@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use gjj_domain::api::Role;
 use gjj_domain::month::Month;
@@ -19,11 +19,14 @@ use crate::db::{Db, UnitRecord};
 use crate::tls::Peer;
 
 mod base_adjustment;
+mod building;
 mod contributor_change;
 mod contributor_registration;
 pub mod error;
 mod intake;
 mod me;
+pub(crate) mod project;
+mod project_material;
 mod rate_adjustment;
 mod remittance;
 mod review;
@@ -83,6 +86,29 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/remittance/list", get(remittance::list))
         .route("/api/v1/remittance", post(remittance::submit))
         .route("/api/v1/supplementary", post(supplementary::submit))
+        // 补充项目材料: chunks have their own body limit (one chunk); the JSON routes stay small.
+        .route(
+            "/api/v1/project_material/uploads",
+            post(project_material::declare).layer(DefaultBodyLimit::max(project_material::JSON_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/project_material/uploads/{id}/chunks/{index}",
+            put(project_material::put_chunk).layer(DefaultBodyLimit::max(project_material::CHUNK_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/project_material/uploads/{id}/complete",
+            post(project_material::complete).layer(DefaultBodyLimit::max(project_material::JSON_BODY_LIMIT)),
+        )
+        .route("/api/v1/project_material", get(project_material::list))
+        .route(
+            "/api/v1/project_material/{id}/content",
+            get(project_material::content),
+        )
+        .route("/api/v1/project/draft", post(project::draft))
+        .route("/api/v1/project", post(project::submit))
+        .route("/api/v1/projects", get(project::list))
+        .route("/api/v1/projects/{id}", get(project::show))
+        .route("/api/v1/building", post(building::submit))
         .route("/api/v1/submissions", get(submissions::list))
         .route("/api/v1/submissions/{serial}", get(submissions::show))
         .route("/api/v1/submissions/{serial}/withdraw", post(review::withdraw))

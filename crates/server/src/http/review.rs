@@ -15,7 +15,7 @@ use super::{
     base_adjustment, contributor_registration, rate_adjustment, seal, unit_change, unseal, AppState, Caller,
     HttpError,
 };
-use super::{contributor_change, remittance, supplementary};
+use super::{building, contributor_change, project, remittance, supplementary};
 
 fn now(state: &AppState) -> String {
     state
@@ -187,6 +187,9 @@ pub async fn approve(
         Business::Unseal => unseal::apply(&mut tx, &state, &serial).await?,
         Business::Remittance => remittance::apply(&mut tx, &serial, &unit).await?,
         Business::Supplementary => supplementary::apply(&mut tx, &state, &serial).await?,
+        Business::Project => project::apply(&mut tx, &serial).await?,
+        Business::Building => building::apply(&mut tx, &state, &serial, &unit).await?,
+        Business::ProjectMaterial => super::project_material::apply(&mut tx, &serial).await?,
         other => {
             return Err(HttpError::new(
                 StatusCode::NOT_IMPLEMENTED,
