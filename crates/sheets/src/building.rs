@@ -5,7 +5,6 @@
 //! Template: the conventions of every template of ours (title, red instructions, header, red 例 row, pre-formatted
 //! rows); 房号 is a text cell (so "0101" keeps its zero), areas are numbers with two decimals (m²), 备案总价 in 元.
 
-use std::io::{Read, Seek};
 use std::path::Path;
 
 use gjj_domain::area::Area;
@@ -16,7 +15,7 @@ use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell::{self, Problem};
 use crate::error::SheetError;
 use crate::header::ColumnSpec;
-use crate::import::{ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
+use crate::import::{RowCells, RowCtx, RowKind};
 use crate::person_batch::{self, Column, Kind, Layout};
 use crate::source::CellValue;
 
@@ -114,44 +113,7 @@ pub fn template_workbook(opts: &TemplateOptions) -> Result<rust_xlsxwriter::Work
     person_batch::workbook(&layout(), opts)
 }
 
-/// Reads a 户 workbook in memory (prefer [`import_with`] for large files).
-pub fn import(path: impl AsRef<Path>) -> Result<Imported<HouseRow>, SheetError> {
-    let mut rows = Vec::new();
-    let mut issues = Vec::new();
-    let stats = import_with(path, |row, _| rows.push(row), &mut issues)?;
-    Ok(Imported {
-        rows,
-        issues,
-        data_rows: stats.data_rows,
-    })
-}
-
-/// Streams a 户 workbook: `on_row` receives each row without cell problems, in sheet order.
-pub fn import_with<F>(
-    path: impl AsRef<Path>,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    F: FnMut(HouseRow, &mut Vec<Issue>),
-{
-    person_batch::import_path::<HouseSheet, _>(path.as_ref(), &ImportOptions::default(), on_row, issues)
-}
-
-/// [`import_with`] over any seekable reader (`file_name` only for messages).
-pub fn import_reader<R, F>(
-    reader: R,
-    file_name: &str,
-    opts: &ImportOptions,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    R: Read + Seek + Send,
-    F: FnMut(HouseRow, &mut Vec<Issue>),
-{
-    person_batch::import_from::<HouseSheet, _, _>(reader, file_name, opts, on_row, issues)
-}
+person_batch::import_api!(HouseSheet, HouseRow, "楼栋户");
 
 /// A whole number ≥ 0 (单元, 楼层): a Number cell or text such as "18", "18层", "2单元".
 fn count(v: CellValue<'_>, what: &str) -> Result<Option<u32>, Problem> {
@@ -297,7 +259,7 @@ mod tests {
         let stats = import_reader(
             std::io::Cursor::new(bytes),
             "户清单.xlsx",
-            &ImportOptions::default(),
+            &crate::ImportOptions::default(),
             |r, _| rows.push(r),
             &mut issues,
         )

@@ -7,7 +7,6 @@
 //! 新出生年月 | 新手机号码 | 新固定电话 | 新个人存款账户号码 | 新开户银行 | 备注, in the conventions of every
 //! template of ours (title, red instructions, header, red 例 row, pre-formatted text cells).
 
-use std::io::{Read, Seek};
 use std::path::Path;
 
 use gjj_domain::contributor_change::{col, ContributorChangeRow, FieldChange, PersonField};
@@ -19,7 +18,7 @@ use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell;
 use crate::error::SheetError;
 use crate::header::ColumnSpec;
-use crate::import::{ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
+use crate::import::{RowCells, RowCtx, RowKind};
 use crate::person_batch::{self, Column, Kind, Layout};
 
 pub use crate::base_adjustment::TemplateOptions;
@@ -88,45 +87,7 @@ pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError>
     person_batch::workbook(&layout(), opts)
 }
 
-/// Reads a workbook: every clean row, every issue and the data-row count (in memory).
-pub fn import(path: impl AsRef<Path>) -> Result<Imported<ContributorChangeRow>, SheetError> {
-    let mut rows = Vec::new();
-    let mut issues = Vec::new();
-    let stats = import_with(path, |row, _| rows.push(row), &mut issues)?;
-    Ok(Imported {
-        rows,
-        issues,
-        data_rows: stats.data_rows,
-    })
-}
-
-/// Streams a workbook: `on_row` receives each row without cell problems, in sheet order. `Err` only for an
-/// unreadable file.
-pub fn import_with<F>(
-    path: impl AsRef<Path>,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    F: FnMut(ContributorChangeRow, &mut Vec<Issue>),
-{
-    person_batch::import_path::<ChangeSheet, _>(path.as_ref(), &ImportOptions::default(), on_row, issues)
-}
-
-/// [`import_with`] over any seekable reader (`file_name` only for messages).
-pub fn import_reader<R, F>(
-    reader: R,
-    file_name: &str,
-    opts: &ImportOptions,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    R: Read + Seek + Send,
-    F: FnMut(ContributorChangeRow, &mut Vec<Issue>),
-{
-    person_batch::import_from::<ChangeSheet, _, _>(reader, file_name, opts, on_row, issues)
-}
+person_batch::import_api!(ChangeSheet, ContributorChangeRow, "缴存人信息变更");
 
 const SEQ: usize = 0;
 const ACCOUNT: usize = 1;

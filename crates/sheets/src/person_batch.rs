@@ -254,3 +254,62 @@ where
 {
     import::run::<K, _, _>(reader, file_name, opts, on_row, issues)
 }
+
+/// The import entry points every batch sheet module offers (`import`, `import_with`, `import_with_options`,
+/// `import_reader`), generated over the module's [`RowKind`] so the seven businesses share one definition.
+macro_rules! import_api {
+    ($kind:ty, $row:ty, $what:literal) => {
+        #[doc = concat!("Reads a ", $what, " workbook: every clean row, every issue and the data-row count ")]
+        #[doc = "(in memory; prefer `import_with` for large files)."]
+        pub fn import(
+            path: impl AsRef<std::path::Path>,
+        ) -> Result<$crate::Imported<$row>, $crate::SheetError> {
+            let mut rows = Vec::new();
+            let mut issues = Vec::new();
+            let stats = import_with(path, |row, _| rows.push(row), &mut issues)?;
+            Ok($crate::Imported { rows, issues, data_rows: stats.data_rows })
+        }
+
+        #[doc = concat!("Streams a ", $what, " workbook: `on_row` receives each row without cell problems, in sheet ")]
+        #[doc = "order, with the issue list (for a checker to append to). `Err` only for an unreadable file."]
+        pub fn import_with<F>(
+            path: impl AsRef<std::path::Path>,
+            on_row: F,
+            issues: &mut Vec<gjj_domain::issue::Issue>,
+        ) -> Result<$crate::ImportStats, $crate::SheetError>
+        where
+            F: FnMut($row, &mut Vec<gjj_domain::issue::Issue>),
+        {
+            import_with_options(path, &$crate::ImportOptions::default(), on_row, issues)
+        }
+
+        /// `import_with` with explicit [`ImportOptions`](crate::ImportOptions).
+        pub fn import_with_options<F>(
+            path: impl AsRef<std::path::Path>,
+            opts: &$crate::ImportOptions,
+            on_row: F,
+            issues: &mut Vec<gjj_domain::issue::Issue>,
+        ) -> Result<$crate::ImportStats, $crate::SheetError>
+        where
+            F: FnMut($row, &mut Vec<gjj_domain::issue::Issue>),
+        {
+            $crate::person_batch::import_path::<$kind, _>(path.as_ref(), opts, on_row, issues)
+        }
+
+        /// `import_with_options` over any seekable reader (`file_name` only for messages).
+        pub fn import_reader<R, F>(
+            reader: R,
+            file_name: &str,
+            opts: &$crate::ImportOptions,
+            on_row: F,
+            issues: &mut Vec<gjj_domain::issue::Issue>,
+        ) -> Result<$crate::ImportStats, $crate::SheetError>
+        where
+            R: std::io::Read + std::io::Seek + Send,
+            F: FnMut($row, &mut Vec<gjj_domain::issue::Issue>),
+        {
+            $crate::person_batch::import_from::<$kind, _, _>(reader, file_name, opts, on_row, issues)
+        }
+    };
+}
+pub(crate) use import_api;

@@ -17,7 +17,6 @@
 //! area is for the clerk; the importer reads only the rows (the month, method and stated
 //! figures come with the submission, not from cells a clerk might not have updated).
 
-use std::io::{Read, Seek};
 use std::path::Path;
 
 use gjj_domain::issue::Issue;
@@ -28,7 +27,7 @@ use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell;
 use crate::error::{file_label, SheetError};
 use crate::header::ColumnSpec;
-use crate::import::{column_letters, ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
+use crate::import::{column_letters, RowCells, RowCtx, RowKind};
 use crate::person_batch;
 
 pub use crate::base_adjustment::TemplateOptions;
@@ -220,59 +219,7 @@ fn fill(ws: &mut Worksheet, list: &RemittanceList, opts: &TemplateOptions) -> Re
     Ok(())
 }
 
-/// Reads a 清册 workbook: every clean row, every issue and the data-row count (in memory;
-/// prefer [`import_with`] for large files).
-pub fn import(path: impl AsRef<Path>) -> Result<Imported<RemittanceRow>, SheetError> {
-    let mut rows = Vec::new();
-    let mut issues = Vec::new();
-    let stats = import_with(path, |row, _| rows.push(row), &mut issues)?;
-    Ok(Imported {
-        rows,
-        issues,
-        data_rows: stats.data_rows,
-    })
-}
-
-/// Streams a 清册 workbook: `on_row` receives each row without cell problems, in sheet order,
-/// with the issue list (for a checker to append to). `Err` only for an unreadable file.
-pub fn import_with<F>(
-    path: impl AsRef<Path>,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    F: FnMut(RemittanceRow, &mut Vec<Issue>),
-{
-    import_with_options(path, &ImportOptions::default(), on_row, issues)
-}
-
-/// [`import_with`] with explicit [`ImportOptions`].
-pub fn import_with_options<F>(
-    path: impl AsRef<Path>,
-    opts: &ImportOptions,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    F: FnMut(RemittanceRow, &mut Vec<Issue>),
-{
-    person_batch::import_path::<RemittanceSheet, _>(path.as_ref(), opts, on_row, issues)
-}
-
-/// [`import_with_options`] over any seekable reader (`file_name` only for messages).
-pub fn import_reader<R, F>(
-    reader: R,
-    file_name: &str,
-    opts: &ImportOptions,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    R: Read + Seek + Send,
-    F: FnMut(RemittanceRow, &mut Vec<Issue>),
-{
-    person_batch::import_from::<RemittanceSheet, _, _>(reader, file_name, opts, on_row, issues)
-}
+person_batch::import_api!(RemittanceSheet, RemittanceRow, "汇缴清册");
 
 /// Column indexes into [`RemittanceSheet::COLUMNS`].
 const SEQ: usize = 0;

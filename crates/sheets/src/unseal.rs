@@ -8,7 +8,6 @@
 //! pre-formatted rows; 个人账号/证件号码/生效年月/启封原因 are text cells, 启封后缴存基数 a
 //! `0.00` amount, 启封原因 has a drop-down of "code label" entries.
 
-use std::io::{Read, Seek};
 use std::path::Path;
 
 use gjj_domain::issue::Issue;
@@ -19,7 +18,7 @@ use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell;
 use crate::error::SheetError;
 use crate::header::ColumnSpec;
-use crate::import::{ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
+use crate::import::{RowCells, RowCtx, RowKind};
 use crate::person_batch::{self, Column, Kind, Layout};
 
 pub use crate::base_adjustment::TemplateOptions;
@@ -123,59 +122,7 @@ pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError>
     person_batch::workbook(&layout(), opts)
 }
 
-/// Reads a 启封 workbook: every clean row, every issue and the data-row count (in memory;
-/// prefer [`import_with`] for large files).
-pub fn import(path: impl AsRef<Path>) -> Result<Imported<UnsealRow>, SheetError> {
-    let mut rows = Vec::new();
-    let mut issues = Vec::new();
-    let stats = import_with(path, |row, _| rows.push(row), &mut issues)?;
-    Ok(Imported {
-        rows,
-        issues,
-        data_rows: stats.data_rows,
-    })
-}
-
-/// Streams a 启封 workbook: `on_row` receives each row without cell problems, in sheet order,
-/// with the issue list (for a checker to append to). `Err` only for an unreadable file.
-pub fn import_with<F>(
-    path: impl AsRef<Path>,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    F: FnMut(UnsealRow, &mut Vec<Issue>),
-{
-    import_with_options(path, &ImportOptions::default(), on_row, issues)
-}
-
-/// [`import_with`] with explicit [`ImportOptions`].
-pub fn import_with_options<F>(
-    path: impl AsRef<Path>,
-    opts: &ImportOptions,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    F: FnMut(UnsealRow, &mut Vec<Issue>),
-{
-    person_batch::import_path::<UnsealSheet, _>(path.as_ref(), opts, on_row, issues)
-}
-
-/// [`import_with_options`] over any seekable reader (`file_name` only for messages).
-pub fn import_reader<R, F>(
-    reader: R,
-    file_name: &str,
-    opts: &ImportOptions,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    R: Read + Seek + Send,
-    F: FnMut(UnsealRow, &mut Vec<Issue>),
-{
-    person_batch::import_from::<UnsealSheet, _, _>(reader, file_name, opts, on_row, issues)
-}
+person_batch::import_api!(UnsealSheet, UnsealRow, "启封");
 
 /// Column indexes into [`UnsealSheet::COLUMNS`].
 const SEQ: usize = 0;
