@@ -159,6 +159,27 @@ pub struct Receipt {
     /// businesses that assign none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<RowAccount>,
+    /// 贷款申请: the outcome per applicant (accepted with its repayment plan, or refused with its issues); empty
+    /// (and absent on the wire) for every other business.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applicants: Vec<ApplicantOutcome>,
+}
+
+/// One applicant of a 贷款申请 as the centre judged it: each is accepted or refused whole, on its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicantOutcome {
+    /// The row number as submitted.
+    pub row: u32,
+    /// 借款人姓名.
+    pub name: String,
+    /// Accepted (stored for review) or not.
+    pub accepted: bool,
+    /// The repayment plan, when accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<crate::loan_application::LoanPlan>,
+    /// Why not, when refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<Issue>,
 }
 
 /// A 个人账号 assigned to one row of a submission.

@@ -333,6 +333,40 @@ codes! {
     MaterialFileTooLarge = "MATERIAL_FILE_TOO_LARGE",
     /// 补充项目材料: the declared SHA-256 is not 64 lowercase hex digits.
     MaterialDigestInvalid = "MATERIAL_DIGEST_INVALID",
+
+    // --- 贷款申请 (loan_application) ----------------------------------------------------------------
+    /// 借款人/共同借款人 月收入 is zero or negative.
+    LoanIncomeNotPositive = "LOAN_INCOME_NOT_POSITIVE",
+    /// 参贷关系 not in the code table (1 配偶 … 8 其他).
+    LoanRelationInvalid = "LOAN_RELATION_INVALID",
+    /// 还款方式 not 01 等额本息 / 02 等额本金.
+    LoanRepaymentInvalid = "LOAN_REPAYMENT_INVALID",
+    /// 第几套 not 1 or 2 (no 公积金 loan for a third home).
+    LoanHouseCountInvalid = "LOAN_HOUSE_COUNT_INVALID",
+    /// 合同金额 / 贷款金额 not positive, or 首付款 negative.
+    LoanAmountNotPositive = "LOAN_AMOUNT_NOT_POSITIVE",
+    /// 首付款 differs from 合同金额 − 贷款金额.
+    LoanDownPaymentMismatch = "LOAN_DOWN_PAYMENT_MISMATCH",
+    /// 首付款 below the policy's minimum 首付比例.
+    LoanDownPaymentTooLow = "LOAN_DOWN_PAYMENT_TOO_LOW",
+    /// 贷款金额 above 合同金额 × 最高贷款比例.
+    LoanAmountOverRatio = "LOAN_AMOUNT_OVER_RATIO",
+    /// 贷款金额 above 最高额度 (with the children uplift).
+    LoanAmountOverCap = "LOAN_AMOUNT_OVER_CAP",
+    /// 贷款期数 0, over 360 or over 最长年限.
+    LoanTermTooLong = "LOAN_TERM_TOO_LONG",
+    /// 年龄 + 贷款年限 over the age limit.
+    LoanAgeOverLimit = "LOAN_AGE_OVER_LIMIT",
+    /// A stated 公积金账号 is unknown or not the stated person's (same answer for both).
+    LoanAccountNotFound = "LOAN_ACCOUNT_NOT_FOUND",
+    /// Neither borrower nor co-borrower has a 正常 account with enough continuous contributions.
+    LoanContributionTooShort = "LOAN_CONTRIBUTION_TOO_SHORT",
+    /// The house is not in an approved building of this developer (unknown and another's: same answer).
+    HouseNotFound = "HOUSE_NOT_FOUND",
+    /// The house is not 可售.
+    HouseNotForSale = "HOUSE_NOT_FOR_SALE",
+    /// The house is under another open 贷款申请 (or twice in this batch); never says whose.
+    HouseUnderApplication = "HOUSE_UNDER_APPLICATION",
 }
 
 impl fmt::Display for Code {

@@ -52,6 +52,7 @@ pub mod contributor_registration;
 pub mod formats;
 pub mod ids;
 pub mod issue;
+pub mod loan_application;
 pub mod money;
 pub mod month;
 pub mod policy;

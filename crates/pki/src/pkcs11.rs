@@ -206,7 +206,19 @@ impl Module {
     ///
     /// The PIN is handed to the token and dropped; it is never kept, logged or formatted.
     pub fn login(&self, selector: &TokenSelector, pin: &str) -> Result<Credential, PkiError> {
-        let tokens = self.tokens()?;
+        // A token being written by another process (SoftHSM's file store) or just plugged in can be missing
+        // from one slot listing: look again briefly before telling the user it is not there.
+        let mut tokens = self.tokens()?;
+        for _ in 0..3 {
+            if !matches!(
+                pick_token(&tokens, selector.label.as_deref()),
+                Err(PkiError::NoToken { .. })
+            ) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            tokens = self.tokens()?;
+        }
         let token = pick_token(&tokens, selector.label.as_deref())?;
         let slot = Slot::try_from(token.slot).map_err(token_err("slot"))?;
         let session = self

@@ -17,6 +17,8 @@ pub const DEMO_TOML: &str = include_str!("../seed/demo.toml");
 #[derive(Deserialize)]
 struct Demo {
     policy: Vec<PolicyYear>,
+    #[serde(default)]
+    loan_policy: Vec<crate::http::loan_application::SeedLoanPolicy>,
     unit: Vec<Unit>,
 }
 
@@ -135,6 +137,9 @@ pub async fn demo(db: &Db) -> Result<()> {
         .bind(&p.round_to)
         .execute(&mut *tx)
         .await?;
+    }
+    for lp in &demo.loan_policy {
+        crate::http::loan_application::seed_policy(&mut tx, lp).await?;
     }
     let round_to = demo
         .policy

@@ -166,7 +166,8 @@ pub struct Pending {
     pub tx: Transaction<'static, Any>,
     /// The 业务流水号 assigned.
     pub serial: String,
-    receipt: Receipt,
+    // Boxed: the receipt is the bulk of `Pending`, which `Begun::New` carries by value.
+    receipt: Box<Receipt>,
 }
 
 /// What [`begin`] found.
@@ -239,6 +240,7 @@ pub async fn begin(
         idempotency_key: signed.key.clone(),
         received_at: received_at.clone(),
         accounts: Vec::new(),
+        applicants: Vec::new(),
     };
     let receipt_json = serde_json::to_string(&receipt).map_err(|e| sqlx::Error::Encode(e.into()))?;
     sqlx::query(
@@ -262,7 +264,11 @@ pub async fn begin(
     .bind(&received_at)
     .execute(&mut *tx)
     .await?;
-    Ok(Begun::New(Pending { tx, serial, receipt }))
+    Ok(Begun::New(Pending {
+        tx,
+        serial,
+        receipt: Box::new(receipt),
+    }))
 }
 
 impl Pending {
@@ -270,6 +276,26 @@ impl Pending {
     /// business that creates accounts at acceptance (缴存人登记). Call before [`commit`].
     pub async fn set_accounts(&mut self, accounts: Vec<api::RowAccount>) -> Result<(), HttpError> {
         self.receipt.accounts = accounts;
+        let json = serde_json::to_string(&self.receipt).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        sqlx::query("UPDATE submissions SET receipt = $1 WHERE serial = $2")
+            .bind(json)
+            .bind(&self.serial)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Pending {
+    /// Corrects the receipt's row count (贷款申请: fewer applicants passed under the lock than before it); stored
+    /// with the next [`Pending::set_applicants`].
+    pub fn set_accepted_rows(&mut self, n: u32) {
+        self.receipt.accepted_rows = n;
+    }
+
+    /// Puts the per-applicant outcomes of a 贷款申请 into the receipt (stored and answered). Call before [`commit`].
+    pub async fn set_applicants(&mut self, outcomes: Vec<api::ApplicantOutcome>) -> Result<(), HttpError> {
+        self.receipt.applicants = outcomes;
         let json = serde_json::to_string(&self.receipt).map_err(|e| sqlx::Error::Encode(e.into()))?;
         sqlx::query("UPDATE submissions SET receipt = $1 WHERE serial = $2")
             .bind(json)

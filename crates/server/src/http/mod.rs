@@ -24,6 +24,7 @@ mod contributor_change;
 mod contributor_registration;
 pub mod error;
 mod intake;
+pub(crate) mod loan_application;
 mod me;
 pub(crate) mod project;
 mod project_material;
@@ -109,6 +110,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/projects", get(project::list))
         .route("/api/v1/projects/{id}", get(project::show))
         .route("/api/v1/building", post(building::submit))
+        .route("/api/v1/loan_application", post(loan_application::submit))
         .route("/api/v1/submissions", get(submissions::list))
         .route("/api/v1/submissions/{serial}", get(submissions::show))
         .route("/api/v1/submissions/{serial}/withdraw", post(review::withdraw))

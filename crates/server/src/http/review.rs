@@ -190,13 +190,9 @@ pub async fn approve(
         Business::Project => project::apply(&mut tx, &serial).await?,
         Business::Building => building::apply(&mut tx, &state, &serial, &unit).await?,
         Business::ProjectMaterial => super::project_material::apply(&mut tx, &serial).await?,
-        other => {
-            return Err(HttpError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "APPLY_NOT_SUPPORTED",
-                format!("{}的审核办结尚未上线，请先退回并线下办理。", other.label()),
-            ))
-        }
+        // Every business now applies on approval: the match is exhaustive, so a new business cannot be
+        // approved before its `apply` exists.
+        Business::LoanApplication => super::loan_application::apply(&mut tx, &serial).await?,
     }
     tx.commit().await?;
     tracing::info!(%serial, business = business.code(), %unit, "approved and applied");
