@@ -500,3 +500,98 @@ fn an_employer_certificate_is_refused() {
     }
     assert_eq!(scalar(&centre, "SELECT COUNT(*) FROM loan_application_rows"), 0);
 }
+
+/// Writes a 贷款申请 sheet: per applicant (account, ID, house, price, down payment, amount) in 元.
+fn write_loan_sheet(path: &Path, project: &str, rows: &[(&str, &str, &str, f64, f64, f64)]) {
+    let opts = gjj_sheets::loan_application::TemplateOptions::default();
+    let mut wb = gjj_sheets::loan_application::template_workbook(&opts).unwrap();
+    let text = rust_xlsxwriter::Format::new().set_num_format("@");
+    let sheet = wb.worksheet_from_index(0).unwrap();
+    let first = gjj_sheets::loan_application::FIRST_DATA_ROW;
+    for (i, (account, id_number, house, price, down, amount)) in rows.iter().enumerate() {
+        let r = first + u32::try_from(i).unwrap();
+        sheet.write_number(r, 0, (i + 1) as f64).unwrap();
+        sheet.write_string(r, 1, "李明").unwrap();
+        sheet.write_string_with_format(r, 3, *id_number, &text).unwrap();
+        sheet.write_string_with_format(r, 4, *account, &text).unwrap();
+        sheet
+            .write_string_with_format(r, 5, "13907341234", &text)
+            .unwrap();
+        sheet.write_number(r, 6, 12_000.0).unwrap();
+        sheet.write_string_with_format(r, 14, project, &text).unwrap();
+        sheet.write_string_with_format(r, 15, "1栋", &text).unwrap();
+        sheet.write_string_with_format(r, 16, *house, &text).unwrap();
+        for (c, v) in [(17u16, *price), (18, *down), (19, *amount), (20, 300.0)] {
+            sheet.write_number(r, c, v).unwrap();
+        }
+        sheet
+            .write_string_with_format(r, 21, "01 等额本息", &text)
+            .unwrap();
+        sheet.write_number(r, 22, 1.0).unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+#[test]
+fn a_sheet_submitted_with_the_cli_gets_a_partial_receipt() {
+    let centre = LocalCentre::start(&Fixtures::from_env(), Backend::Sqlite).unwrap();
+    let (project, _) = approved_building(&centre);
+    let ids: Vec<String> = (1..=2).map(|i| id(GOOD_BIRTH, i)).collect();
+    person(&centre, "770000000001", &ids[0], "01", "202401");
+    person(&centre, "770000000002", &ids[1], "01", "202401");
+    let file = centre.dir.path().join("贷款申请.xlsx");
+    write_loan_sheet(
+        &file,
+        &project,
+        &[
+            ("770000000001", &ids[0], "101", 1_000_000.0, 500_000.0, 500_000.0),
+            // 85 % of the price: over the 80 % ratio.
+            ("770000000002", &ids[1], "102", 1_000_000.0, 150_000.0, 850_000.0),
+        ],
+    );
+    let file = file.to_str().unwrap();
+
+    let (code, out, err) =
+        run(centre
+            .gjj(units::DEVELOPER)
+            .args(["check", "loan-application", file, "--json"]));
+    assert_eq!((code, out["rows"].as_u64()), (0, Some(2)), "{out} {err}");
+
+    let (code, out, err) =
+        run(centre
+            .gjj(units::DEVELOPER)
+            .args(["submit", "loan-application", file, "--json"]));
+    assert_eq!(code, 0, "{out} {err}");
+    let receipt = &out["receipt"];
+    assert_eq!(receipt["business"], "loan_application", "{out}");
+    assert_eq!(receipt["accepted_rows"], 1, "{out}");
+    let first = gjj_sheets::loan_application::FIRST_DATA_ROW + 1;
+    let outcomes = receipt["applicants"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 2, "{out}");
+    assert_eq!(outcomes[0]["row"], first, "{out}");
+    assert_eq!(outcomes[0]["accepted"], true, "{out}");
+    // 500,000 元 over 300 months at 2.6 % 等额本息.
+    let r = 0.026_f64 / 12.0;
+    let g = (1.0 + r).powi(300);
+    let m = (50_000_000.0 * r * g / (g - 1.0)).round() as i64;
+    assert_eq!(outcomes[0]["plan"]["first_payment"], m, "{out}");
+    assert_eq!(outcomes[1]["row"], first + 1, "{out}");
+    assert_eq!(outcomes[1]["accepted"], false, "{out}");
+    assert!(outcomes[1].get("plan").is_none(), "{out}");
+    assert!(
+        outcomes[1]["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["code"] == "LOAN_AMOUNT_OVER_RATIO"),
+        "{out}"
+    );
+    let serial = receipt["serial"].as_str().unwrap();
+    assert_eq!(
+        scalar(
+            &centre,
+            &format!("SELECT COUNT(*) FROM loan_application_rows WHERE serial = '{serial}'")
+        ),
+        1
+    );
+}

@@ -41,6 +41,10 @@ pub trait Sheet {
 
     /// The payload for the checked rows.
     fn payload(rows: Vec<Self::Row>) -> Self::Payload;
+
+    /// Business-specific parts of a receipt in text mode (e.g. 贷款申请's per-applicant outcomes); JSON mode
+    /// prints the whole receipt anyway.
+    fn print_receipt(_receipt: &gjj_domain::api::Receipt) {}
 }
 
 /// 缴存基数调整.
@@ -212,6 +216,7 @@ pub async fn submit<S: Sheet>(settings: &config::Settings, file: &Path, json: bo
             receipt.signature_alg, receipt.certificate_serial
         );
         println!("受理时间：{}", receipt.received_at);
+        S::print_receipt(&receipt);
     }
     Ok(ExitCode::SUCCESS)
 }

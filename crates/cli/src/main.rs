@@ -23,6 +23,7 @@ mod config;
 mod contributor_change;
 mod contributor_registration;
 mod forms;
+mod loan_application;
 mod login;
 mod material;
 mod output;
@@ -59,6 +60,8 @@ enum Business {
     Supplementary,
     /// 楼栋录入's 户清单 (developer; submit with `gjj submit building --file …`)
     BuildingHouses,
+    /// 贷款申请 (developer; one row per applicant)
+    LoanApplication,
 }
 
 #[derive(Subcommand)]
@@ -415,6 +418,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             json,
             ..
         } => batch::submit::<supplementary::SupplementarySheet>(&settings, &file, json).await,
+        Cmd::Template {
+            business: Business::LoanApplication,
+            output,
+            prefill,
+        } => loan_application::template(&output, prefill),
+        Cmd::Check {
+            business: Business::LoanApplication,
+            file,
+            json,
+        } => batch::check::<loan_application::LoanApplicationSheet>(&settings, &file, json).await,
+        Cmd::Submit {
+            business: Some(Business::LoanApplication),
+            file: Some(file),
+            json,
+            ..
+        } => batch::submit::<loan_application::LoanApplicationSheet>(&settings, &file, json).await,
         Cmd::Submit { .. } => Err(anyhow!(
             "请指定业务和文件，如 gjj submit base-adjustment 清册.xlsx"
         )),

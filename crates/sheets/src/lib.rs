@@ -21,6 +21,7 @@
 //! - [`remittance`]: the centre's 汇缴清册 writer and its importer; [`supplementary`]: the 补缴
 //!   template and importer.
 //! - [`building`]: the 楼栋录入 户 list template and importer.
+//! - [`loan_application`]: the 贷款申请 (one row per applicant) template and importer.
 //! - [`SheetError`], [`Imported`], [`ImportStats`], [`ImportOptions`], [`WorkbookFormat`],
 //!   [`MAX_ROWS`].
 #![forbid(unsafe_code)]
@@ -30,6 +31,7 @@ pub mod base_adjustment;
 pub mod building;
 pub mod contributor_change;
 pub mod contributor_registration;
+pub mod loan_application;
 pub mod remittance;
 pub mod seal;
 pub mod supplementary;

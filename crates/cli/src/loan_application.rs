@@ -1,0 +1,114 @@
+//! 贷款申请 from the command line (developer hall): `gjj template loan-application -o FILE`,
+//! `gjj check loan-application FILE`, `gjj submit loan-application FILE` — the generic batch commands
+//! ([`crate::batch`]) with the 贷款申请 importer. The centre judges each applicant on its own, so the receipt
+//! lists every applicant's outcome ([`print_outcomes`]).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Result};
+use gjj_domain::api::Receipt;
+use gjj_domain::issue::Issue;
+use gjj_domain::loan_application::{Applicant, LoanApplication};
+use gjj_domain::money::Fen;
+use gjj_domain::month::Month;
+use gjj_domain::policy::Policy;
+use gjj_domain::unit::UnitFacts;
+
+use crate::batch::Sheet;
+use crate::output;
+
+/// 贷款申请.
+pub struct LoanApplicationSheet;
+
+impl Sheet for LoanApplicationSheet {
+    const BUSINESS: &'static str = "loan_application";
+    type Row = Applicant;
+    type Payload = LoanApplication;
+
+    /// Cell problems only: the loan rules need the centre's loan policy and the applicants' account histories,
+    /// which the client does not have, so the gateway judges each applicant and the receipt says which passed.
+    fn check(
+        file: &Path,
+        _policy: &Policy,
+        _unit: &UnitFacts,
+        _today: Month,
+        on_row: &mut dyn FnMut(Applicant),
+        issues: &mut Vec<Issue>,
+    ) -> Result<u32> {
+        let stats = gjj_sheets::loan_application::import_with(file, |row, _| on_row(row), issues)?;
+        Ok(stats.data_rows)
+    }
+
+    fn payload(rows: Vec<Applicant>) -> LoanApplication {
+        LoanApplication { applicants: rows }
+    }
+
+    fn print_receipt(receipt: &Receipt) {
+        print_outcomes(receipt);
+    }
+}
+
+fn yuan(f: Fen) -> String {
+    format!("{}.{:02}", f.0 / 100, (f.0 % 100).abs())
+}
+
+/// Each applicant's outcome: accepted with its monthly payment, or refused with the reasons.
+pub fn print_outcomes(receipt: &Receipt) {
+    let refused = receipt.applicants.iter().filter(|o| !o.accepted).count();
+    println!(
+        "申请人：共 {} 人，受理 {} 人，退回 {} 人。",
+        receipt.applicants.len(),
+        receipt.applicants.len() - refused,
+        refused
+    );
+    for o in &receipt.applicants {
+        match (&o.plan, o.accepted) {
+            (Some(plan), true) => {
+                let rate = f64::from(plan.annual_rate) / 1000.0;
+                let repayment = if plan.repayment == "02" {
+                    "等额本金"
+                } else {
+                    "等额本息"
+                };
+                let monthly = if plan.first_payment == plan.last_payment {
+                    format!("月供 {} 元", yuan(plan.first_payment))
+                } else {
+                    format!(
+                        "首月月供 {} 元，末月 {} 元",
+                        yuan(plan.first_payment),
+                        yuan(plan.last_payment)
+                    )
+                };
+                println!(
+                    "  第 {} 行 {}：受理。贷款 {} 元，{} 期，{}，年利率 {rate:.3}%，{monthly}，利息合计 {} 元",
+                    o.row,
+                    o.name,
+                    yuan(plan.amount),
+                    plan.months,
+                    repayment,
+                    yuan(plan.total_interest)
+                );
+            }
+            _ => {
+                println!("  第 {} 行 {}：退回，原因如下：", o.row, o.name);
+                output::print_issues(&o.issues);
+            }
+        }
+    }
+}
+
+/// `gjj template loan-application -o FILE`. Nothing to prefill: the buyers are not the centre's data yet.
+pub fn template(path: &Path, prefill: bool) -> Result<ExitCode> {
+    if prefill {
+        return Err(anyhow!(
+            "贷款申请模板不提供 --prefill：请逐行填写购房申请人、所购房屋和贷款信息。"
+        ));
+    }
+    gjj_sheets::loan_application::write_template(
+        path,
+        &gjj_sheets::loan_application::TemplateOptions::default(),
+    )?;
+    println!("已生成模板：{}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
