@@ -98,6 +98,14 @@ pub fn bin(name: &str) -> PathBuf {
     dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
+/// The PostgreSQL backend from `GJJ_TEST_POSTGRES_URL`; panics with what to run when unset (never skipped).
+pub fn postgres_backend() -> Backend {
+    let url = std::env::var(POSTGRES_ENV).unwrap_or_else(|_| {
+        panic!("{POSTGRES_ENV} is not set: run with `cargo xtask test` (it starts PostgreSQL)")
+    });
+    Backend::Postgres(url)
+}
+
 /// Which database the centre uses.
 #[derive(Clone, Debug)]
 pub enum Backend {

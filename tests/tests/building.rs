@@ -156,7 +156,16 @@ fn submit_building(
 
 #[test]
 fn a_building_with_its_houses_is_created_on_approval() {
-    let centre = LocalCentre::start(&Fixtures::from_env(), Backend::Sqlite).unwrap();
+    a_building_with_its_houses_is_created_on_approval_on(Backend::Sqlite);
+}
+
+#[test]
+fn a_building_with_its_houses_is_created_on_approval_on_postgresql() {
+    a_building_with_its_houses_is_created_on_approval_on(gjj_tests::postgres_backend());
+}
+
+fn a_building_with_its_houses_is_created_on_approval_on(backend: Backend) {
+    let centre = LocalCentre::start(&Fixtures::from_env(), backend).unwrap();
     let project = approved_project(&centre, "华信·湘江壹号");
     let file = centre.dir.path().join("户清单.xlsx");
     write_houses(

@@ -221,7 +221,16 @@ const GOOD_BIRTH: &str = "19900615";
 
 #[test]
 fn a_batch_is_accepted_with_exact_payments_and_approval_sells_the_houses() {
-    let centre = LocalCentre::start(&Fixtures::from_env(), Backend::Sqlite).unwrap();
+    a_batch_is_accepted_with_exact_payments_and_approval_sells_the_houses_on(Backend::Sqlite);
+}
+
+#[test]
+fn a_batch_is_accepted_with_exact_payments_and_approval_sells_the_houses_on_postgresql() {
+    a_batch_is_accepted_with_exact_payments_and_approval_sells_the_houses_on(gjj_tests::postgres_backend());
+}
+
+fn a_batch_is_accepted_with_exact_payments_and_approval_sells_the_houses_on(backend: Backend) {
+    let centre = LocalCentre::start(&Fixtures::from_env(), backend).unwrap();
     let (project, building) = approved_building(&centre);
     let ids: Vec<String> = (1..=3).map(|i| id(GOOD_BIRTH, i)).collect();
     for (i, n) in ids.iter().enumerate() {

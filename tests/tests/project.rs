@@ -85,7 +85,16 @@ pub fn valid_sets(name: &str) -> Vec<String> {
 
 #[test]
 fn draft_submit_return_correct_resubmit_approve() {
-    let centre = LocalCentre::start(&Fixtures::from_env(), Backend::Sqlite).unwrap();
+    draft_submit_return_correct_resubmit_approve_on(Backend::Sqlite);
+}
+
+#[test]
+fn draft_submit_return_correct_resubmit_approve_on_postgresql() {
+    draft_submit_return_correct_resubmit_approve_on(gjj_tests::postgres_backend());
+}
+
+fn draft_submit_return_correct_resubmit_approve_on(backend: Backend) {
+    let centre = LocalCentre::start(&Fixtures::from_env(), backend).unwrap();
     let dev = units::DEVELOPER;
 
     // A draft with only a name is saved, unsigned, and is not in the review queue.
