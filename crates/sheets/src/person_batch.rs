@@ -6,6 +6,7 @@
 use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
+use gjj_domain::base_adjustment::col;
 use gjj_domain::code_table::CodeTable;
 use gjj_domain::issue::Issue;
 use rust_xlsxwriter::{
@@ -254,6 +255,41 @@ where
 {
     import::run::<K, _, _>(reader, file_name, opts, on_row, issues)
 }
+
+/// The identity columns every person batch starts with (序号 | 个人账号 | 姓名 | 证件号码), one definition for the
+/// 封存, 启封 and 补缴 templates.
+pub(crate) const SEQ_COLUMN: Column = Column {
+    name: col::SEQ,
+    required: false,
+    width: 6.0,
+    kind: Kind::General,
+    example: "例",
+};
+/// 个人账号: text, so leading zeros and long accounts survive Excel.
+pub(crate) const ACCOUNT_COLUMN: Column = Column {
+    name: col::ACCOUNT,
+    required: true,
+    width: 18.0,
+    kind: Kind::Text,
+    example: "430000000001",
+};
+/// 姓名.
+pub(crate) const NAME_COLUMN: Column = Column {
+    name: col::NAME,
+    required: true,
+    width: 12.0,
+    kind: Kind::General,
+    example: "张三",
+};
+/// 证件号码: text (an 18-digit number loses its last digits in a Number cell); the example has a correct
+/// GB 11643 check digit.
+pub(crate) const ID_NUMBER_COLUMN: Column = Column {
+    name: col::ID_NUMBER,
+    required: true,
+    width: 22.0,
+    kind: Kind::Text,
+    example: "430405198803150011",
+};
 
 /// The import entry points every batch sheet module offers (`import`, `import_with`, `import_with_options`,
 /// `import_reader`), generated over the module's [`RowKind`] so the seven businesses share one definition.

@@ -30,35 +30,10 @@ pub const FIRST_DATA_ROW: u32 = person_batch::FIRST_DATA_ROW;
 pub const TEMPLATE_DATA_ROWS: u32 = person_batch::TEMPLATE_DATA_ROWS;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        name: col::SEQ,
-        required: false,
-        width: 6.0,
-        kind: Kind::General,
-        example: "例",
-    },
-    Column {
-        name: col::ACCOUNT,
-        required: true,
-        width: 18.0,
-        kind: Kind::Text,
-        example: "430000000001",
-    },
-    Column {
-        name: col::NAME,
-        required: true,
-        width: 12.0,
-        kind: Kind::General,
-        example: "张三",
-    },
-    Column {
-        name: col::ID_NUMBER,
-        required: true,
-        width: 22.0,
-        kind: Kind::Text,
-        // A correct GB 11643 check digit.
-        example: "430405198803150011",
-    },
+    person_batch::SEQ_COLUMN,
+    person_batch::ACCOUNT_COLUMN,
+    person_batch::NAME_COLUMN,
+    person_batch::ID_NUMBER_COLUMN,
     Column {
         name: col::EFFECTIVE_MONTH,
         required: true,
