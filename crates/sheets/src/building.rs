@@ -5,15 +5,12 @@
 //! Template: the conventions of every template of ours (title, red instructions, header, red 例 row, pre-formatted
 //! rows); 房号 is a text cell (so "0101" keeps its zero), areas are numbers with two decimals (m²), 备案总价 in 元.
 
-use std::path::Path;
-
 use gjj_domain::area::Area;
 use gjj_domain::building::{col, HouseRow};
 use gjj_domain::issue::{Code, Issue};
 
 use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell::{self, Problem};
-use crate::error::SheetError;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
 use crate::person_batch::{self, Column, Kind, Layout};
@@ -97,21 +94,7 @@ fn layout() -> Layout {
     }
 }
 
-/// Writes the template to `path` (an `.xlsx` file).
-pub fn write_template(path: impl AsRef<Path>, opts: &TemplateOptions) -> Result<(), SheetError> {
-    person_batch::write(&layout(), path.as_ref(), opts)
-}
-
-/// The template as `.xlsx` bytes.
-pub fn template_bytes(opts: &TemplateOptions) -> Result<Vec<u8>, SheetError> {
-    person_batch::bytes(&layout(), opts)
-}
-
-/// The template as a [`rust_xlsxwriter::Workbook`] whose only sheet is [`SHEET_NAME`], for callers that fill rows
-/// from [`FIRST_DATA_ROW`] before saving.
-pub fn template_workbook(opts: &TemplateOptions) -> Result<rust_xlsxwriter::Workbook, SheetError> {
-    person_batch::workbook(&layout(), opts)
-}
+person_batch::template_api!();
 
 person_batch::import_api!(HouseSheet, HouseRow, "楼栋户");
 

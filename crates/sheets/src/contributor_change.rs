@@ -7,16 +7,12 @@
 //! 新出生年月 | 新手机号码 | 新固定电话 | 新个人存款账户号码 | 新开户银行 | 备注, in the conventions of every
 //! template of ours (title, red instructions, header, red 例 row, pre-formatted text cells).
 
-use std::path::Path;
-
 use gjj_domain::contributor_change::{col, ContributorChangeRow, FieldChange, PersonField};
 use gjj_domain::contributor_registration::{ID_TYPES, SEXES};
 use gjj_domain::issue::Issue;
-use rust_xlsxwriter::Workbook;
 
 use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell;
-use crate::error::SheetError;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
 use crate::person_batch::{self, Column, Kind, Layout};
@@ -71,21 +67,7 @@ fn layout() -> Layout {
     }
 }
 
-/// Writes the template to `path` (an `.xlsx` file).
-pub fn write_template(path: impl AsRef<Path>, opts: &TemplateOptions) -> Result<(), SheetError> {
-    person_batch::write(&layout(), path.as_ref(), opts)
-}
-
-/// The template as `.xlsx` bytes.
-pub fn template_bytes(opts: &TemplateOptions) -> Result<Vec<u8>, SheetError> {
-    person_batch::bytes(&layout(), opts)
-}
-
-/// The template as a [`Workbook`] whose only sheet is [`SHEET_NAME`], for callers that fill rows from
-/// [`FIRST_DATA_ROW`] before saving.
-pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError> {
-    person_batch::workbook(&layout(), opts)
-}
+person_batch::template_api!();
 
 person_batch::import_api!(ChangeSheet, ContributorChangeRow, "缴存人信息变更");
 

@@ -4,16 +4,12 @@
 //! and its facts, so they are judged by the gateway applicant by applicant; this module only decides what each
 //! cell says (money in fen, codes, whole numbers, identifiers as text).
 
-use std::path::Path;
-
 use gjj_domain::code_table::{CodeEntry, CodeTable};
 use gjj_domain::issue::{Code, Issue};
 use gjj_domain::loan_application::{col, Applicant, Party, Repayment};
-use rust_xlsxwriter::Workbook;
 
 use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell::{self, Problem};
-use crate::error::SheetError;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
 use crate::person_batch::{self, Column, Kind, Layout};
@@ -167,21 +163,7 @@ fn layout() -> Layout {
     }
 }
 
-/// Writes the template to `path` (an `.xlsx` file).
-pub fn write_template(path: impl AsRef<Path>, opts: &TemplateOptions) -> Result<(), SheetError> {
-    person_batch::write(&layout(), path.as_ref(), opts)
-}
-
-/// The template as `.xlsx` bytes.
-pub fn template_bytes(opts: &TemplateOptions) -> Result<Vec<u8>, SheetError> {
-    person_batch::bytes(&layout(), opts)
-}
-
-/// The template as a [`Workbook`] whose only sheet is [`SHEET_NAME`], for callers that fill
-/// rows from [`FIRST_DATA_ROW`] before saving.
-pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError> {
-    person_batch::workbook(&layout(), opts)
-}
+person_batch::template_api!();
 
 person_batch::import_api!(LoanApplicationSheet, Applicant, "贷款申请");
 

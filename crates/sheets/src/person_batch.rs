@@ -14,8 +14,9 @@ use rust_xlsxwriter::{
     Workbook, Worksheet, XlsxError,
 };
 
-use crate::base_adjustment::{open, TemplateOptions};
+use crate::base_adjustment::{aliases, open, TemplateOptions};
 use crate::error::{file_label, SheetError};
+use crate::header::ColumnSpec;
 use crate::import::{self, ImportOptions, ImportStats, RowKind};
 
 /// The 0-based row index of the first data row (Excel row 5), as in every template of ours.
@@ -349,3 +350,58 @@ macro_rules! import_api {
     };
 }
 pub(crate) use import_api;
+
+/// The template entry points every batch sheet module offers (`write_template`, `template_bytes`,
+/// `template_workbook`), over the module's `layout()`.
+macro_rules! template_api {
+    () => {
+        /// Writes the template to `path` (an `.xlsx` file).
+        pub fn write_template(
+            path: impl AsRef<std::path::Path>,
+            opts: &$crate::base_adjustment::TemplateOptions,
+        ) -> Result<(), $crate::SheetError> {
+            $crate::person_batch::write(&layout(), path.as_ref(), opts)
+        }
+
+        /// The template as `.xlsx` bytes.
+        pub fn template_bytes(
+            opts: &$crate::base_adjustment::TemplateOptions,
+        ) -> Result<Vec<u8>, $crate::SheetError> {
+            $crate::person_batch::bytes(&layout(), opts)
+        }
+
+        /// The template as a workbook whose only sheet is `SHEET_NAME`, for callers that fill rows from
+        /// `FIRST_DATA_ROW` before saving.
+        pub fn template_workbook(
+            opts: &$crate::base_adjustment::TemplateOptions,
+        ) -> Result<rust_xlsxwriter::Workbook, $crate::SheetError> {
+            $crate::person_batch::workbook(&layout(), opts)
+        }
+    };
+}
+pub(crate) use template_api;
+
+/// The identity columns as the importer looks for them (name + accepted aliases), shared by the person batches.
+pub(crate) const SEQ_SPEC: ColumnSpec = ColumnSpec {
+    name: col::SEQ,
+    aliases: aliases::SEQ,
+    required: false,
+};
+/// 个人账号.
+pub(crate) const ACCOUNT_SPEC: ColumnSpec = ColumnSpec {
+    name: col::ACCOUNT,
+    aliases: aliases::ACCOUNT,
+    required: true,
+};
+/// 姓名.
+pub(crate) const NAME_SPEC: ColumnSpec = ColumnSpec {
+    name: col::NAME,
+    aliases: aliases::NAME,
+    required: true,
+};
+/// 证件号码.
+pub(crate) const ID_NUMBER_SPEC: ColumnSpec = ColumnSpec {
+    name: col::ID_NUMBER,
+    aliases: aliases::ID_NUMBER,
+    required: true,
+};

@@ -23,7 +23,7 @@ use gjj_domain::issue::Issue;
 use gjj_domain::remittance::{col, RemittanceList, RemittanceRow};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError};
 
-use crate::base_adjustment::{aliases, is_totals_row, Builder};
+use crate::base_adjustment::{is_totals_row, Builder};
 use crate::cell;
 use crate::error::{file_label, SheetError};
 use crate::header::ColumnSpec;
@@ -239,26 +239,10 @@ impl RowKind for RemittanceSheet {
 
     /// Aliases: Bijie's print headers and JGJ/T 320 field ids (REFERENCE §B1, §F1).
     const COLUMNS: &'static [ColumnSpec] = &[
-        ColumnSpec {
-            name: col::SEQ,
-            aliases: aliases::SEQ,
-            required: false,
-        },
-        ColumnSpec {
-            name: col::ACCOUNT,
-            aliases: aliases::ACCOUNT,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::NAME,
-            aliases: aliases::NAME,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::ID_NUMBER,
-            aliases: aliases::ID_NUMBER,
-            required: true,
-        },
+        person_batch::SEQ_SPEC,
+        person_batch::ACCOUNT_SPEC,
+        person_batch::NAME_SPEC,
+        person_batch::ID_NUMBER_SPEC,
         ColumnSpec {
             name: col::BASE,
             aliases: &["缴存基数", "个人缴存基数(元)", "GRJCJS"],

@@ -7,15 +7,11 @@
 //! pre-formatted rows; 个人账号/证件号码/生效年月/封存原因 are text cells, 封存原因 has a
 //! drop-down of "code label" entries.
 
-use std::path::Path;
-
 use gjj_domain::issue::Issue;
 use gjj_domain::seal::{col, SealRow, SEAL_REASONS};
-use rust_xlsxwriter::Workbook;
 
 use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell;
-use crate::error::SheetError;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
 use crate::person_batch::{self, Column, Kind, Layout};
@@ -72,21 +68,7 @@ fn layout() -> Layout {
     }
 }
 
-/// Writes the template to `path` (an `.xlsx` file).
-pub fn write_template(path: impl AsRef<Path>, opts: &TemplateOptions) -> Result<(), SheetError> {
-    person_batch::write(&layout(), path.as_ref(), opts)
-}
-
-/// The template as `.xlsx` bytes.
-pub fn template_bytes(opts: &TemplateOptions) -> Result<Vec<u8>, SheetError> {
-    person_batch::bytes(&layout(), opts)
-}
-
-/// The template as a [`Workbook`] whose only sheet is [`SHEET_NAME`], for callers that fill
-/// rows from [`FIRST_DATA_ROW`] before saving.
-pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError> {
-    person_batch::workbook(&layout(), opts)
-}
+person_batch::template_api!();
 
 person_batch::import_api!(SealSheet, SealRow, "封存");
 
@@ -106,26 +88,10 @@ impl RowKind for SealSheet {
     type Row = SealRow;
 
     const COLUMNS: &'static [ColumnSpec] = &[
-        ColumnSpec {
-            name: col::SEQ,
-            aliases: aliases::SEQ,
-            required: false,
-        },
-        ColumnSpec {
-            name: col::ACCOUNT,
-            aliases: aliases::ACCOUNT,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::NAME,
-            aliases: aliases::NAME,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::ID_NUMBER,
-            aliases: aliases::ID_NUMBER,
-            required: true,
-        },
+        person_batch::SEQ_SPEC,
+        person_batch::ACCOUNT_SPEC,
+        person_batch::NAME_SPEC,
+        person_batch::ID_NUMBER_SPEC,
         ColumnSpec {
             name: col::EFFECTIVE_MONTH,
             aliases: aliases::EFFECTIVE_MONTH,

@@ -7,15 +7,11 @@
 //! pre-formatted rows; 个人账号/证件号码/起止年月/补缴原因 are text cells, 补缴原因 has a
 //! drop-down of "code label" entries.
 
-use std::path::Path;
-
 use gjj_domain::issue::Issue;
 use gjj_domain::supplementary::{col, SupplementaryRow, REASONS};
-use rust_xlsxwriter::Workbook;
 
-use crate::base_adjustment::{aliases, is_totals_row, Builder};
+use crate::base_adjustment::{is_totals_row, Builder};
 use crate::cell;
-use crate::error::SheetError;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
 use crate::person_batch::{self, Column, Kind, Layout};
@@ -101,21 +97,7 @@ fn layout() -> Layout {
     }
 }
 
-/// Writes the template to `path` (an `.xlsx` file).
-pub fn write_template(path: impl AsRef<Path>, opts: &TemplateOptions) -> Result<(), SheetError> {
-    person_batch::write(&layout(), path.as_ref(), opts)
-}
-
-/// The template as `.xlsx` bytes.
-pub fn template_bytes(opts: &TemplateOptions) -> Result<Vec<u8>, SheetError> {
-    person_batch::bytes(&layout(), opts)
-}
-
-/// The template as a [`Workbook`] whose only sheet is [`SHEET_NAME`], for callers that fill
-/// rows from [`FIRST_DATA_ROW`] before saving.
-pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError> {
-    person_batch::workbook(&layout(), opts)
-}
+person_batch::template_api!();
 
 person_batch::import_api!(SupplementarySheet, SupplementaryRow, "补缴");
 
@@ -140,26 +122,10 @@ impl RowKind for SupplementarySheet {
 
     /// Aliases: REFERENCE §F1 spellings and Bijie's JGJ/T 320-style field ids (§B3 BJXX).
     const COLUMNS: &'static [ColumnSpec] = &[
-        ColumnSpec {
-            name: col::SEQ,
-            aliases: aliases::SEQ,
-            required: false,
-        },
-        ColumnSpec {
-            name: col::ACCOUNT,
-            aliases: aliases::ACCOUNT,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::NAME,
-            aliases: aliases::NAME,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::ID_NUMBER,
-            aliases: aliases::ID_NUMBER,
-            required: true,
-        },
+        person_batch::SEQ_SPEC,
+        person_batch::ACCOUNT_SPEC,
+        person_batch::NAME_SPEC,
+        person_batch::ID_NUMBER_SPEC,
         ColumnSpec {
             name: col::START,
             aliases: &["起始年月", "补缴开始年月", "开始年月", "补缴起始月份"],
