@@ -106,6 +106,37 @@ pub fn postgres_backend() -> Backend {
     Backend::Postgres(url)
 }
 
+/// Copies the SoftHSM token store into `dir` with its own SOFTHSM2_CONF. SoftHSM rewrites a token's file at
+/// every C_Login (the PIN-count flags), so tests running in parallel on one shared store can catch each other
+/// mid-write; a copy per centre makes every test's tokens its own, like a USB key per desk.
+fn private_token_store(fixtures: &Fixtures, dir: &Path) -> Result<()> {
+    let from = fixtures.dir.join("softhsm").join("tokens");
+    let to = dir.join("softhsm").join("tokens");
+    copy_tree(&from, &to)?;
+    std::fs::write(
+        dir.join("softhsm").join("softhsm2.conf"),
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n",
+            to.display()
+        ),
+    )?;
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
 /// Which database the centre uses.
 #[derive(Clone, Debug)]
 pub enum Backend {
@@ -146,6 +177,7 @@ impl LocalCentre {
             f.join("intermediate-ca.crl.pem").display(),
         );
         std::fs::write(dir.path().join("server.toml"), config)?;
+        private_token_store(fixtures, dir.path())?;
         let mut centre = LocalCentre {
             dir,
             fixtures: fixtures.clone(),
@@ -226,6 +258,11 @@ impl LocalCentre {
         bail!("gjj-server did not exit within {timeout:?}")
     }
 
+    /// The SOFTHSM2_CONF of this centre's own copy of the tokens.
+    pub fn softhsm_conf(&self) -> PathBuf {
+        self.dir.path().join("softhsm").join("softhsm2.conf")
+    }
+
     /// The centre's URL.
     pub fn url(&self) -> String {
         format!("https://{}", self.addr)
@@ -234,7 +271,7 @@ impl LocalCentre {
     /// A `gjj` command logged in with a unit's USB key (PIN from the environment, never an argument).
     pub fn gjj(&self, token_label: &str) -> Command {
         let mut cmd = Command::new(bin("gjj"));
-        cmd.env("SOFTHSM2_CONF", self.fixtures.softhsm_conf())
+        cmd.env("SOFTHSM2_CONF", self.softhsm_conf())
             .env("GJJ_TEST_PIN", DEV_PIN)
             .env_remove("GJJ_CONFIG")
             .current_dir(self.dir.path())

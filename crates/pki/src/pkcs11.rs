@@ -226,7 +226,17 @@ impl Module {
             .open_ro_session(slot)
             .map_err(token_err("C_OpenSession"))?;
         let auth = AuthPin::from(pin);
-        match session.login(UserType::User, Some(&auth)) {
+        // CKR_GENERAL_ERROR is not a PIN verdict: SoftHSM answers it when another process rewrites the token
+        // file at the same moment, some vendor drivers on a USB hiccup. Try again briefly before reporting it.
+        let mut attempt = session.login(UserType::User, Some(&auth));
+        for _ in 0..3 {
+            if !matches!(attempt, Err(CkError::Pkcs11(RvError::GeneralError, _))) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            attempt = session.login(UserType::User, Some(&auth));
+        }
+        match attempt {
             Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
             Err(CkError::Pkcs11(rv, _)) => {
                 let flags = self.ctx.get_token_info(slot).map(|i| PinFlags {
