@@ -1,4 +1,8 @@
 import { createApp } from "vue";
+import ElementPlus from "element-plus";
+import zhCn from "element-plus/es/locale/lang/zh-cn";
+import "element-plus/dist/index.css";
 import App from "./App.vue";
+import { createAppRouter } from "./router";
 
-createApp(App).mount("#app");
+createApp(App).use(ElementPlus, { locale: zhCn }).use(createAppRouter()).mount("#app");

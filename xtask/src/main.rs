@@ -43,6 +43,8 @@ enum Cmd {
     },
     /// Print performance figures (release builds)
     Bench,
+    /// Regenerate docs/screenshots/ (one PNG per screen state) by running the desktop end-to-end test
+    Screenshots,
     /// Install the system packages the demo and the tests need
     Deps {
         /// Also the desktop (Tauri/WebKitGTK) packages
@@ -76,6 +78,21 @@ fn main() -> Result<()> {
         Cmd::Demo { headless, serve } => demo::run(&root, &demo::DemoOptions { headless, serve }),
         Cmd::Test { no_desktop } => test::run(&root, &test::TestOptions { no_desktop }),
         Cmd::Bench => bench::run(&root),
+        Cmd::Screenshots => {
+            deps::ensure(deps::CORE)?;
+            deps::ensure(deps::DESKTOP)?;
+            test::build_ui(&root)?;
+            let fixtures = root.join("target").join("gjj-test-fixtures");
+            if !fixtures.join("ca-bundle.pem").exists() {
+                pki::run(&fixtures)?;
+                token::run(&fixtures)?;
+            }
+            sh::run(
+                "build gjj-server and gjj",
+                sh::cargo().args(["build", "-p", "gjj-server", "-p", "gjj-cli"]),
+            )?;
+            test::desktop_e2e(&root, &fixtures, &root.join("docs").join("screenshots"))
+        }
         Cmd::Deps { desktop } => {
             deps::ensure(deps::CORE)?;
             if desktop {

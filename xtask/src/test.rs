@@ -71,7 +71,7 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
     drop(pg);
 
     if !opts.no_desktop {
-        desktop_smoke(root)?;
+        desktop_e2e(root, &fixtures, &root.join("target").join("screenshots"))?;
     }
     println!(
         "\n全部测试通过 — all tests passed in {:.0} s",
@@ -108,17 +108,49 @@ pub fn build_desktop(root: &Path) -> Result<std::path::PathBuf> {
         .join(format!("gjj-desktop{}", std::env::consts::EXE_SUFFIX)))
 }
 
-/// Checks that the desktop app starts and shows its window under Xvfb.
-fn desktop_smoke(root: &Path) -> Result<()> {
+/// tauri-driver (the WebDriver server for Tauri apps), installed from crates.io into target/tools once.
+fn tauri_driver(root: &Path) -> Result<std::path::PathBuf> {
+    let tools = root.join("target").join("tools");
+    let bin = tools.join("bin").join("tauri-driver");
+    if !bin.exists() {
+        sh::run(
+            "install tauri-driver (crates.io, once)",
+            sh::cargo()
+                .args(["install", "tauri-driver", "--version", "^2", "--locked", "--root"])
+                .arg(&tools),
+        )?;
+    }
+    Ok(bin)
+}
+
+/// The desktop app end to end on its real window (tests/tests/desktop.rs): built with the ui embedded, driven
+/// by WebDriver under Xvfb against a real gateway and SoftHSM tokens; screenshots of each state go to `shots`.
+pub fn desktop_e2e(root: &Path, fixtures: &Path, shots: &Path) -> Result<()> {
     let exe = build_desktop(root)?;
-    // Passes when a window titled 住房公积金网厅 appears within 15 s and the app is still running.
-    let script = format!(
-        "{} & pid=$!; for i in $(seq 30); do xwininfo -root -tree | grep -q '\"住房公积金网厅\"' && break; sleep 0.5; done; \
-         xwininfo -root -tree | grep -q '\"住房公积金网厅\"'; rc=$?; kill -0 $pid || rc=1; kill $pid; wait $pid; exit $rc",
-        exe.display()
-    );
+    let driver = tauri_driver(root)?;
+    // A WebKitWebDriver left by an interrupted run holds port 4445 and makes the next session hang.
+    let _ = Command::new("pkill")
+        .args(["-TERM", "-x", "WebKitWebDriver"])
+        .status();
     sh::run(
-        "desktop smoke run under Xvfb (window 住房公积金网厅 appears)",
-        Command::new("xvfb-run").args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c", &script]),
+        "desktop end to end (tauri-driver + WebKitWebDriver under Xvfb)",
+        Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1280x800x24"])
+            .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args([
+                "test",
+                "-p",
+                "gjj-tests",
+                "--features",
+                "desktop-e2e",
+                "--test",
+                "desktop",
+                "--",
+                "--test-threads=1",
+            ])
+            .env(gjj_tests::FIXTURES_ENV, fixtures)
+            .env("GJJ_DESKTOP_BIN", &exe)
+            .env("GJJ_TAURI_DRIVER", &driver)
+            .env("GJJ_SCREENSHOTS", shots),
     )
 }

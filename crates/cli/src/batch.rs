@@ -6,80 +6,16 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use gjj_client::sheet::Sheet;
 use gjj_client::Submitted;
 use gjj_domain::api::Me;
-use gjj_domain::base_adjustment::{BaseAdjustment, BaseAdjustmentRow, Checker};
 use gjj_domain::issue::Issue;
 use gjj_domain::month::Month;
 use gjj_domain::policy::Policy;
 use gjj_domain::unit::UnitFacts;
-use serde::Serialize;
 use serde_json::json;
 
 use crate::{config, login, output};
-
-/// One batch business as the sheet commands see it.
-pub trait Sheet {
-    /// The business name in every layer (route `/api/v1/{BUSINESS}`).
-    const BUSINESS: &'static str;
-    /// A row as sent.
-    type Row;
-    /// The signed payload.
-    type Payload: Serialize;
-
-    /// Streams `file` through the business's importer and the domain checker the centre also runs: every
-    /// issue (cell and rule, in row order per row) goes to `issues`, every row without a cell problem to
-    /// `on_row`. Returns the number of data rows.
-    fn check(
-        file: &Path,
-        policy: &Policy,
-        unit: &UnitFacts,
-        today: Month,
-        on_row: &mut dyn FnMut(Self::Row),
-        issues: &mut Vec<Issue>,
-    ) -> Result<u32>;
-
-    /// The payload for the checked rows.
-    fn payload(rows: Vec<Self::Row>) -> Self::Payload;
-
-    /// Business-specific parts of a receipt in text mode (e.g. 贷款申请's per-applicant outcomes); JSON mode
-    /// prints the whole receipt anyway.
-    fn print_receipt(_receipt: &gjj_domain::api::Receipt) {}
-}
-
-/// 缴存基数调整.
-pub struct BaseAdjustmentSheet;
-
-impl Sheet for BaseAdjustmentSheet {
-    const BUSINESS: &'static str = "base_adjustment";
-    type Row = BaseAdjustmentRow;
-    type Payload = BaseAdjustment;
-
-    fn check(
-        file: &Path,
-        policy: &Policy,
-        unit: &UnitFacts,
-        today: Month,
-        on_row: &mut dyn FnMut(BaseAdjustmentRow),
-        issues: &mut Vec<Issue>,
-    ) -> Result<u32> {
-        let mut checker = Checker::new(policy, unit, today);
-        let stats = gjj_sheets::base_adjustment::import_with(
-            file,
-            |row, issues| {
-                checker.push(&row, issues);
-                on_row(row);
-            },
-            issues,
-        )?;
-        checker.finish(issues);
-        Ok(stats.data_rows)
-    }
-
-    fn payload(rows: Vec<BaseAdjustmentRow>) -> BaseAdjustment {
-        BaseAdjustment { rows }
-    }
-}
 
 /// The centre's facts for checking: the cached ones from today's login, else a fresh login.
 pub async fn context(settings: &config::Settings) -> Result<(Me, Policy)> {
@@ -200,7 +136,7 @@ pub async fn submit<S: Sheet>(settings: &config::Settings, file: &Path, json: bo
         return Ok(report(file, &checked, json));
     }
     let rows = u32::try_from(checked.valid.len())?;
-    let payload = S::payload(checked.valid);
+    let payload = S::payload(checked.valid, &me.unit);
     let Submitted::Accepted { receipt, replayed } =
         session.submit(&outbox, S::BUSINESS, &payload, rows).await?;
     if json {
@@ -216,7 +152,9 @@ pub async fn submit<S: Sheet>(settings: &config::Settings, file: &Path, json: bo
             receipt.signature_alg, receipt.certificate_serial
         );
         println!("受理时间：{}", receipt.received_at);
-        S::print_receipt(&receipt);
+        if S::BUSINESS == gjj_client::sheet::LoanApplicationSheet::BUSINESS {
+            crate::loan_application::print_outcomes(&receipt);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

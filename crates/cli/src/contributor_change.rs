@@ -12,49 +12,9 @@ use gjj_domain::contributor_change::{
     self, Checker, ContributorChange, ContributorChangeRow, FieldChange, PersonDetails, PersonField,
 };
 use gjj_domain::issue::Issue;
-use gjj_domain::month::Month;
-use gjj_domain::policy::Policy;
-use gjj_domain::unit::UnitFacts;
 use serde_json::json;
 
-use crate::batch::Sheet;
 use crate::{batch, config, login, output};
-
-/// 缴存人信息变更 as a sheet.
-pub struct ContributorChangeSheet;
-
-impl Sheet for ContributorChangeSheet {
-    const BUSINESS: &'static str = "contributor_change";
-    type Row = ContributorChangeRow;
-    type Payload = ContributorChange;
-
-    fn check(
-        file: &Path,
-        policy: &Policy,
-        unit: &UnitFacts,
-        today: Month,
-        on_row: &mut dyn FnMut(ContributorChangeRow),
-        issues: &mut Vec<Issue>,
-    ) -> Result<u32> {
-        let mut checker = Checker::new(policy, unit, today);
-        let stats = gjj_sheets::contributor_change::import_with(
-            file,
-            |row, issues| {
-                // Without the records: what depends on them (stale values, the derived 性别/出生年月, uniqueness in
-                // the centre) is the centre's to judge.
-                checker.push(&row, None, issues);
-                on_row(row);
-            },
-            issues,
-        )?;
-        checker.finish(issues);
-        Ok(stats.data_rows)
-    }
-
-    fn payload(rows: Vec<ContributorChangeRow>) -> ContributorChange {
-        ContributorChange { rows }
-    }
-}
 
 /// `gjj template contributor-change`. No `--prefill`: the clerk lists only the people whose data changed.
 pub fn template(path: &Path, prefill: bool) -> Result<ExitCode> {
@@ -169,7 +129,7 @@ fn build_row(current: &PersonDetails, sets: &[String]) -> Result<ContributorChan
 /// `gjj submit contributor-change`.
 pub async fn submit(settings: &config::Settings, args: SubmitArgs, json: bool) -> Result<ExitCode> {
     if let Some(file) = &args.file {
-        return batch::submit::<ContributorChangeSheet>(settings, file, json).await;
+        return batch::submit::<gjj_client::sheet::ContributorChangeSheet>(settings, file, json).await;
     }
     let Some(account) = args.account else {
         bail!("请指定清册文件（gjj submit contributor-change 清册.xlsx），或用 --account 个人账号 --set 字段=新值 变更一名职工");

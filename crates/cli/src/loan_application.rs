@@ -8,46 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use gjj_domain::api::Receipt;
-use gjj_domain::issue::Issue;
-use gjj_domain::loan_application::{Applicant, LoanApplication};
 use gjj_domain::money::Fen;
-use gjj_domain::month::Month;
-use gjj_domain::policy::Policy;
-use gjj_domain::unit::UnitFacts;
 
-use crate::batch::Sheet;
 use crate::output;
-
-/// 贷款申请.
-pub struct LoanApplicationSheet;
-
-impl Sheet for LoanApplicationSheet {
-    const BUSINESS: &'static str = "loan_application";
-    type Row = Applicant;
-    type Payload = LoanApplication;
-
-    /// Cell problems only: the loan rules need the centre's loan policy and the applicants' account histories,
-    /// which the client does not have, so the gateway judges each applicant and the receipt says which passed.
-    fn check(
-        file: &Path,
-        _policy: &Policy,
-        _unit: &UnitFacts,
-        _today: Month,
-        on_row: &mut dyn FnMut(Applicant),
-        issues: &mut Vec<Issue>,
-    ) -> Result<u32> {
-        let stats = gjj_sheets::loan_application::import_with(file, |row, _| on_row(row), issues)?;
-        Ok(stats.data_rows)
-    }
-
-    fn payload(rows: Vec<Applicant>) -> LoanApplication {
-        LoanApplication { applicants: rows }
-    }
-
-    fn print_receipt(receipt: &Receipt) {
-        print_outcomes(receipt);
-    }
-}
 
 fn yuan(f: Fen) -> String {
     format!("{}.{:02}", f.0 / 100, (f.0 % 100).abs())

@@ -2,15 +2,16 @@
 //!
 //! The command names and their output are a contract scripts rely on: `gjj token list`, `gjj whoami`,
 //! `gjj template base-adjustment -o FILE`, `gjj check base-adjustment FILE [--json]` (exit 0 clean, 1 issues),
-//! `gjj submit base-adjustment FILE [--json]`, `gjj status SERIAL`. Exit codes: 0 success, 1 the content has
-//! issues or the centre refused it, 2 any other error (certificate, network, configuration).
+//! `gjj submit base-adjustment FILE [--json]`, `gjj status SERIAL`, `gjj doctor [--json]` (exit 1 when a check
+//! fails). Exit codes: 0 success, 1 the content has issues or the centre refused it, 2 any other error
+//! (certificate, network, configuration).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use gjj_client::{OutboxState, ReviewAction, Submitted};
+use gjj_client::{sheet, OutboxState, ReviewAction, Submitted};
 use gjj_domain::api::{Me, SubmissionView};
 use gjj_domain::policy::Policy;
 use serde_json::json;
@@ -22,6 +23,7 @@ mod batch;
 mod config;
 mod contributor_change;
 mod contributor_registration;
+mod doctor;
 mod forms;
 mod loan_application;
 mod login;
@@ -153,6 +155,12 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Diagnostics for IT: drivers, keys, certificates, network, TLS handshake, clock (exit 1 when a check
+    /// fails); logs in only with --pin-env
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
     /// Centre staff: review submissions (a staff certificate is required)
     Review {
         #[command(subcommand)]
@@ -227,6 +235,7 @@ impl Cmd {
                 cmd: OutboxCmd::List { json } | OutboxCmd::Send { json },
             }
             | Cmd::Withdraw { json, .. }
+            | Cmd::Doctor { json }
             | Cmd::Review {
                 cmd:
                     ReviewCmd::List { json }
@@ -289,7 +298,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             business: Business::BaseAdjustment,
             file,
             json,
-        } => batch::check::<batch::BaseAdjustmentSheet>(&settings, &file, json).await,
+        } => batch::check::<sheet::BaseAdjustmentSheet>(&settings, &file, json).await,
         Cmd::Template {
             business: Business::Seal,
             output,
@@ -304,24 +313,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             business: Business::Seal,
             file,
             json,
-        } => batch::check::<seal::SealSheet>(&settings, &file, json).await,
+        } => batch::check::<sheet::SealSheet>(&settings, &file, json).await,
         Cmd::Check {
             business: Business::Unseal,
             file,
             json,
-        } => batch::check::<seal::UnsealSheet>(&settings, &file, json).await,
+        } => batch::check::<sheet::UnsealSheet>(&settings, &file, json).await,
         Cmd::Submit {
             business: Some(Business::Seal),
             file: Some(file),
             json,
             ..
-        } => batch::submit::<seal::SealSheet>(&settings, &file, json).await,
+        } => batch::submit::<sheet::SealSheet>(&settings, &file, json).await,
         Cmd::Submit {
             business: Some(Business::Unseal),
             file: Some(file),
             json,
             ..
-        } => batch::submit::<seal::UnsealSheet>(&settings, &file, json).await,
+        } => batch::submit::<sheet::UnsealSheet>(&settings, &file, json).await,
         Cmd::Template {
             business: Business::ContributorRegistration,
             output,
@@ -341,13 +350,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             business: Business::ContributorChange,
             file,
             json,
-        } => batch::check::<contributor_change::ContributorChangeSheet>(&settings, &file, json).await,
+        } => batch::check::<sheet::ContributorChangeSheet>(&settings, &file, json).await,
         Cmd::Submit {
             business: Some(Business::ContributorChange),
             file: Some(file),
             json,
             ..
-        } => batch::submit::<contributor_change::ContributorChangeSheet>(&settings, &file, json).await,
+        } => batch::submit::<sheet::ContributorChangeSheet>(&settings, &file, json).await,
         Cmd::Submit {
             form: Some(forms::SubmitForm::ContributorChange(args)),
             json,
@@ -371,7 +380,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             file: Some(file),
             json,
             ..
-        } => batch::submit::<batch::BaseAdjustmentSheet>(&settings, &file, json).await,
+        } => batch::submit::<sheet::BaseAdjustmentSheet>(&settings, &file, json).await,
         Cmd::Template {
             business: Business::Remittance,
             output,
@@ -411,13 +420,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             business: Business::Supplementary,
             file,
             json,
-        } => batch::check::<supplementary::SupplementarySheet>(&settings, &file, json).await,
+        } => batch::check::<sheet::SupplementarySheet>(&settings, &file, json).await,
         Cmd::Submit {
             business: Some(Business::Supplementary),
             file: Some(file),
             json,
             ..
-        } => batch::submit::<supplementary::SupplementarySheet>(&settings, &file, json).await,
+        } => batch::submit::<sheet::SupplementarySheet>(&settings, &file, json).await,
         Cmd::Template {
             business: Business::LoanApplication,
             output,
@@ -427,13 +436,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             business: Business::LoanApplication,
             file,
             json,
-        } => batch::check::<loan_application::LoanApplicationSheet>(&settings, &file, json).await,
+        } => batch::check::<sheet::LoanApplicationSheet>(&settings, &file, json).await,
         Cmd::Submit {
             business: Some(Business::LoanApplication),
             file: Some(file),
             json,
             ..
-        } => batch::submit::<loan_application::LoanApplicationSheet>(&settings, &file, json).await,
+        } => batch::submit::<sheet::LoanApplicationSheet>(&settings, &file, json).await,
         Cmd::Submit { .. } => Err(anyhow!(
             "请指定业务和文件，如 gjj submit base-adjustment 清册.xlsx"
         )),
@@ -449,6 +458,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let view = login::session(&settings)?.withdraw(&serial).await?;
             show_view(&view, json)
         }
+        Cmd::Doctor { json } => doctor::run(&settings, json).await,
         Cmd::Review { cmd } => match cmd {
             ReviewCmd::List { json } => review_list(&settings, json).await,
             ReviewCmd::Start { serial, json } => review(&settings, &serial, ReviewAction::Start, json).await,

@@ -5,83 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use gjj_domain::code_table::PERSON_SEALED;
-use gjj_domain::issue::Issue;
-use gjj_domain::month::Month;
-use gjj_domain::policy::Policy;
-use gjj_domain::seal::{Seal, SealRow};
-use gjj_domain::unit::UnitFacts;
-use gjj_domain::unseal::{Unseal, UnsealRow};
 
-use crate::batch::Sheet;
 use crate::{config, login};
-
-/// 个人封存.
-pub struct SealSheet;
-
-impl Sheet for SealSheet {
-    const BUSINESS: &'static str = "seal";
-    type Row = SealRow;
-    type Payload = Seal;
-
-    fn check(
-        file: &Path,
-        policy: &Policy,
-        unit: &UnitFacts,
-        today: Month,
-        on_row: &mut dyn FnMut(SealRow),
-        issues: &mut Vec<Issue>,
-    ) -> Result<u32> {
-        let mut checker = gjj_domain::seal::Checker::new(policy, unit, today);
-        let stats = gjj_sheets::seal::import_with(
-            file,
-            |row, issues| {
-                checker.push(&row, issues);
-                on_row(row);
-            },
-            issues,
-        )?;
-        checker.finish(issues);
-        Ok(stats.data_rows)
-    }
-
-    fn payload(rows: Vec<SealRow>) -> Seal {
-        Seal { rows }
-    }
-}
-
-/// 个人启封.
-pub struct UnsealSheet;
-
-impl Sheet for UnsealSheet {
-    const BUSINESS: &'static str = "unseal";
-    type Row = UnsealRow;
-    type Payload = Unseal;
-
-    fn check(
-        file: &Path,
-        policy: &Policy,
-        unit: &UnitFacts,
-        today: Month,
-        on_row: &mut dyn FnMut(UnsealRow),
-        issues: &mut Vec<Issue>,
-    ) -> Result<u32> {
-        let mut checker = gjj_domain::unseal::Checker::new(policy, unit, today);
-        let stats = gjj_sheets::unseal::import_with(
-            file,
-            |row, issues| {
-                checker.push(&row, issues);
-                on_row(row);
-            },
-            issues,
-        )?;
-        checker.finish(issues);
-        Ok(stats.data_rows)
-    }
-
-    fn payload(rows: Vec<UnsealRow>) -> Unseal {
-        Unseal { rows }
-    }
-}
 
 /// `gjj template seal`. No `--prefill`: a sheet listing every contributor would seal everyone left in it by
 /// mistake; the clerk lists only the people to seal.

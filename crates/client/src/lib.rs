@@ -6,16 +6,27 @@
 //! - [`Outbox`]: the local SQLite store. A submission is written before it is sent, signed and sent with a
 //!   client-generated idempotency key, resent with the same key after a crash or a network error, and marked
 //!   done with its receipt.
+//! - [`sheet`]: every Excel batch business (template, importer + the centre's checker, payload), shared by
+//!   the CLI and the desktop app.
+//! - [`app`]: the desktop app's state and commands, free of Tauri (src-tauri only adapts them).
 //! - [`ClientError`]: every failure with a stable code and a Chinese message — including which certificate
 //!   problem made the centre refuse the handshake.
+//! - [`keys`]: the USB-key drivers installed (known vendor modules per platform), the inserted keys and their
+//!   certificates, without a PIN; [`settings`]: user settings under IT's managed file; [`doctor`]: the
+//!   diagnostics shared by the app and `gjj doctor`.
 #![forbid(unsafe_code)]
 
+pub mod app;
+pub mod doctor;
 mod error;
+pub mod keys;
 mod outbox;
 mod session;
+pub mod settings;
+pub mod sheet;
 
 pub use error::ClientError;
-pub use outbox::{CachedContext, Outbox, OutboxEntry, OutboxState};
+pub use outbox::{CachedContext, Draft, Outbox, OutboxEntry, OutboxState};
 pub use session::{
     manifest_of, MaterialFile, MaterialUpload, ReviewAction, Session, SessionConfig, Submitted,
 };

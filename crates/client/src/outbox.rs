@@ -23,7 +23,8 @@ pub enum OutboxState {
 }
 
 impl OutboxState {
-    fn code(self) -> &'static str {
+    /// pending | sent | rejected.
+    pub fn code(self) -> &'static str {
         match self {
             OutboxState::Pending => "pending",
             OutboxState::Sent => "sent",
@@ -74,6 +75,21 @@ pub struct CachedContext {
     pub policy: Policy,
     /// When fetched (RFC 3339).
     pub fetched_at: String,
+}
+
+/// Work saved without sending (see migrations/0002_drafts.sql).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Draft {
+    /// Its id.
+    pub id: String,
+    /// Business code.
+    pub business: String,
+    /// What the clerk called it.
+    pub title: String,
+    /// A form's fields, or `{file}` for a sheet.
+    pub data: serde_json::Value,
+    /// Last saved (RFC 3339).
+    pub updated_at: String,
 }
 
 /// The local store.
@@ -221,6 +237,71 @@ impl Outbox {
                 })
             })
             .collect()
+    }
+
+    /// Saves a draft (new when `id` is `None`); returns it.
+    pub async fn save_draft(
+        &self,
+        unit_uscc: &str,
+        id: Option<&str>,
+        business: &str,
+        title: &str,
+        data: &serde_json::Value,
+    ) -> Result<Draft, ClientError> {
+        let id = id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+        let updated_at = now();
+        sqlx::query(
+            "INSERT INTO drafts (id, unit_uscc, business, title, data, updated_at) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET business = excluded.business, title = excluded.title, \
+             data = excluded.data, updated_at = excluded.updated_at",
+        )
+        .bind(&id)
+        .bind(unit_uscc)
+        .bind(business)
+        .bind(title)
+        .bind(data.to_string())
+        .bind(&updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(Draft {
+            id,
+            business: business.to_owned(),
+            title: title.to_owned(),
+            data: data.clone(),
+            updated_at,
+        })
+    }
+
+    /// A unit's drafts, newest first.
+    pub async fn drafts(&self, unit_uscc: &str) -> Result<Vec<Draft>, ClientError> {
+        let rows = sqlx::query(
+            "SELECT id, business, title, data, updated_at FROM drafts WHERE unit_uscc = ? ORDER BY updated_at DESC",
+        )
+        .bind(unit_uscc)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let data: String = r.try_get("data")?;
+                Ok(Draft {
+                    id: r.try_get("id")?,
+                    business: r.try_get("business")?,
+                    title: r.try_get("title")?,
+                    data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                    updated_at: r.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes a unit's draft.
+    pub async fn delete_draft(&self, unit_uscc: &str, id: &str) -> Result<(), ClientError> {
+        sqlx::query("DELETE FROM drafts WHERE unit_uscc = ? AND id = ?")
+            .bind(unit_uscc)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Stores what the centre said at login.

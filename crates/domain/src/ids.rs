@@ -1060,3 +1060,46 @@ mod tests {
         assert!(IdError::LandlineFormat.to_string().contains("0734-8123456"));
     }
 }
+
+/// `text` with every 身份证-shaped run (15 digits, or 17 digits + a digit or X) masked to its first 4 and last 4
+/// characters: what logs and exported diagnostics may contain.
+pub fn mask_id_numbers_in(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let with_x = run == 17 && chars.get(i + 17).is_some_and(|c| matches!(c, 'X' | 'x'));
+        let len = if with_x { 18 } else { run };
+        let bounded = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
+        if bounded && (len == 15 || len == 18) {
+            out.extend(&chars[i..i + 4]);
+            out.extend(std::iter::repeat_n('*', len - 8));
+            out.extend(&chars[i + len - 4..i + len]);
+            i += len;
+        } else if run > 0 {
+            out.extend(&chars[i..i + run]);
+            i += run;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::mask_id_numbers_in;
+
+    #[test]
+    fn id_numbers_in_text_are_masked_and_other_numbers_kept() {
+        assert_eq!(
+            mask_id_numbers_in("证件 43040519900101002X 账号 9913101600019124 金额 5000"),
+            "证件 4304**********002X 账号 9913101600019124 金额 5000"
+        );
+        assert_eq!(mask_id_numbers_in("430405900101002"), "4304*******1002");
+        assert_eq!(mask_id_numbers_in("1234567890123456789"), "1234567890123456789");
+        assert_eq!(mask_id_numbers_in("无号码"), "无号码");
+    }
+}

@@ -232,6 +232,8 @@ codes! {
     PersonRateOutOfRange = "PERSON_RATE_OUT_OF_RANGE",
     /// The form changes nothing (no field, or a new value equal to the current one).
     NoChanges = "NO_CHANGES",
+    /// A form's fields are missing or of the wrong type (the desktop app's form as a whole).
+    FormInvalid = "FORM_INVALID",
     /// A field key the 单位信息变更 form does not know (or that cannot be changed online).
     UnitFieldUnknown = "UNIT_FIELD_UNKNOWN",
     /// The same field is changed more than once in one form.

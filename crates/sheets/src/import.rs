@@ -631,9 +631,101 @@ where
     RS: Read + Seek + Send,
     F: FnMut(K::Row, &mut Vec<Issue>),
 {
+    let mut delivered = 0u32;
+    let mut stats = run_raw::<K, RS>(rs, file, opts, issues, &mut |cells, ctx, issues| {
+        if let Some(typed) = K::build(cells, ctx, issues) {
+            delivered += 1;
+            on_row(typed, issues);
+        }
+    })?;
+    stats.rows_delivered = delivered;
+    Ok(stats)
+}
+
+/// The raw cells of every data row of layout `K`, as the user sees them: what the desktop grid shows and
+/// edits. Cell problems are not judged here (that is [`run`]'s job on the same file).
+pub(crate) fn grid<K, RS>(rs: RS, file: &str, opts: &ImportOptions) -> Result<crate::Grid, SheetError>
+where
+    K: RowKind,
+    RS: Read + Seek + Send,
+{
+    let mut rows = Vec::new();
+    let mut ignored = Vec::new();
+    let stats = run_raw::<K, RS>(rs, file, opts, &mut ignored, &mut |cells, ctx, _| {
+        let values: Vec<_> = (0..K::COLUMNS.len()).map(|i| cells.get(i)).collect();
+        rows.push(crate::GridRow {
+            row: ctx.row,
+            cells: values
+                .iter()
+                .map(|v| v.map(|v| shown(v, ctx.date1904)).unwrap_or_default())
+                .collect(),
+            kinds: values
+                .iter()
+                .map(|v| v.map(|v| kind(v, ctx.date1904)).unwrap_or_default())
+                .collect(),
+        });
+    })?;
+    Ok(crate::Grid {
+        columns: K::COLUMNS.iter().map(|c| c.name.to_owned()).collect(),
+        header_row: stats.header_row,
+        rows,
+    })
+}
+
+/// A cell as Excel shows it (numbers without a trailing ".0", dates as YYYY-MM-DD).
+fn shown(v: CellValue<'_>, date1904: bool) -> String {
+    match v {
+        CellValue::Text(t) | CellValue::DateIso(t) | CellValue::Error(t) => t.to_owned(),
+        CellValue::Number(n) => crate::cell::number_text(n),
+        CellValue::Bool(b) => if b { "TRUE" } else { "FALSE" }.to_owned(),
+        CellValue::DateSerial(n) => excel_date(n, date1904).unwrap_or_else(|| crate::cell::number_text(n)),
+    }
+}
+
+/// A cell's stored type for writing it back unchanged (dates in the 1900 system).
+fn kind(v: CellValue<'_>, date1904: bool) -> crate::grid::CellKind {
+    use crate::grid::CellKind;
+    match v {
+        CellValue::Number(n) => CellKind::Number(n),
+        CellValue::DateSerial(n) => CellKind::Date(if date1904 { n + 1462.0 } else { n }),
+        CellValue::Bool(b) => CellKind::Bool(b),
+        CellValue::Text(_) | CellValue::DateIso(_) | CellValue::Error(_) => CellKind::Text,
+    }
+}
+
+/// An Excel date serial as YYYY-MM-DD (civil-from-days; 1900 system counts from 1899-12-30).
+fn excel_date(serial: f64, date1904: bool) -> Option<String> {
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    // Days since 1970-01-01 (serial 25569 in the 1900 system; the 1904 system starts 1462 days later).
+    let days = serial.floor() as i64 - if date1904 { 24107 } else { 25569 };
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// The reading machinery shared by [`run`] and [`grid`]: `consume` sees each data row's known cells.
+fn run_raw<K, RS>(
+    rs: RS,
+    file: &str,
+    opts: &ImportOptions,
+    issues: &mut Vec<Issue>,
+    consume: &mut dyn FnMut(&RowCells<'_>, &RowCtx, &mut Vec<Issue>),
+) -> Result<ImportStats, SheetError>
+where
+    K: RowKind,
+    RS: Read + Seek + Send,
+{
     let (tx, rx) = sync_channel::<Msg>(BATCHES_IN_FLIGHT);
     let (recycle_tx, recycled) = sync_channel::<Batch>(BATCHES_IN_FLIGHT + 2);
-    let mut delivered = 0u32;
     let produced = std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
             let out = Output {
@@ -653,10 +745,7 @@ where
                 Msg::Rows(mut batch) => {
                     for (k, &(row, date1904, _)) in batch.rows.iter().enumerate() {
                         let ctx = RowCtx { row, date1904 };
-                        if let Some(typed) = K::build(&batch.row(k), &ctx, issues) {
-                            delivered += 1;
-                            on_row(typed, issues);
-                        }
+                        consume(&batch.row(k), &ctx, issues);
                     }
                     batch.clear();
                     // The producer may have finished; then the batch is simply dropped.
@@ -691,7 +780,7 @@ where
         sheet: found.sheet,
         header_row: found.header_row,
         data_rows: found.data_rows,
-        rows_delivered: delivered,
+        rows_delivered: 0,
     })
 }
 
@@ -706,6 +795,15 @@ mod tests {
         assert_eq!(column_letters(26), "AA");
         assert_eq!(column_letters(701), "ZZ");
         assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn dates_as_shown() {
+        assert_eq!(excel_date(45292.0, false).as_deref(), Some("2024-01-01"));
+        assert_eq!(excel_date(45292.0 - 1462.0, true).as_deref(), Some("2024-01-01"));
+        assert_eq!(excel_date(60.0, false).as_deref(), Some("1900-02-28"));
+        assert_eq!(shown(CellValue::Number(5000.0), false), "5000");
+        assert_eq!(shown(CellValue::Number(5000.5), false), "5000.5");
     }
 
     #[test]

@@ -22,6 +22,8 @@
 //!   template and importer.
 //! - [`building`]: the 楼栋录入 户 list template and importer.
 //! - [`loan_application`]: the 贷款申请 (one row per applicant) template and importer.
+//! - [`Grid`], [`read_grid`], [`write_grid`], [`write_issues`]: the sheet as the desktop grid shows and edits
+//!   it, written back through the same importer; the issue list as a workbook.
 //! - [`SheetError`], [`Imported`], [`ImportStats`], [`ImportOptions`], [`WorkbookFormat`],
 //!   [`MAX_ROWS`].
 #![forbid(unsafe_code)]
@@ -39,6 +41,7 @@ pub mod unseal;
 
 mod cell;
 mod error;
+mod grid;
 mod header;
 mod import;
 mod person_batch;
@@ -46,4 +49,5 @@ mod source;
 mod spreadsheetml;
 
 pub use error::SheetError;
+pub use grid::{read_grid, write_grid, write_issues, CellKind, Grid, GridRow};
 pub use import::{ImportOptions, ImportStats, Imported, WorkbookFormat, HEADER_SEARCH_ROWS, MAX_ROWS};

@@ -241,6 +241,13 @@ where
     import::run::<K, _, _>(BufReader::new(file), &label, opts, on_row, issues)
 }
 
+/// The grid of a workbook of layout `K` at `path`.
+pub(crate) fn grid_path<K: RowKind>(path: &Path) -> Result<crate::Grid, SheetError> {
+    let label = file_label(path);
+    let file = open(path, &label)?;
+    import::grid::<K, _>(BufReader::new(file), &label, &ImportOptions::default())
+}
+
 /// Streams a workbook of layout `K` from any seekable reader.
 pub(crate) fn import_from<K, R, F>(
     reader: R,
@@ -331,6 +338,11 @@ macro_rules! import_api {
             F: FnMut($row, &mut Vec<gjj_domain::issue::Issue>),
         {
             $crate::person_batch::import_path::<$kind, _>(path.as_ref(), opts, on_row, issues)
+        }
+
+        #[doc = concat!("The raw cells of every data row of a ", $what, " workbook, for a grid that shows and edits them.")]
+        pub fn read_grid(path: impl AsRef<std::path::Path>) -> Result<$crate::Grid, $crate::SheetError> {
+            $crate::person_batch::grid_path::<$kind>(path.as_ref())
         }
 
         /// `import_with_options` over any seekable reader (`file_name` only for messages).

@@ -57,6 +57,11 @@ where
     import_with_options(path, &ImportOptions::default(), on_row, issues)
 }
 
+/// The raw cells of every data row of a 缴存人登记 workbook, for a grid that shows and edits them.
+pub fn read_grid(path: impl AsRef<Path>) -> Result<crate::Grid, SheetError> {
+    crate::person_batch::grid_path::<Registration>(path.as_ref())
+}
+
 /// [`import_with`] with explicit [`ImportOptions`].
 pub fn import_with_options<F>(
     path: impl AsRef<Path>,

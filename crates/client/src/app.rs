@@ -1,0 +1,989 @@
+//! The desktop app's state and commands, with no Tauri in sight: src-tauri's commands are one-line adapters
+//! over [`App`], and everything here is testable without a window. Every type that crosses to the window
+//! serialises to the shapes of `ui/src/api.ts`.
+//!
+//! One login at a time: [`App::login`] opens the mTLS [`Session`] with the USB key (or a .pfx) and keeps it with
+//! the local [`Outbox`]; the centre's facts (me, policy) are refreshed at login and on the home screen. A batch
+//! sheet being worked on lives here as a [`Grid`] plus its last check, so the window only ever holds the rows it
+//! shows.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use gjj_domain::api::{Me, Receipt, Role, SubmissionStatus, SubmissionView};
+use gjj_domain::business::Business;
+use gjj_domain::issue::Issue;
+use gjj_domain::policy::Policy;
+use gjj_pki::pkcs11::{Module, TokenSelector};
+use gjj_pki::{Credential, TrustBundle};
+use gjj_sheets::Grid;
+pub use gjj_sheets::GridRow;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+use zeroize::Zeroizing;
+
+use crate::keys::{self, CertInfo, KeyList};
+use crate::settings::{self, Settings, SettingsView};
+use crate::{doctor, sheet, ClientError, Draft, Outbox, OutboxState, Session, SessionConfig, Submitted};
+
+/// An error for the window: stable code, Chinese message (what happened, what to do), issues when any.
+#[derive(Clone, Debug, Serialize, thiserror::Error)]
+#[error("[{code}] {message}")]
+pub struct AppError {
+    /// Stable code.
+    pub code: String,
+    /// Chinese message.
+    pub message: String,
+    /// Row/field problems.
+    pub issues: Vec<Issue>,
+}
+
+impl AppError {
+    /// An error without issues.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> AppError {
+        AppError {
+            code: code.into(),
+            message: message.into(),
+            issues: Vec::new(),
+        }
+    }
+
+    fn not_logged_in() -> AppError {
+        AppError::new("NOT_LOGGED_IN", "尚未登录或登录已失效。请插入 USB key 重新登录。")
+    }
+
+    fn no_sheet() -> AppError {
+        AppError::new(
+            "NO_SHEET",
+            "还没有导入文件。请先选择 Excel 文件并点“导入并检查”。",
+        )
+    }
+
+    fn io(what: &str, path: &Path, e: impl std::fmt::Display) -> AppError {
+        AppError::new(
+            "FILE_ERROR",
+            format!(
+                "{what}“{}”失败（{e}）。请确认路径正确、有写入权限。",
+                path.display()
+            ),
+        )
+    }
+}
+
+impl From<ClientError> for AppError {
+    fn from(e: ClientError) -> AppError {
+        let issues = match &e {
+            ClientError::Api { body, .. } => body.issues.clone(),
+            _ => Vec::new(),
+        };
+        AppError {
+            code: e.code().to_owned(),
+            message: match &e {
+                ClientError::Api { body, .. } => body.message.clone(),
+                other => other.to_string(),
+            },
+            issues,
+        }
+    }
+}
+
+impl From<gjj_pki::PkiError> for AppError {
+    fn from(e: gjj_pki::PkiError) -> AppError {
+        AppError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<gjj_sheets::SheetError> for AppError {
+    fn from(e: gjj_sheets::SheetError) -> AppError {
+        AppError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<settings::SettingsError> for AppError {
+    fn from(e: settings::SettingsError) -> AppError {
+        AppError::new(e.code(), e.to_string())
+    }
+}
+
+/// What the window gets from every command.
+pub type AppResult<T> = Result<T, AppError>;
+
+/// `app_info`.
+#[derive(Clone, Debug, Serialize)]
+pub struct AppInfo {
+    /// The app version.
+    pub version: String,
+    /// Where the local store and logs live.
+    pub data_dir: String,
+    /// The log file.
+    pub log_file: String,
+}
+
+/// A business as the menu shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct BusinessInfo {
+    /// Code (one name in every layer).
+    pub code: &'static str,
+    /// Chinese label.
+    pub label: &'static str,
+    /// batch | form | upload.
+    pub kind: &'static str,
+    /// Whose hall.
+    pub hall: Role,
+}
+
+/// The businesses of a hall, in menu order.
+pub fn businesses(role: Role) -> Vec<BusinessInfo> {
+    Business::ALL
+        .iter()
+        .filter(|b| b.hall() == role)
+        .map(|b| BusinessInfo {
+            code: b.code(),
+            label: b.label(),
+            kind: if b.code() == "project_material" {
+                "upload"
+            } else if sheet::batch(b.code()).is_some() {
+                "batch"
+            } else {
+                "form"
+            },
+            hall: b.hall(),
+        })
+        .collect()
+}
+
+/// The certificate the user picked on the login screen.
+#[derive(Clone, Debug, Deserialize)]
+pub struct KeyChoice {
+    /// PKCS#11 module path.
+    pub module: String,
+    /// Token label.
+    pub label: String,
+    /// Certificate fingerprint.
+    pub fingerprint: String,
+}
+
+/// After login.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoginInfo {
+    /// The centre's view of the unit.
+    pub me: Me,
+    /// The hall's businesses.
+    pub businesses: Vec<BusinessInfo>,
+    /// The certificate used.
+    pub certificate: CertInfo,
+}
+
+/// The home screen.
+#[derive(Clone, Debug, Serialize)]
+pub struct Home {
+    /// The centre's view of the unit.
+    pub me: Me,
+    /// The policy year in force.
+    pub policy_year: u16,
+    /// The hall's businesses.
+    pub businesses: Vec<BusinessInfo>,
+    /// Open at the centre (已受理 / 审核中).
+    pub open: Vec<SubmissionView>,
+    /// Returned by the centre.
+    pub returned: Vec<SubmissionView>,
+    /// Queued locally, not yet delivered.
+    pub pending_sends: usize,
+}
+
+/// One line of the history.
+#[derive(Clone, Debug, Serialize)]
+pub struct HistoryEntry {
+    /// Idempotency key (the local id).
+    pub idempotency_key: String,
+    /// Business code.
+    pub business: String,
+    /// Business label.
+    pub business_label: String,
+    /// When written (RFC 3339).
+    pub created_at: String,
+    /// YYYYMM of `created_at`.
+    pub month: String,
+    /// pending | sent | rejected.
+    pub state: &'static str,
+    /// 业务流水号.
+    pub serial: Option<String>,
+    /// The centre's status.
+    pub status: Option<SubmissionStatus>,
+    /// Its label.
+    pub status_label: Option<String>,
+    /// Why it was returned.
+    pub return_reason: Option<String>,
+    /// Last delivery error or refusal.
+    pub error: Option<String>,
+}
+
+/// History filters.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct HistoryFilter {
+    /// Business code.
+    #[serde(default)]
+    pub business: Option<String>,
+    /// YYYYMM.
+    #[serde(default)]
+    pub month: Option<String>,
+}
+
+/// A draft as the window shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct DraftView {
+    /// The draft.
+    #[serde(flatten)]
+    pub draft: Draft,
+    /// Business label.
+    pub business_label: String,
+}
+
+/// A sheet's check, as the batch screen shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchSummary {
+    /// Business code.
+    pub business: String,
+    /// The file imported.
+    pub file: String,
+    /// Column titles.
+    pub columns: Vec<String>,
+    /// Header row.
+    pub header_row: Option<u32>,
+    /// Data rows.
+    pub rows: u32,
+    /// Every issue, in row order.
+    pub issues: Vec<Issue>,
+    /// No issue.
+    pub clean: bool,
+}
+
+/// Progress of an import or a submission.
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchProgress {
+    /// Business code.
+    pub business: String,
+    /// reading | checking | signing | sending | done | failed.
+    pub stage: &'static str,
+    /// Rows read so far.
+    pub rows: u32,
+    /// Optional words.
+    pub message: Option<String>,
+}
+
+struct LoggedIn {
+    session: Arc<Session>,
+    outbox: Outbox,
+    me: Me,
+    policy: Policy,
+    certificate: CertInfo,
+}
+
+struct Sheet {
+    business: String,
+    /// The file the user imported (shown).
+    source: PathBuf,
+    /// The file checked and sent: the source, or the grid written back after an edit.
+    current: PathBuf,
+    grid: Grid,
+    summary: BatchSummary,
+}
+
+#[derive(Default)]
+struct State {
+    login: Option<LoggedIn>,
+    sheet: Option<Sheet>,
+}
+
+/// The app.
+pub struct App {
+    data_dir: PathBuf,
+    state: Mutex<State>,
+}
+
+fn blocking_err(e: tokio::task::JoinError) -> AppError {
+    AppError::new(
+        "INTERNAL",
+        format!("后台任务异常结束（{e}）。请重试；仍失败请在诊断页导出日志交给 IT。"),
+    )
+}
+
+impl App {
+    /// The app over a data directory (local store, logs, work files).
+    pub fn new(data_dir: PathBuf) -> App {
+        App {
+            data_dir,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// The default data directory (see [`settings::data_dir`]).
+    pub fn with_default_dirs() -> App {
+        App::new(settings::data_dir())
+    }
+
+    /// Where the log file is.
+    pub fn log_file(&self) -> PathBuf {
+        self.data_dir.join("logs").join("gjj-hall.log")
+    }
+
+    /// `app_info`.
+    pub fn info(&self) -> AppInfo {
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            data_dir: self.data_dir.display().to_string(),
+            log_file: self.log_file().display().to_string(),
+        }
+    }
+
+    /// `settings_get`.
+    pub fn settings(&self) -> AppResult<SettingsView> {
+        Ok(settings::load()?)
+    }
+
+    /// `settings_save`.
+    pub fn save_settings(&self, user: &Settings) -> AppResult<SettingsView> {
+        Ok(settings::save_user(user)?)
+    }
+
+    /// `keys_list`: every USB key of every driver found, without a PIN.
+    pub async fn keys(&self) -> AppResult<KeyList> {
+        let view = settings::load()?;
+        let configured: Vec<PathBuf> = view.effective.pkcs11_modules.iter().map(PathBuf::from).collect();
+        // When IT fixed the driver list, only those drivers are loaded: another province's CA driver on the
+        // same desk is never touched (REFERENCE §E4: driver conflicts).
+        let only_configured = view.modules_locked();
+        tokio::task::spawn_blocking(move || {
+            let now = time::OffsetDateTime::now_utc();
+            if only_configured {
+                keys::discover_candidates(&keys::configured_candidates(&configured), now)
+            } else {
+                keys::discover(&configured, Path::new("/"), keys::Platform::current(), now)
+            }
+        })
+        .await
+        .map_err(blocking_err)
+    }
+
+    /// `login` with a USB key and its PIN (the PIN is wiped after use, never stored or logged).
+    pub async fn login(&self, key: KeyChoice, pin: String) -> AppResult<LoginInfo> {
+        let pin = Zeroizing::new(pin);
+        let credential = tokio::task::spawn_blocking(move || -> AppResult<Credential> {
+            let module = Module::load(Path::new(&key.module))?;
+            let selector = TokenSelector {
+                label: Some(key.label),
+                certificate: Some(key.fingerprint),
+            };
+            Ok(module.login(&selector, &pin)?)
+        })
+        .await
+        .map_err(blocking_err)??;
+        self.open(credential).await
+    }
+
+    /// `login_pfx` with a soft certificate file.
+    pub async fn login_pfx(&self, path: String, password: String) -> AppResult<LoginInfo> {
+        let password = Zeroizing::new(password);
+        let credential =
+            tokio::task::spawn_blocking(move || gjj_pki::pfx::load_pfx(Path::new(&path), &password))
+                .await
+                .map_err(blocking_err)??;
+        self.open(credential).await
+    }
+
+    async fn open(&self, credential: Credential) -> AppResult<LoginInfo> {
+        let effective = settings::load()?.effective;
+        if effective.server.trim().is_empty() {
+            return Err(AppError::new(
+                "SETTINGS",
+                "还没有配置中心地址。请在“设置”中填写中心地址和 CA 证书文件，或请 IT 下发统一配置。",
+            ));
+        }
+        let trust = TrustBundle::from_pem_file(Path::new(&effective.ca_bundle))?;
+        let certificate = keys::cert_info(credential.identity(), time::OffsetDateTime::now_utc());
+        let config = SessionConfig {
+            server: effective.server.trim().to_owned(),
+            trust,
+            timeout: std::time::Duration::from_secs(300),
+        };
+        let session = Session::open(&config, credential)?;
+        let outbox = Outbox::open(&self.data_dir.join("outbox.sqlite")).await?;
+        let (me, policy) = session.refresh_context(&outbox).await?;
+        tracing::info!(unit = %me.unit.account, role = me.role.code(), "logged in");
+        let info = LoginInfo {
+            me: me.clone(),
+            businesses: businesses(me.role),
+            certificate: certificate.clone(),
+        };
+        let mut state = self.state.lock().await;
+        *state = State {
+            login: Some(LoggedIn {
+                session: Arc::new(session),
+                outbox,
+                me,
+                policy,
+                certificate,
+            }),
+            sheet: None,
+        };
+        Ok(info)
+    }
+
+    /// `logout`: forgets the session (the token session closes with it) and any sheet in progress.
+    pub async fn logout(&self) {
+        *self.state.lock().await = State::default();
+    }
+
+    async fn logged_in(&self) -> AppResult<(Arc<Session>, Outbox, Me, Policy)> {
+        let state = self.state.lock().await;
+        let l = state.login.as_ref().ok_or_else(AppError::not_logged_in)?;
+        Ok((
+            l.session.clone(),
+            l.outbox.clone(),
+            l.me.clone(),
+            l.policy.clone(),
+        ))
+    }
+
+    /// `home`: the unit's facts fresh from the centre, open and returned submissions, the local queue.
+    pub async fn home(&self) -> AppResult<Home> {
+        let (session, outbox, _, _) = self.logged_in().await?;
+        let (me, policy) = session.refresh_context(&outbox).await?;
+        let submissions = session.submissions().await?;
+        let uscc = me.unit.uscc.clone();
+        let pending = outbox.entries(&uscc, Some(OutboxState::Pending)).await?.len();
+        if let Some(l) = self.state.lock().await.login.as_mut() {
+            l.me = me.clone();
+            l.policy = policy.clone();
+        }
+        let (open, returned) = submissions
+            .into_iter()
+            .filter(|s| {
+                matches!(
+                    s.status,
+                    SubmissionStatus::Accepted | SubmissionStatus::Reviewing | SubmissionStatus::Returned
+                )
+            })
+            .partition(|s| s.status != SubmissionStatus::Returned);
+        Ok(Home {
+            policy_year: policy.year,
+            businesses: businesses(me.role),
+            me,
+            open,
+            returned,
+            pending_sends: pending,
+        })
+    }
+
+    /// `history`: the local store joined with the centre's statuses (when reachable).
+    pub async fn history(&self, filter: HistoryFilter) -> AppResult<Vec<HistoryEntry>> {
+        let (session, outbox, me, _) = self.logged_in().await?;
+        let entries = outbox.entries(&me.unit.uscc, None).await?;
+        // Offline, the local states still show; the centre's statuses fill in when it answers.
+        let statuses = session.submissions().await.unwrap_or_default();
+        let mut out: Vec<HistoryEntry> = entries
+            .into_iter()
+            .filter(|e| {
+                filter
+                    .business
+                    .as_deref()
+                    .is_none_or(|b| b.is_empty() || e.business == b)
+            })
+            .map(|e| {
+                let serial = e.receipt.as_ref().map(|r| r.serial.clone());
+                let view = serial
+                    .as_deref()
+                    .and_then(|s| statuses.iter().find(|v| v.receipt.serial == s));
+                HistoryEntry {
+                    business_label: business_label(&e.business),
+                    month: e.created_at.get(..7).unwrap_or_default().replace('-', ""),
+                    state: e.state.code(),
+                    status: view.map(|v| v.status),
+                    status_label: view.map(|v| v.status_label.clone()),
+                    return_reason: view.and_then(|v| v.return_reason.clone()),
+                    error: e.last_error.clone(),
+                    serial,
+                    idempotency_key: e.idempotency_key,
+                    business: e.business,
+                    created_at: e.created_at,
+                }
+            })
+            .filter(|h| {
+                filter
+                    .month
+                    .as_deref()
+                    .is_none_or(|m| m.is_empty() || h.month == m)
+            })
+            .collect();
+        out.reverse();
+        Ok(out)
+    }
+
+    /// `send_pending`: resends what is queued; returns how many are still pending.
+    pub async fn send_pending(&self) -> AppResult<usize> {
+        let (session, outbox, me, _) = self.logged_in().await?;
+        for (entry, result) in session.resend_pending(&outbox).await? {
+            if let Err(e) = result {
+                tracing::info!(key = %entry.idempotency_key, code = e.code(), "still pending");
+            }
+        }
+        Ok(outbox
+            .entries(&me.unit.uscc, Some(OutboxState::Pending))
+            .await?
+            .len())
+    }
+
+    /// `withdraw`.
+    pub async fn withdraw(&self, serial: &str) -> AppResult<SubmissionView> {
+        let (session, ..) = self.logged_in().await?;
+        Ok(session.withdraw(serial).await?)
+    }
+
+    /// `receipt`: a submission's receipt and status.
+    pub async fn receipt(&self, serial: &str) -> AppResult<SubmissionView> {
+        let (session, ..) = self.logged_in().await?;
+        Ok(session.status(serial).await?)
+    }
+
+    /// `drafts_list`.
+    pub async fn drafts(&self) -> AppResult<Vec<DraftView>> {
+        let (_, outbox, me, _) = self.logged_in().await?;
+        Ok(outbox
+            .drafts(&me.unit.uscc)
+            .await?
+            .into_iter()
+            .map(|d| DraftView {
+                business_label: business_label(&d.business),
+                draft: d,
+            })
+            .collect())
+    }
+
+    /// `draft_save`.
+    pub async fn save_draft(
+        &self,
+        id: Option<String>,
+        business: &str,
+        title: &str,
+        data: serde_json::Value,
+    ) -> AppResult<DraftView> {
+        let (_, outbox, me, _) = self.logged_in().await?;
+        let draft = outbox
+            .save_draft(&me.unit.uscc, id.as_deref(), business, title, &data)
+            .await?;
+        Ok(DraftView {
+            business_label: business_label(&draft.business),
+            draft,
+        })
+    }
+
+    /// `draft_delete`.
+    pub async fn delete_draft(&self, id: &str) -> AppResult<()> {
+        let (_, outbox, me, _) = self.logged_in().await?;
+        Ok(outbox.delete_draft(&me.unit.uscc, id).await?)
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Batch sheets
+    // -----------------------------------------------------------------------------------------------------
+
+    /// `template_save`: the business's template (for 汇缴: the centre's current 清册).
+    pub async fn save_template(&self, business: &str, path: &Path) -> AppResult<()> {
+        if business == <sheet::RemittanceSheet as sheet::Sheet>::BUSINESS {
+            let (session, ..) = self.logged_in().await?;
+            let list = session.remittance_list(None).await?;
+            gjj_sheets::remittance::write_list(path, &list, &Default::default())?;
+            return Ok(());
+        }
+        if business == "building" {
+            // 楼栋录入's 户 list: a form business with an Excel part.
+            gjj_sheets::building::write_template(path, &Default::default())?;
+            return Ok(());
+        }
+        let batch = sheet::batch(business).ok_or_else(|| unknown_batch(business))?;
+        Ok(batch.write_template(path)?)
+    }
+
+    /// `batch_import`: reads and checks the whole file off the window's thread; `progress` sees the rows.
+    pub async fn batch_import(
+        &self,
+        business: &str,
+        path: PathBuf,
+        progress: impl Fn(BatchProgress) + Send + 'static,
+    ) -> AppResult<BatchSummary> {
+        let (_, _, me, policy) = self.logged_in().await?;
+        let batch = sheet::batch(business).ok_or_else(|| unknown_batch(business))?;
+        let code = business.to_owned();
+        let src = path.clone();
+        let (grid, summary) = tokio::task::spawn_blocking(move || -> AppResult<(Grid, BatchSummary)> {
+            progress(stage(&code, "reading", 0));
+            let grid = gjj_sheets::read_grid(&code, &src).ok_or_else(|| unknown_batch(&code))??;
+            let rows = u32::try_from(grid.rows.len()).unwrap_or(u32::MAX);
+            progress(stage(&code, "checking", rows));
+            let checked = batch.check(&src, &policy, &me.unit, me.today, false, &mut |n| {
+                progress(stage(&code, "checking", n));
+            })?;
+            progress(stage(&code, "done", checked.rows));
+            let summary = summary_of(&code, &src, &grid, checked.rows, checked.issues);
+            Ok((grid, summary))
+        })
+        .await
+        .map_err(blocking_err)??;
+        tracing::info!(
+            business,
+            rows = summary.rows,
+            issues = summary.issues.len(),
+            "sheet imported"
+        );
+        let mut state = self.state.lock().await;
+        state.sheet = Some(Sheet {
+            business: business.to_owned(),
+            current: path.clone(),
+            source: path,
+            grid,
+            summary: summary.clone(),
+        });
+        Ok(summary)
+    }
+
+    /// `batch_rows`: a window of the grid.
+    pub async fn batch_rows(&self, offset: usize, limit: usize) -> AppResult<Vec<GridRow>> {
+        let state = self.state.lock().await;
+        let sheet = state.sheet.as_ref().ok_or_else(AppError::no_sheet)?;
+        Ok(sheet
+            .grid
+            .rows
+            .iter()
+            .skip(offset)
+            .take(limit.min(2000))
+            .cloned()
+            .collect())
+    }
+
+    /// `batch_row_index`: where Excel row `row` is in the grid.
+    pub async fn batch_row_index(&self, row: u32) -> AppResult<Option<usize>> {
+        let state = self.state.lock().await;
+        let sheet = state.sheet.as_ref().ok_or_else(AppError::no_sheet)?;
+        Ok(sheet.grid.index_of(row))
+    }
+
+    /// `batch_edit`: changes one cell, writes the grid back as a workbook and checks it again exactly as a
+    /// file from Excel would be.
+    pub async fn batch_edit(&self, row: u32, column: &str, value: &str) -> AppResult<BatchSummary> {
+        let (_, _, me, policy) = self.logged_in().await?;
+        let mut state = self.state.lock().await;
+        let sheet = state.sheet.as_mut().ok_or_else(AppError::no_sheet)?;
+        if !sheet.grid.set(row, column, value) {
+            return Err(AppError::new(
+                "CELL_NOT_FOUND",
+                format!("第 {row} 行没有“{column}”这一列。请重新导入文件后再修改。"),
+            ));
+        }
+        let work = self.data_dir.join("work");
+        std::fs::create_dir_all(&work).map_err(|e| AppError::io("创建工作目录", &work, e))?;
+        let current = work.join(format!("{}-edited.xlsx", sheet.business));
+        let grid = sheet.grid.clone();
+        let code = sheet.business.clone();
+        let batch = sheet::batch(&code).ok_or_else(|| unknown_batch(&code))?;
+        let file = current.clone();
+        let checked = tokio::task::spawn_blocking(move || -> AppResult<_> {
+            gjj_sheets::write_grid(&grid, &file)?;
+            Ok(batch.check(&file, &policy, &me.unit, me.today, false, &mut |_| {})?)
+        })
+        .await
+        .map_err(blocking_err)??;
+        sheet.current = current;
+        sheet.summary = summary_of(&code, &sheet.source, &sheet.grid, checked.rows, checked.issues);
+        Ok(sheet.summary.clone())
+    }
+
+    /// `batch_export_issues`: the issue list as a workbook for whoever fills the sheet.
+    pub async fn batch_export_issues(&self, path: &Path) -> AppResult<()> {
+        let state = self.state.lock().await;
+        let sheet = state.sheet.as_ref().ok_or_else(AppError::no_sheet)?;
+        let source = sheet
+            .source
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(gjj_sheets::write_issues(&sheet.summary.issues, &source, path)?)
+    }
+
+    /// `batch_save_sheet`: the sheet as it is now (with fixes made in the app).
+    pub async fn batch_save_sheet(&self, path: &Path) -> AppResult<()> {
+        let state = self.state.lock().await;
+        let sheet = state.sheet.as_ref().ok_or_else(AppError::no_sheet)?;
+        Ok(gjj_sheets::write_grid(&sheet.grid, path)?)
+    }
+
+    /// `batch_submit`: checks the current sheet once more, signs it with the key, sends it; the receipt.
+    pub async fn batch_submit(
+        &self,
+        progress: impl Fn(BatchProgress) + Send + 'static,
+    ) -> AppResult<Receipt> {
+        let (session, outbox, me, policy) = self.logged_in().await?;
+        let (code, file) = {
+            let state = self.state.lock().await;
+            let sheet = state.sheet.as_ref().ok_or_else(AppError::no_sheet)?;
+            (sheet.business.clone(), sheet.current.clone())
+        };
+        let batch = sheet::batch(&code).ok_or_else(|| unknown_batch(&code))?;
+        let unit = me.unit.clone();
+        let today = me.today;
+        let c = code.clone();
+        let (checked, progress) = tokio::task::spawn_blocking(move || {
+            progress(stage(&c, "checking", 0));
+            let checked = batch.check(&file, &policy, &unit, today, true, &mut |n| {
+                progress(stage(&c, "checking", n));
+            });
+            (checked, progress)
+        })
+        .await
+        .map_err(blocking_err)?;
+        let checked = checked?;
+        if !checked.issues.is_empty() {
+            progress(stage(&code, "failed", checked.rows));
+            return Err(AppError {
+                code: "SHEET_HAS_ISSUES".into(),
+                message: format!(
+                    "文件还有 {} 处问题，没有提交任何内容。请改正后再提交。",
+                    checked.issues.len()
+                ),
+                issues: checked.issues,
+            });
+        }
+        let payload = checked.payload.unwrap_or_default();
+        progress(stage(&code, "sending", checked.rows));
+        let result = session.submit(&outbox, &code, &payload, checked.valid_rows).await;
+        let Submitted::Accepted { receipt, .. } = result.inspect_err(|_| {
+            progress(stage(&code, "failed", checked.rows));
+        })?;
+        progress(stage(&code, "done", checked.rows));
+        tracing::info!(business = %code, serial = %receipt.serial, rows = receipt.accepted_rows, "submitted");
+        Ok(receipt)
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Forms
+    // -----------------------------------------------------------------------------------------------------
+
+    /// `form_current`: the centre's current values a form starts from.
+    pub async fn form_current(&self, business: &str, key: Option<&str>) -> AppResult<serde_json::Value> {
+        let (session, _, me, _) = self.logged_in().await?;
+        let value = match business {
+            "unit_change" => serde_json::to_value(session.unit().await?),
+            "rate_adjustment" => Ok(serde_json::json!({
+                "unit_rate": me.unit.unit_rate,
+                "person_rate": me.unit.person_rate,
+                "effective_month": me.today,
+            })),
+            "contributor_change" => {
+                let account =
+                    key.ok_or_else(|| AppError::new("FORM_KEY", "请先填写要变更的职工的个人账号。"))?;
+                serde_json::to_value(session.employee(account).await?)
+            }
+            _ => Ok(serde_json::Value::Null),
+        };
+        value.map_err(|e| AppError::new("PROTOCOL", e.to_string()))
+    }
+
+    /// `form_validate`: the centre's rules on the form as it stands; `[]` when acceptable.
+    pub async fn form_validate(&self, business: &str, data: serde_json::Value) -> AppResult<Vec<Issue>> {
+        let (session, _, me, policy) = self.logged_in().await?;
+        Ok(
+            match forms::prepare(&session, &me, &policy, business, data).await? {
+                Ok(_) => Vec::new(),
+                Err(issues) => issues,
+            },
+        )
+    }
+
+    /// `form_submit`: validates, signs and sends a form; the receipt.
+    pub async fn form_submit(&self, business: &str, data: serde_json::Value) -> AppResult<Receipt> {
+        let (session, outbox, me, policy) = self.logged_in().await?;
+        let payload = match forms::prepare(&session, &me, &policy, business, data).await? {
+            Ok(p) => p,
+            Err(issues) => {
+                return Err(AppError {
+                    code: "FORM_HAS_ISSUES".into(),
+                    message: format!("表单还有 {} 处问题，没有提交。请按提示修改。", issues.len()),
+                    issues,
+                })
+            }
+        };
+        let Submitted::Accepted { receipt, .. } = session
+            .submit(&outbox, payload.route, &payload.body, payload.rows)
+            .await?;
+        tracing::info!(business, serial = %receipt.serial, "form submitted");
+        Ok(receipt)
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Developer hall
+    // -----------------------------------------------------------------------------------------------------
+
+    /// `projects`.
+    pub async fn projects(&self) -> AppResult<Vec<gjj_domain::project::ProjectView>> {
+        let (session, ..) = self.logged_in().await?;
+        Ok(session.projects().await?)
+    }
+
+    /// `project_draft`: saves an unsigned draft at the centre.
+    pub async fn project_draft(
+        &self,
+        project: serde_json::Value,
+        id: Option<String>,
+    ) -> AppResult<gjj_domain::project::ProjectView> {
+        let (session, ..) = self.logged_in().await?;
+        let mut project: gjj_domain::project::Project =
+            serde_json::from_value(project).map_err(|e| AppError::new("FORM_INVALID", e.to_string()))?;
+        if id.is_some() {
+            project.project_id = id;
+        }
+        Ok(session.project_draft(&project).await?)
+    }
+
+    /// `material_upload`: a file attached to a project (resumable, checked by content).
+    pub async fn material_upload(
+        &self,
+        project: &str,
+        kind: &str,
+        path: &Path,
+        building: Option<&str>,
+    ) -> AppResult<gjj_domain::project_material::Material> {
+        let (session, ..) = self.logged_in().await?;
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| AppError::io("读取文件", path, e))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let upload = session
+            .upload_material(crate::MaterialFile {
+                project,
+                building,
+                kind,
+                name: &name,
+                bytes: &bytes,
+            })
+            .await?;
+        Ok(upload.receipt.material)
+    }
+
+    /// `materials`.
+    pub async fn materials(&self, project: &str) -> AppResult<Vec<gjj_domain::project_material::Material>> {
+        let (session, ..) = self.logged_in().await?;
+        Ok(session.materials(project).await?)
+    }
+
+    /// `code_table`: a code table for a select, as (code, label).
+    pub fn code_table(&self, name: &str) -> AppResult<Vec<(String, String)>> {
+        forms::code_table(name)
+            .ok_or_else(|| AppError::new("UNKNOWN_CODE_TABLE", format!("没有名为 {name} 的代码表。")))
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Diagnostics
+    // -----------------------------------------------------------------------------------------------------
+
+    /// `doctor`: the same checks as `gjj doctor`, with the logged-in session when there is one.
+    pub async fn doctor(&self) -> AppResult<doctor::DoctorReport> {
+        let effective = settings::load()?.effective;
+        let keys = self.keys().await?;
+        let session = self.state.lock().await.login.as_ref().map(|l| l.session.clone());
+        Ok(doctor::run(&effective, &keys, session.as_deref()).await)
+    }
+
+    /// `logs_export`: a copy of the log (PINs are never logged; ID numbers are masked when written).
+    pub async fn export_logs(&self, path: &Path) -> AppResult<()> {
+        let log = self.log_file();
+        let text = tokio::fs::read_to_string(&log).await.unwrap_or_default();
+        let header = format!(
+            "公积金网厅 {} 日志导出 {}\n数据目录：{}\n\n",
+            env!("CARGO_PKG_VERSION"),
+            time::OffsetDateTime::now_utc(),
+            self.data_dir.display()
+        );
+        tokio::fs::write(path, header + &gjj_domain::ids::mask_id_numbers_in(&text))
+            .await
+            .map_err(|e| AppError::io("写入日志文件", path, e))
+    }
+
+    /// The certificate in use, when logged in.
+    pub async fn certificate(&self) -> Option<CertInfo> {
+        self.state
+            .lock()
+            .await
+            .login
+            .as_ref()
+            .map(|l| l.certificate.clone())
+    }
+}
+
+fn stage(business: &str, stage: &'static str, rows: u32) -> BatchProgress {
+    BatchProgress {
+        business: business.to_owned(),
+        stage,
+        rows,
+        message: None,
+    }
+}
+
+fn summary_of(business: &str, source: &Path, grid: &Grid, rows: u32, issues: Vec<Issue>) -> BatchSummary {
+    BatchSummary {
+        business: business.to_owned(),
+        file: source.display().to_string(),
+        columns: grid.columns.clone(),
+        header_row: grid.header_row,
+        rows,
+        clean: issues.is_empty(),
+        issues,
+    }
+}
+
+fn unknown_batch(business: &str) -> AppError {
+    AppError::new(
+        "UNKNOWN_BUSINESS",
+        format!("“{business}”不是 Excel 导入类业务。请从首页的业务菜单进入。"),
+    )
+}
+
+fn business_label(code: &str) -> String {
+    Business::ALL
+        .iter()
+        .find(|b| b.code() == code)
+        .map_or_else(|| code.to_owned(), |b| b.label().to_owned())
+}
+
+mod forms;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_hall_gets_its_own_businesses_with_the_right_kind() {
+        let employer = businesses(Role::Employer);
+        let developer = businesses(Role::Developer);
+        assert!(employer.iter().all(|b| b.hall == Role::Employer));
+        assert!(developer.iter().all(|b| b.hall == Role::Developer));
+        let kind = |list: &[BusinessInfo], code: &str| list.iter().find(|b| b.code == code).map(|b| b.kind);
+        assert_eq!(kind(&employer, "base_adjustment"), Some("batch"));
+        assert_eq!(kind(&employer, "rate_adjustment"), Some("form"));
+        assert_eq!(kind(&developer, "loan_application"), Some("batch"));
+        assert_eq!(kind(&developer, "project_material"), Some("upload"));
+        assert_eq!(kind(&developer, "project"), Some("form"));
+        assert!(businesses(Role::Staff).is_empty());
+    }
+
+    #[test]
+    fn errors_carry_code_message_and_issues() {
+        let e = AppError::from(ClientError::Network("refused".into()));
+        assert_eq!(e.code, "NETWORK");
+        let json = serde_json::to_value(&e).unwrap_or_default();
+        assert_eq!(json["code"], "NETWORK");
+        assert!(json["issues"].as_array().is_some_and(Vec::is_empty));
+        assert_eq!(AppError::not_logged_in().code, "NOT_LOGGED_IN");
+    }
+}

@@ -1,0 +1,377 @@
+//! Every Excel batch business as the clerk's side sees it: its template, its importer streamed through the
+//! same domain checker the centre runs, and the payload that is signed and sent. One [`Sheet`] impl per
+//! business, shared by `gjj check|submit` and the desktop app; [`batch`] looks one up by its code for callers
+//! that pick the business at run time (the app's commands).
+
+use std::marker::PhantomData;
+use std::path::Path;
+
+use gjj_domain::base_adjustment::{BaseAdjustment, BaseAdjustmentRow};
+use gjj_domain::contributor_change::{ContributorChange, ContributorChangeRow};
+use gjj_domain::contributor_registration::{ContributorRegistration, ContributorRegistrationRow};
+use gjj_domain::issue::Issue;
+use gjj_domain::loan_application::{Applicant, LoanApplication};
+use gjj_domain::month::Month;
+use gjj_domain::policy::Policy;
+use gjj_domain::remittance::{Method, Remittance, RemittanceRow};
+use gjj_domain::seal::{Seal, SealRow};
+use gjj_domain::supplementary::{Supplementary, SupplementaryRow};
+use gjj_domain::unit::UnitFacts;
+use gjj_domain::unseal::{Unseal, UnsealRow};
+use gjj_sheets::base_adjustment::TemplateOptions;
+use gjj_sheets::SheetError;
+use serde::Serialize;
+
+/// One batch business.
+pub trait Sheet {
+    /// The business code in every layer (route `/api/v1/{BUSINESS}`).
+    const BUSINESS: &'static str;
+    /// A row as sent.
+    type Row;
+    /// The signed payload.
+    type Payload: Serialize;
+
+    /// Writes the blank template.
+    fn write_template(path: &Path) -> Result<(), SheetError>;
+
+    /// Streams `file` through the importer and the domain checker the centre also runs: every issue goes to
+    /// `issues`, every row without a cell problem to `on_row`. Returns the number of data rows.
+    fn check(
+        file: &Path,
+        policy: &Policy,
+        unit: &UnitFacts,
+        today: Month,
+        on_row: &mut dyn FnMut(Self::Row),
+        issues: &mut Vec<Issue>,
+    ) -> Result<u32, SheetError>;
+
+    /// The payload for the checked rows.
+    fn payload(rows: Vec<Self::Row>, unit: &UnitFacts) -> Self::Payload;
+}
+
+/// Defines a [`Sheet`] whose checker is `Checker::new(policy, unit, today)` + `push(&row, issues)` + `finish`.
+macro_rules! checked_sheet {
+    ($(#[$doc:meta])* $name:ident, $code:literal, $module:ident, $row:ty, $payload:ident { $field:ident }) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl Sheet for $name {
+            const BUSINESS: &'static str = $code;
+            type Row = $row;
+            type Payload = $payload;
+
+            fn write_template(path: &Path) -> Result<(), SheetError> {
+                gjj_sheets::$module::write_template(path, &TemplateOptions::default())
+            }
+
+            fn check(
+                file: &Path,
+                policy: &Policy,
+                unit: &UnitFacts,
+                today: Month,
+                on_row: &mut dyn FnMut($row),
+                issues: &mut Vec<Issue>,
+            ) -> Result<u32, SheetError> {
+                let mut checker = gjj_domain::$module::Checker::new(policy, unit, today);
+                let stats = gjj_sheets::$module::import_with(
+                    file,
+                    |row, issues| {
+                        checker.push(&row, issues);
+                        on_row(row);
+                    },
+                    issues,
+                )?;
+                checker.finish(issues);
+                Ok(stats.data_rows)
+            }
+
+            fn payload(rows: Vec<$row>, _unit: &UnitFacts) -> $payload {
+                $payload { $field: rows }
+            }
+        }
+    };
+}
+
+checked_sheet!(
+    /// 缴存基数调整.
+    BaseAdjustmentSheet, "base_adjustment", base_adjustment, BaseAdjustmentRow, BaseAdjustment { rows }
+);
+checked_sheet!(
+    /// 个人封存.
+    SealSheet, "seal", seal, SealRow, Seal { rows }
+);
+checked_sheet!(
+    /// 个人启封.
+    UnsealSheet, "unseal", unseal, UnsealRow, Unseal { rows }
+);
+checked_sheet!(
+    /// 缴存人登记 (batch).
+    ContributorRegistrationSheet, "contributor_registration", contributor_registration,
+    ContributorRegistrationRow, ContributorRegistration { rows }
+);
+
+/// 缴存人信息变更 (batch).
+pub struct ContributorChangeSheet;
+
+impl Sheet for ContributorChangeSheet {
+    const BUSINESS: &'static str = "contributor_change";
+    type Row = ContributorChangeRow;
+    type Payload = ContributorChange;
+
+    fn write_template(path: &Path) -> Result<(), SheetError> {
+        gjj_sheets::contributor_change::write_template(path, &TemplateOptions::default())
+    }
+
+    fn check(
+        file: &Path,
+        policy: &Policy,
+        unit: &UnitFacts,
+        today: Month,
+        on_row: &mut dyn FnMut(ContributorChangeRow),
+        issues: &mut Vec<Issue>,
+    ) -> Result<u32, SheetError> {
+        let mut checker = gjj_domain::contributor_change::Checker::new(policy, unit, today);
+        let stats = gjj_sheets::contributor_change::import_with(
+            file,
+            |row, issues| {
+                // Without the records: what depends on them (stale values, the derived 性别/出生年月,
+                // uniqueness across the centre) is the centre's to judge.
+                checker.push(&row, None, issues);
+                on_row(row);
+            },
+            issues,
+        )?;
+        checker.finish(issues);
+        Ok(stats.data_rows)
+    }
+
+    fn payload(rows: Vec<ContributorChangeRow>, _unit: &UnitFacts) -> ContributorChange {
+        ContributorChange { rows }
+    }
+}
+
+/// 补缴: the months already paid are the centre's facts, judged there.
+pub struct SupplementarySheet;
+
+impl Sheet for SupplementarySheet {
+    const BUSINESS: &'static str = "supplementary";
+    type Row = SupplementaryRow;
+    type Payload = Supplementary;
+
+    fn write_template(path: &Path) -> Result<(), SheetError> {
+        gjj_sheets::supplementary::write_template(path, &TemplateOptions::default())
+    }
+
+    fn check(
+        file: &Path,
+        policy: &Policy,
+        unit: &UnitFacts,
+        today: Month,
+        on_row: &mut dyn FnMut(SupplementaryRow),
+        issues: &mut Vec<Issue>,
+    ) -> Result<u32, SheetError> {
+        let mut checker = gjj_domain::supplementary::Checker::new(policy, &[], unit, today);
+        let stats = gjj_sheets::supplementary::import_with(
+            file,
+            |row, issues| {
+                checker.push(&row, issues);
+                on_row(row);
+            },
+            issues,
+        )?;
+        checker.finish(issues);
+        Ok(stats.data_rows)
+    }
+
+    fn payload(rows: Vec<SupplementaryRow>, _unit: &UnitFacts) -> Supplementary {
+        Supplementary { rows }
+    }
+}
+
+/// 汇缴 of the month due (应汇缴年月: the only month the centre accepts) by 转账收款, the stated 发生人数/发生额
+/// being the sheet's. Other methods and stated totals: `gjj remittance submit --method --count --total`.
+pub struct RemittanceSheet;
+
+impl Sheet for RemittanceSheet {
+    const BUSINESS: &'static str = "remittance";
+    type Row = RemittanceRow;
+    type Payload = Remittance;
+
+    fn write_template(path: &Path) -> Result<(), SheetError> {
+        // There is no blank 汇缴 template: the 清册 is the centre's list of the unit's people
+        // (`Session::remittance_list` + `gjj_sheets::remittance::write_list`).
+        Err(SheetError::Unreadable {
+            file: path.display().to_string(),
+            reason: "汇缴清册由中心生成，请用“下载清册”取得本月清册".to_owned(),
+        })
+    }
+
+    fn check(
+        file: &Path,
+        policy: &Policy,
+        unit: &UnitFacts,
+        today: Month,
+        on_row: &mut dyn FnMut(RemittanceRow),
+        issues: &mut Vec<Issue>,
+    ) -> Result<u32, SheetError> {
+        let mut checker = gjj_domain::remittance::Checker::new(policy, unit, unit.due_month(), today);
+        let stats = gjj_sheets::remittance::import_with(
+            file,
+            |row, issues| {
+                checker.push(&row, issues);
+                on_row(row);
+            },
+            issues,
+        )?;
+        let (count, total) = checker.totals();
+        checker.finish(u32::try_from(count).unwrap_or(u32::MAX), total, issues);
+        Ok(stats.data_rows)
+    }
+
+    fn payload(rows: Vec<RemittanceRow>, unit: &UnitFacts) -> Remittance {
+        let (person_count, total) = gjj_domain::remittance::totals(&rows);
+        Remittance {
+            month: unit.due_month(),
+            method: Method::Transfer,
+            person_count,
+            total,
+            rows,
+        }
+    }
+}
+
+/// 贷款申请: each applicant is judged at the centre (its rules need the centre's accounts and houses).
+pub struct LoanApplicationSheet;
+
+impl Sheet for LoanApplicationSheet {
+    const BUSINESS: &'static str = "loan_application";
+    type Row = Applicant;
+    type Payload = LoanApplication;
+
+    fn write_template(path: &Path) -> Result<(), SheetError> {
+        gjj_sheets::loan_application::write_template(path, &TemplateOptions::default())
+    }
+
+    fn check(
+        file: &Path,
+        _policy: &Policy,
+        _unit: &UnitFacts,
+        _today: Month,
+        on_row: &mut dyn FnMut(Applicant),
+        issues: &mut Vec<Issue>,
+    ) -> Result<u32, SheetError> {
+        let stats = gjj_sheets::loan_application::import_with(file, |row, _| on_row(row), issues)?;
+        Ok(stats.data_rows)
+    }
+
+    fn payload(rows: Vec<Applicant>, _unit: &UnitFacts) -> LoanApplication {
+        LoanApplication { applicants: rows }
+    }
+}
+
+/// A checked sheet with its payload (as JSON) when the rows were kept.
+#[derive(Debug)]
+pub struct CheckedSheet {
+    /// Data rows in the file.
+    pub rows: u32,
+    /// Every issue, in row order.
+    pub issues: Vec<Issue>,
+    /// Rows that will be sent (without cell problems).
+    pub valid_rows: u32,
+    /// The payload of the valid rows, when asked for.
+    pub payload: Option<serde_json::Value>,
+}
+
+/// A batch business chosen at run time.
+pub trait BatchSheet: Send + Sync {
+    /// The business code.
+    fn code(&self) -> &'static str;
+    /// Writes the blank template.
+    fn write_template(&self, path: &Path) -> Result<(), SheetError>;
+    /// Imports and checks `file`; with `keep_rows` also builds the payload. `progress` sees the rows read.
+    fn check(
+        &self,
+        file: &Path,
+        policy: &Policy,
+        unit: &UnitFacts,
+        today: Month,
+        keep_rows: bool,
+        progress: &mut dyn FnMut(u32),
+    ) -> Result<CheckedSheet, SheetError>;
+}
+
+struct Dyn<S>(PhantomData<fn() -> S>);
+
+impl<S: Sheet> BatchSheet for Dyn<S> {
+    fn code(&self) -> &'static str {
+        S::BUSINESS
+    }
+
+    fn write_template(&self, path: &Path) -> Result<(), SheetError> {
+        S::write_template(path)
+    }
+
+    fn check(
+        &self,
+        file: &Path,
+        policy: &Policy,
+        unit: &UnitFacts,
+        today: Month,
+        keep_rows: bool,
+        progress: &mut dyn FnMut(u32),
+    ) -> Result<CheckedSheet, SheetError> {
+        let mut issues = Vec::new();
+        let mut valid = Vec::new();
+        let mut seen = 0u32;
+        let rows = S::check(
+            file,
+            policy,
+            unit,
+            today,
+            &mut |row| {
+                seen += 1;
+                if seen % 2000 == 0 {
+                    progress(seen);
+                }
+                if keep_rows {
+                    valid.push(row);
+                }
+            },
+            &mut issues,
+        )?;
+        issues.sort_by_key(|i| i.row);
+        let valid_rows = u32::try_from(valid.len()).unwrap_or(u32::MAX);
+        let payload = if keep_rows {
+            let payload = S::payload(valid, unit);
+            Some(
+                serde_json::to_value(&payload).map_err(|e| SheetError::Unreadable {
+                    file: S::BUSINESS.to_owned(),
+                    reason: e.to_string(),
+                })?,
+            )
+        } else {
+            None
+        };
+        Ok(CheckedSheet {
+            rows,
+            issues,
+            valid_rows: if keep_rows { valid_rows } else { seen },
+            payload,
+        })
+    }
+}
+
+/// The batch business with this code, if it is one.
+pub fn batch(code: &str) -> Option<&'static dyn BatchSheet> {
+    Some(match code {
+        BaseAdjustmentSheet::BUSINESS => &Dyn::<BaseAdjustmentSheet>(PhantomData),
+        SealSheet::BUSINESS => &Dyn::<SealSheet>(PhantomData),
+        UnsealSheet::BUSINESS => &Dyn::<UnsealSheet>(PhantomData),
+        ContributorRegistrationSheet::BUSINESS => &Dyn::<ContributorRegistrationSheet>(PhantomData),
+        ContributorChangeSheet::BUSINESS => &Dyn::<ContributorChangeSheet>(PhantomData),
+        SupplementarySheet::BUSINESS => &Dyn::<SupplementarySheet>(PhantomData),
+        RemittanceSheet::BUSINESS => &Dyn::<RemittanceSheet>(PhantomData),
+        LoanApplicationSheet::BUSINESS => &Dyn::<LoanApplicationSheet>(PhantomData),
+        _ => return None,
+    })
+}

@@ -1,0 +1,93 @@
+//! The desktop grid: a workbook read as text cells, edited, written back and imported again gives the rows
+//! of the edited sheet, with the original Excel row numbers.
+
+use std::path::PathBuf;
+
+use gjj_domain::issue::Code;
+use gjj_sheets::{base_adjustment, read_grid, write_grid, write_issues};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn every_batch_fixture_reads_as_a_grid_with_the_importers_row_count() {
+    for (business, file) in [
+        ("base_adjustment", "clean_openpyxl.xlsx"),
+        ("base_adjustment", "pitfalls_openpyxl.xlsx"),
+        ("base_adjustment", "pitfalls_xlwt.xls"),
+        ("base_adjustment", "pitfalls_libreoffice.ods"),
+        (
+            "contributor_registration",
+            "contributor_registration_openpyxl.xlsx",
+        ),
+        ("contributor_change", "contributor_change_libreoffice.xlsx"),
+        ("seal", "seal_openpyxl.xlsx"),
+        ("unseal", "unseal_libreoffice.xlsx"),
+        ("supplementary", "supplementary_openpyxl.xlsx"),
+        ("remittance", "remittance_libreoffice.xlsx"),
+    ] {
+        let grid = read_grid(business, &fixture(file)).unwrap().unwrap();
+        assert!(!grid.rows.is_empty(), "{file}");
+        assert!(
+            grid.rows.windows(2).all(|w| w[0].row < w[1].row),
+            "{file}: sheet order"
+        );
+        assert!(grid.rows.iter().all(|r| r.cells.len() == grid.columns.len()));
+        assert!(grid.header_row.is_some_and(|h| h < grid.rows[0].row));
+    }
+    assert!(read_grid("unit_change", &fixture("clean_openpyxl.xlsx")).is_none());
+}
+
+#[test]
+fn an_edited_grid_written_back_imports_with_the_fix_and_the_same_row_numbers() {
+    let src = fixture("pitfalls_openpyxl.xlsx");
+    let before = base_adjustment::import(&src).unwrap();
+    let bad = before
+        .issues
+        .iter()
+        .find(|i| i.code == Code::IdStoredAsNumber)
+        .expect("the pitfall sheet has an ID stored as a number");
+    let mut grid = read_grid("base_adjustment", &src).unwrap().unwrap();
+    assert!(grid.set(bad.row, &bad.column, "430405199001011234"));
+    assert!(!grid.set(bad.row, "没有这一列", "x"));
+    assert!(!grid.set(99_999, &bad.column, "x"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("edited.xlsx");
+    write_grid(&grid, &out).unwrap();
+    let after = base_adjustment::import(&out).unwrap();
+    assert_eq!(after.data_rows, before.data_rows);
+    assert!(!after
+        .issues
+        .iter()
+        .any(|i| i.row == bad.row && i.code == Code::IdStoredAsNumber));
+    // The other problems are still reported, at the rows the user saw: unedited cells keep their type
+    // (a month typed as a date serial stays a number; an account stored as a number is still flagged).
+    let others = |v: &[gjj_domain::issue::Issue]| {
+        v.iter()
+            .filter(|i| i.row != bad.row)
+            .map(|i| (i.row, i.column.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(others(&after.issues), others(&before.issues));
+    // And the grid of the written file is the edited grid.
+    assert_eq!(read_grid("base_adjustment", &out).unwrap().unwrap(), grid);
+}
+
+#[test]
+fn the_issue_list_is_a_workbook_with_one_line_per_issue() {
+    let before = base_adjustment::import(fixture("pitfalls_openpyxl.xlsx")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("issues.xlsx");
+    write_issues(&before.issues, "pitfalls.xlsx", &out).unwrap();
+    use calamine::{open_workbook_auto, Reader};
+    let mut wb = open_workbook_auto(&out).unwrap();
+    let range = wb.worksheet_range("问题清单").unwrap();
+    assert_eq!(range.height(), before.issues.len() + 3);
+    let first = &before.issues[0];
+    assert_eq!(range.get_value((3, 2)).unwrap().to_string(), first.code.as_str());
+    assert_eq!(range.get_value((3, 3)).unwrap().to_string(), first.message);
+}

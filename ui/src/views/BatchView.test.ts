@@ -1,0 +1,269 @@
+import { flushPromises, mount, type VueWrapper } from "@vue/test-utils";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import { afterEach, describe, expect, it } from "vitest";
+import BatchView from "./BatchView.vue";
+import type { BatchSummary, BusinessInfo, GridRow, Issue, Receipt } from "../api";
+
+const BUSINESS: BusinessInfo = { code: "base_adjustment", label: "缴存基数调整", kind: "batch", hall: "employer" };
+const COLUMNS = ["序号", "个人账号", "姓名", "证件号码", "调整后缴存基数（元）"];
+const FILE = "/home/clerk/基数调整.xlsx";
+const ROWS = 5_000;
+
+function rowAt(i: number): GridRow {
+  return { row: i + 2, cells: [String(i + 1), `10${i}`, `职工${i}`, "520102199001011234", "5000.00"] };
+}
+
+function summary(issues: Issue[]): BatchSummary {
+  return { business: BUSINESS.code, file: FILE, columns: COLUMNS, header_row: 1, rows: ROWS, issues, clean: !issues.length };
+}
+
+const ISSUES: Issue[] = [
+  { row: 0, column: "", code: "BASE_MONTH", message: "本年度的基数调整已办理，不能重复提交" },
+  { row: 4, column: "姓名", code: "NAME_MISMATCH", message: "姓名与中心登记的“王五”不一致，请核对" },
+  { row: 4001, column: "调整后缴存基数（元）", code: "BASE_TOO_LOW", message: "缴存基数低于最低标准 2,130.00 元" },
+];
+
+const RECEIPT: Receipt = {
+  serial: "0226112700042",
+  business: BUSINESS.code,
+  unit_account: "9817112009060",
+  unit_name: "示例科技有限公司",
+  accepted_rows: ROWS,
+  payload_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+  signature_alg: "SHA256withRSA",
+  certificate_serial: "0a1b",
+  idempotency_key: "k1",
+  received_at: "2026-11-27T02:00:00Z",
+};
+
+interface Call {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+type Handlers = Record<string, (args: Record<string, unknown>) => unknown>;
+
+/** The Rust side of a batch screen: the sheet above, handlers per command, every call recorded. */
+function backend(over: Handlers = {}): Call[] {
+  const calls: Call[] = [];
+  const handlers: Handlers = {
+    batch_import: () => summary(ISSUES),
+    batch_rows: (a) => {
+      const out: GridRow[] = [];
+      for (let i = a.offset as number; i < Math.min(ROWS, (a.offset as number) + (a.limit as number)); i++) out.push(rowAt(i));
+      return out;
+    },
+    batch_row_index: (a) => (a.row as number) - 2,
+    ...over,
+  };
+  mockIPC(
+    (cmd, payload) => {
+      const args = (payload ?? {}) as Record<string, unknown>;
+      calls.push({ cmd, args });
+      const h = handlers[cmd];
+      if (!h) throw { code: "INTERNAL", message: `no mock for ${cmd}`, issues: [] };
+      return h(args);
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
+async function settle() {
+  for (let i = 0; i < 5; i++) {
+    await flushPromises();
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
+let wrapper: VueWrapper | null = null;
+
+afterEach(() => {
+  wrapper?.unmount();
+  wrapper = null;
+  document.body.innerHTML = "";
+  clearMocks();
+});
+
+async function imported(over: Handlers = {}) {
+  const calls = backend(over);
+  wrapper = mount(BatchView, { props: { business: BUSINESS }, attachTo: document.body });
+  await settle();
+  await wrapper.get('[data-testid="file-path"] input').setValue(FILE);
+  await wrapper.get('[data-testid="import-button"]').trigger("click");
+  await settle();
+  return calls;
+}
+
+describe("BatchView", () => {
+  it("imports the sheet: summary, bad cells marked with their message, the issue list, sheet issues above", async () => {
+    const calls = await imported();
+    const w = wrapper!;
+
+    expect(calls).toContainEqual({ cmd: "batch_import", args: { business: "base_adjustment", path: FILE } });
+    const s = w.get('[data-testid="batch-summary"]').text();
+    expect(s).toContain("共 5,000 行");
+    expect(s).toContain("发现 3 个问题");
+    expect(s).not.toContain("检查通过");
+
+    const bad = w.get('[data-testid="cell"][data-row="4"][data-col="姓名"]');
+    expect(bad.classes()).toContain("cell-bad");
+    expect(bad.attributes("title")).toContain("不一致");
+
+    const items = w.findAll('[data-testid="issue-item"]');
+    expect(items).toHaveLength(2);
+    expect(items[0].attributes("data-row")).toBe("4");
+    expect(items[0].attributes("data-col")).toBe("姓名");
+    expect(w.get('[data-testid="sheet-issue"]').text()).toContain("不能重复提交");
+
+    expect(w.get('[data-testid="submit-button"]').attributes("disabled")).toBeDefined();
+    expect(w.get('[data-testid="export-issues"]').attributes("disabled")).toBeUndefined();
+  });
+
+  it("shows progress while Rust reads the file, fed by batch-progress events", async () => {
+    let finish: (s: BatchSummary) => void = () => {};
+    backend({ batch_import: () => new Promise<BatchSummary>((r) => (finish = r)) });
+    wrapper = mount(BatchView, { props: { business: BUSINESS }, attachTo: document.body });
+    await settle();
+    await wrapper.get('[data-testid="file-path"] input').setValue(FILE);
+    await wrapper.get('[data-testid="import-button"]').trigger("click");
+    await settle();
+
+    expect(wrapper.get('[data-testid="import-progress"]').text()).toContain("读取中");
+    await emit("batch-progress", { business: "base_adjustment", stage: "reading", rows: 12_345, message: null });
+    await settle();
+    expect(wrapper.get('[data-testid="import-progress"]').text()).toContain("已读取 12,345 行");
+    // Another business's progress is not ours.
+    await emit("batch-progress", { business: "remittance", stage: "checking", rows: 1, message: null });
+    await emit("batch-progress", { business: "base_adjustment", stage: "checking", rows: 50_000, message: null });
+    await settle();
+    expect(wrapper.get('[data-testid="import-progress"]').text()).toContain("检查中，已读取 50,000 行");
+
+    finish(summary([]));
+    await settle();
+    expect(wrapper.find('[data-testid="import-progress"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="batch-summary"]').text()).toContain("检查通过");
+  });
+
+  it("clicking an issue asks for the row's index and scrolls the grid to the cell", async () => {
+    const calls = await imported();
+    const w = wrapper!;
+    expect(w.find('[data-testid="cell"][data-row="4001"]').exists()).toBe(false);
+
+    await w.findAll('[data-testid="issue-item"]')[1].trigger("click");
+    await settle();
+
+    expect(calls).toContainEqual({ cmd: "batch_row_index", args: { row: 4001 } });
+    const cell = w.get('[data-testid="cell"][data-row="4001"][data-col="调整后缴存基数（元）"]');
+    expect(cell.classes()).toContain("cell-bad");
+    expect(cell.classes()).toContain("cell-focus");
+    expect(document.activeElement).toBe(cell.element);
+  });
+
+  it("fixing cells in place updates the issues; clean enables submit; submit confirms and shows the receipt", async () => {
+    let remaining = ISSUES.filter((i) => i.row !== 4);
+    const calls = await imported({
+      batch_edit: (a) => {
+        remaining = remaining.filter((i) => !(i.row === a.row && i.column === a.column));
+        return summary(remaining.filter((i) => i.row !== 0));
+      },
+      batch_submit: () => RECEIPT,
+    });
+    const w = wrapper!;
+
+    // Only the first fix: one issue left, still not clean.
+    await w.get('[data-testid="cell"][data-row="4"][data-col="姓名"]').trigger("dblclick");
+    await w.get('[data-testid="cell-editor"]').setValue("王五");
+    await w.get('[data-testid="cell-editor"]').trigger("keydown", { key: "Enter" });
+    await settle();
+    expect(calls).toContainEqual({ cmd: "batch_edit", args: { row: 4, column: "姓名", value: "王五" } });
+    expect(w.findAll('[data-testid="issue-item"]')).toHaveLength(1);
+    expect(w.find('[data-testid="sheet-issue"]').exists()).toBe(false);
+    expect(w.get('[data-testid="submit-button"]').attributes("disabled")).toBeDefined();
+
+    // The second through the issue list.
+    await w.get('[data-testid="issue-item"]').trigger("click");
+    await settle();
+    await w.get('[data-testid="cell"][data-row="4001"][data-col="调整后缴存基数（元）"]').trigger("dblclick");
+    await w.get('[data-testid="cell-editor"]').setValue("3000");
+    await w.get('[data-testid="cell-editor"]').trigger("keydown", { key: "Enter" });
+    await settle();
+
+    expect(w.findAll('[data-testid="issue-item"]')).toHaveLength(0);
+    expect(w.get('[data-testid="batch-summary"]').text()).toContain("检查通过");
+    expect(w.find(".cell-bad").exists()).toBe(false);
+    const submit = w.get('[data-testid="submit-button"]');
+    expect(submit.attributes("disabled")).toBeUndefined();
+
+    await submit.trigger("click");
+    await settle();
+    expect(calls.some((c) => c.cmd === "batch_submit")).toBe(false);
+    await w.get('[data-testid="submit-confirm"]').trigger("click");
+    await settle();
+
+    expect(calls.filter((c) => c.cmd === "batch_submit")).toHaveLength(1);
+    expect(w.get('[data-testid="receipt-serial"]').text()).toBe("0226112700042");
+    expect(w.get('[data-testid="receipt"]').text()).toContain("缴存基数调整");
+    expect(w.get('[data-testid="submit-button"]').attributes("disabled")).toBeDefined();
+  });
+
+  it("a refused submission shows the code, the message and the issues", async () => {
+    await imported({
+      batch_import: () => summary([]),
+      batch_submit: () => {
+        throw {
+          code: "SHEET_REFUSED",
+          message: "中心拒收了这份表格，请按下列问题改正后重新提交",
+          issues: [{ row: 7, column: "个人账号", code: "ACCOUNT_UNKNOWN", message: "个人账号 107 不存在" }],
+        };
+      },
+    });
+    const w = wrapper!;
+    await w.get('[data-testid="submit-button"]').trigger("click");
+    await w.get('[data-testid="submit-confirm"]').trigger("click");
+    await settle();
+
+    const err = w.get('[data-testid="submit-error"]').text();
+    expect(err).toContain("SHEET_REFUSED");
+    expect(err).toContain("中心拒收了这份表格");
+    expect(err).toContain("第 7 行");
+    expect(err).toContain("个人账号 107 不存在");
+    expect(w.find('[data-testid="receipt"]').exists()).toBe(false);
+  });
+
+  it("downloads the template, exports the issues and saves a draft through the save dialog", async () => {
+    const calls = await imported({
+      pick_save: (a) => `/home/clerk/${a.defaultName as string}`,
+      template_save: () => null,
+      batch_export_issues: () => null,
+      draft_save: (a) => ({ id: "d1", business: a.business, business_label: "缴存基数调整", title: a.title, data: a.data, updated_at: "" }),
+    });
+    const w = wrapper!;
+
+    await w.get('[data-testid="template-download"]').trigger("click");
+    await w.get('[data-testid="export-issues"]').trigger("click");
+    await w.get('[data-testid="save-draft"]').trigger("click");
+    await settle();
+
+    expect(calls).toContainEqual({
+      cmd: "template_save",
+      args: { business: "base_adjustment", path: "/home/clerk/缴存基数调整模板.xlsx" },
+    });
+    expect(calls).toContainEqual({ cmd: "batch_export_issues", args: { path: "/home/clerk/基数调整-问题清单.xlsx" } });
+    const draft = calls.find((c) => c.cmd === "draft_save");
+    expect(draft?.args).toMatchObject({ id: null, business: "base_adjustment", data: { file: FILE } });
+  });
+
+  it("an import that fails says why and keeps the window usable", async () => {
+    await imported({
+      batch_import: () => {
+        throw { code: "SHEET_UNREADABLE", message: "文件不是有效的 Excel 表格，请用模板重新填写", issues: [] };
+      },
+    });
+    const w = wrapper!;
+    expect(w.get('[data-testid="import-error"]').text()).toContain("文件不是有效的 Excel 表格");
+    expect(w.find('[data-testid="batch-summary"]').exists()).toBe(false);
+    expect(w.get('[data-testid="import-button"]').attributes("disabled")).toBeUndefined();
+  });
+});
