@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod update;
 
 use gjj_client::app::App;
 
@@ -13,6 +14,11 @@ fn main() {
     init_logging(&app);
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .setup(|tauri_app| {
+            update::spawn_check(tauri_app.handle());
+            Ok(())
+        })
         .manage(app)
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!())

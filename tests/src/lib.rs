@@ -4,7 +4,11 @@
 //! soft certificates, SoftHSM tokens). [`LocalCentre`] runs the real `gjj-server` binary on a free loopback port
 //! with its own database (a SQLite file, or a fresh PostgreSQL database), seeded with the demo centre, and
 //! hands out `gjj` CLI commands configured for a unit's USB key. Nothing here is a mock: the processes, the
-//! TLS, the tokens and the databases are the real ones.
+//! TLS, the tokens and the databases are the real ones. The one test double is [`locked_token_double`], a
+//! PKCS#11 module over SoftHSM for the PIN states (locked, last try) SoftHSM never reaches.
+
+#[cfg(feature = "desktop-e2e")]
+pub mod webdriver;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -86,6 +90,36 @@ pub fn token_credential(fixtures: &Fixtures, label: &str) -> gjj_pki::Credential
         certificate: None,
     };
     module.login(&selector, DEV_PIN).expect("token login")
+}
+
+/// Environment variable selecting the PIN state the [`locked_token_double`] reports: `locked`, `final_try` or
+/// `count_low` (unset: SoftHSM's own flags).
+pub const DOUBLE_PIN_STATE_ENV: &str = "GJJ_DOUBLE_PIN_STATE";
+
+/// Builds the PKCS#11 test double of a locked USB key (tests/pkcs11-double/locked_token_double.c) into
+/// `out_dir` and returns the module's path. It wraps the SoftHSM module and only changes the PIN state it
+/// reports ([`DOUBLE_PIN_STATE_ENV`]): SoftHSM never locks a PIN, real USB keys do. Needs gcc and the p11-kit
+/// PKCS#11 header (`libp11-kit-dev`).
+pub fn locked_token_double(out_dir: &Path) -> Result<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("pkcs11-double")
+        .join("locked_token_double.c");
+    let out = out_dir.join("liblocked_token_double.so");
+    let built = Command::new("gcc")
+        .args(["-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .args(["-I/usr/include/p11-kit-1", "-ldl"])
+        .output()
+        .context("running gcc to build the PKCS#11 test double (install build-essential)")?;
+    if !built.status.success() {
+        bail!(
+            "gcc could not build {} (is libp11-kit-dev installed?):\n{}",
+            src.display(),
+            String::from_utf8_lossy(&built.stderr)
+        );
+    }
+    Ok(out)
 }
 
 /// Where the workspace's binaries are: next to the running test, example or xtask binary.
@@ -270,6 +304,11 @@ impl LocalCentre {
 
     /// A `gjj` command logged in with a unit's USB key (PIN from the environment, never an argument).
     pub fn gjj(&self, token_label: &str) -> Command {
+        self.gjj_with_module(token_label, Path::new(SOFTHSM_MODULE))
+    }
+
+    /// [`gjj`](Self::gjj) through another PKCS#11 module over this centre's tokens (the test double).
+    pub fn gjj_with_module(&self, token_label: &str, module: &Path) -> Command {
         let mut cmd = Command::new(bin("gjj"));
         cmd.env("SOFTHSM2_CONF", self.softhsm_conf())
             .env("GJJ_TEST_PIN", DEV_PIN)
@@ -278,14 +317,9 @@ impl LocalCentre {
             .args(["--server", &self.url()])
             .arg("--ca-bundle")
             .arg(self.fixtures.ca_bundle())
-            .args([
-                "--pkcs11-module",
-                SOFTHSM_MODULE,
-                "--token",
-                token_label,
-                "--pin-env",
-                "GJJ_TEST_PIN",
-            ])
+            .arg("--pkcs11-module")
+            .arg(module)
+            .args(["--token", token_label, "--pin-env", "GJJ_TEST_PIN"])
             .arg("--store")
             .arg(
                 self.dir

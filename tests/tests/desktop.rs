@@ -1,150 +1,19 @@
 //! The desktop app end to end on the real window: the app built with the embedded ui, driven by WebDriver
 //! (tauri-driver + WebKitWebDriver) under Xvfb, against a real gateway and SoftHSM tokens. Built and run by
 //! `cargo xtask test` (feature `desktop-e2e`), which provides the environment below; each step also saves a
-//! screenshot (docs/screenshots/ via `cargo xtask screenshots`).
+//! screenshot (docs/screenshots/ via `cargo xtask screenshots`). The locked-key and last-try cases see the
+//! tokens through the PKCS#11 test double (tests/pkcs11-double): SoftHSM never reaches those PIN states.
 //!
 //! Environment: GJJ_DESKTOP_BIN (the app), GJJ_TAURI_DRIVER (tauri-driver), GJJ_SCREENSHOTS (a directory),
 //! DISPLAY (Xvfb), plus the fixtures of every end-to-end test.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
 use gjj_domain::money::Fen;
-use gjj_tests::{
-    units, write_base_adjustment, Backend, Cell, Fixtures, LocalCentre, SheetRow, DEV_PIN, SOFTHSM_MODULE,
-};
-use serde_json::json;
-
-const WAIT: Duration = Duration::from_secs(30);
-
-fn env_path(name: &str) -> PathBuf {
-    std::env::var_os(name)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("{name} is not set: run the desktop tests with `cargo xtask test`"))
-}
-
-/// tauri-driver on its fixed ports; stopped with SIGTERM (a killed driver leaves WebKitWebDriver behind).
-struct Driver(Child);
-
-impl Driver {
-    fn start(env: &[(&str, &Path)]) -> Driver {
-        let mut cmd = Command::new(env_path("GJJ_TAURI_DRIVER"));
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        Driver(cmd.spawn().expect("tauri-driver"))
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-struct App {
-    client: Client,
-    shots: PathBuf,
-}
-
-impl App {
-    async fn connect(bin: &Path, shots: PathBuf) -> App {
-        let caps = json!({ "browserName": "wry", "tauri:options": { "application": bin } });
-        let caps = caps.as_object().cloned().unwrap_or_default();
-        let mut last = None;
-        for _ in 0..50 {
-            match ClientBuilder::native()
-                .capabilities(caps.clone())
-                .connect("http://127.0.0.1:4444")
-                .await
-            {
-                Ok(client) => return App { client, shots },
-                Err(e) => last = Some(e),
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        panic!("no WebDriver session: {last:?}");
-    }
-
-    async fn el(&self, css: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
-    }
-
-    async fn all(&self, css: &str) -> Vec<Element> {
-        self.client.find_all(Locator::Css(css)).await.unwrap_or_default()
-    }
-
-    async fn click(&self, css: &str) {
-        self.el(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
-    }
-
-    async fn type_into(&self, css: &str, text: &str) {
-        let e = self.el(css).await;
-        e.clear().await.unwrap_or_else(|err| panic!("clear {css}: {err}"));
-        e.send_keys(text)
-            .await
-            .unwrap_or_else(|err| panic!("type into {css}: {err}"));
-    }
-
-    /// Waits until `css` exists and its text contains `needle`; returns the text.
-    async fn text_contains(&self, css: &str, needle: &str) -> String {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            for e in self.all(css).await {
-                if let Ok(t) = e.text().await {
-                    if t.contains(needle) {
-                        return t;
-                    }
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{css} never showed “{needle}”"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    async fn until_gone(&self, css: &str) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while !self.all(css).await.is_empty() {
-            assert!(tokio::time::Instant::now() < deadline, "{css} is still there");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    async fn shot(&self, name: &str) {
-        // Let transitions settle so the picture shows the state, not the animation.
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        let png = self.client.screenshot().await.expect("screenshot");
-        std::fs::create_dir_all(&self.shots).expect("screenshot dir");
-        std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write screenshot");
-    }
-
-    async fn login(&self, unit: &str, pin: &str) {
-        self.click(&format!("[data-testid=cert-option][data-unit='{unit}']"))
-            .await;
-        self.click("[data-testid=login-button]").await;
-        self.type_into("[data-testid=pin-input] input", pin).await;
-        self.click("[data-testid=pin-submit]").await;
-    }
-}
+use gjj_tests::webdriver::{open_desk, App, WAIT};
+use gjj_tests::{units, write_base_adjustment, Cell, LocalCentre, SheetRow, DEV_PIN};
 
 /// A 基数调整 sheet for the first three active employees with one unreadable amount (row 2's new base).
 async fn sheet_with_an_error(centre: &LocalCentre, dir: &Path) -> (PathBuf, String) {
@@ -185,30 +54,8 @@ fn run(cmd: &mut Command) -> (i32, serde_json::Value, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
-    let fixtures = Fixtures::from_env();
-    let mut centre = LocalCentre::start(&fixtures, Backend::Sqlite).expect("centre");
-    let home = tempfile::tempdir().expect("tempdir");
-    let config = home.path().join("config");
-    let data = home.path().join("data");
-    std::fs::create_dir_all(&config).expect("config dir");
-    std::fs::write(
-        config.join("settings.toml"),
-        format!(
-            "server = \"{}\"\nca_bundle = \"{}\"\npkcs11_modules = [\"{SOFTHSM_MODULE}\"]\nlog_level = \"debug\"\n",
-            centre.url(),
-            fixtures.ca_bundle().display()
-        ),
-    )
-    .expect("settings");
-    let no_managed = home.path().join("no-managed.toml");
-    let softhsm = centre.softhsm_conf();
-    let _driver = Driver::start(&[
-        ("GJJ_CONFIG_DIR", &config),
-        ("GJJ_DATA_DIR", &data),
-        ("GJJ_MANAGED_CONFIG", &no_managed),
-        ("SOFTHSM2_CONF", &softhsm),
-    ]);
-    let app = App::connect(&env_path("GJJ_DESKTOP_BIN"), env_path("GJJ_SCREENSHOTS")).await;
+    let mut desk = open_desk(None).await;
+    let app = &desk.app;
 
     // Login: every token's certificate is listed without a PIN.
     app.el("[data-testid=cert-option]").await;
@@ -235,7 +82,7 @@ async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
     app.shot("03-home").await;
 
     // Import a sheet with an error: the bad cell is marked with the message.
-    let (sheet, fixed) = sheet_with_an_error(&centre, home.path()).await;
+    let (sheet, fixed) = sheet_with_an_error(&desk.centre, desk.home.path()).await;
     app.click("[data-testid=menu-item][data-code=base_adjustment]")
         .await;
     app.type_into("[data-testid=file-path] input", &sheet.display().to_string())
@@ -283,11 +130,13 @@ async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
     app.click("[data-testid=nav-history]").await;
     app.el(&format!("[data-testid=history-row][data-serial='{serial}']"))
         .await;
-    let (code, out, err) = run(centre
+    let (code, out, err) = run(desk
+        .centre
         .gjj_pfx("staff")
         .args(["review", "start", &serial, "--json"]));
     assert_eq!(code, 0, "{out} {err}");
-    let (code, out, err) = run(centre
+    let (code, out, err) = run(desk
+        .centre
         .gjj_pfx("staff")
         .args(["review", "approve", &serial, "--json"]));
     assert_eq!(code, 0, "{out} {err}");
@@ -313,7 +162,7 @@ async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
     app.shot("07-developer-home").await;
 
     // Diagnostics with a failing check: the centre goes away.
-    centre.stop();
+    desk.centre.stop();
     app.click("[data-testid=nav-diagnostics]").await;
     app.click("[data-testid=doctor-rerun]").await;
     app.el("[data-testid=check][data-id=reachability][data-status=fail]")
@@ -322,5 +171,83 @@ async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
         .await;
     app.shot("08-diagnostics-failing").await;
 
-    app.client.close().await.expect("close session");
+    app.client.clone().close().await.expect("close session");
+}
+
+/// Whether the element is disabled, as the DOM says (`disabled` property).
+async fn disabled(app: &App, css: &str) -> bool {
+    !app.el(css)
+        .await
+        .is_enabled()
+        .await
+        .unwrap_or_else(|e| panic!("{css} enabled?: {e}"))
+}
+
+// A locked PIN is a vendor-driver state SoftHSM never reaches: the key here is SoftHSM's, seen through the
+// PKCS#11 test double (tests/pkcs11-double) that reports CKF_USER_PIN_LOCKED and refuses C_Login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_usb_key_is_shown_locked_and_the_pin_cannot_be_typed() {
+    let desk = open_desk(Some("locked")).await;
+    let app = &desk.app;
+
+    // Every key is listed once (only the double is loaded), each marked locked before anyone types a PIN.
+    let unit = format!("[data-testid=cert-option][data-unit='{}']", units::EMPLOYER_A);
+    app.el(&unit).await;
+    assert_eq!(app.all("[data-testid=cert-option]").await.len(), 4);
+    // Polled: the tags zoom in (an Element Plus transition); text mid-animation is not "shown" to WebDriver.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let mut texts = Vec::new();
+        for key in app.all("[data-testid=key]").await {
+            texts.push(key.text().await.unwrap_or_default());
+        }
+        if texts.len() == 4 && texts.iter().all(|t| t.contains("已锁定")) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "every key is marked locked in the list: {texts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Choosing it opens the PIN dialog with the advice, and nothing can be typed or sent.
+    app.click(&unit).await;
+    app.click("[data-testid=login-button]").await;
+    let advice = app
+        .text_contains("[data-testid=pin-flag][data-flag=locked]", "解锁")
+        .await;
+    assert!(advice.contains("CA"), "says who unlocks it: {advice}");
+    assert!(disabled(app, "[data-testid=pin-input] input").await);
+    assert!(disabled(app, "[data-testid=pin-submit]").await);
+    assert!(app.all("[data-testid=pin-error]").await.is_empty());
+    app.shot("09-locked-key").await;
+
+    app.client.clone().close().await.expect("close session");
+}
+
+// The last try before the lock, through the same double (CKF_USER_PIN_FINAL_TRY; C_Login is SoftHSM's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_usb_key_on_its_last_try_warns_before_and_after_a_wrong_pin() {
+    let desk = open_desk(Some("final_try")).await;
+    let app = &desk.app;
+
+    app.login(units::EMPLOYER_A, "000000").await;
+    app.text_contains("[data-testid=pin-flag][data-flag=final_try]", "最后一次")
+        .await;
+    app.text_contains("[data-testid=pin-error]", "最后一次").await;
+    assert!(
+        !disabled(app, "[data-testid=pin-input] input").await,
+        "the last try can still be typed"
+    );
+    app.shot("10-pin-final-try").await;
+
+    // The right PIN still opens the key, and the double passes the TLS handshake's signature through.
+    app.type_into("[data-testid=pin-input] input", DEV_PIN).await;
+    app.click("[data-testid=pin-submit]").await;
+    app.el("[data-testid=home]").await;
+    app.text_contains("[data-testid=unit-name]", units::EMPLOYER_A)
+        .await;
+
+    app.client.clone().close().await.expect("close session");
 }

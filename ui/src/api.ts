@@ -116,6 +116,8 @@ export interface SettingsView {
   /** Fields fixed by IT in the managed config file: shown read-only. */
   locked: (keyof Settings)[];
   managed_path: string | null;
+  /** The centre's update service set by IT (managed `update_url`); absent = no automatic updates. */
+  update_url?: string | null;
 }
 
 export const appInfo = () => invoke<AppInfo>("app_info");

@@ -47,9 +47,26 @@ pub fn run(root: &Path, opts: &DemoOptions) -> Result<()> {
     } else {
         crate::test::build_ui(root)?;
         let exe = crate::test::build_desktop(root)?;
+        // The app's own settings, pointed at the demo centre and the SoftHSM "USB keys" (PIN 123456); its data
+        // (outbox, drafts, logs) stays in certs/dev/app-data, away from a real installation's.
+        let config = dir.join("app-config");
+        std::fs::create_dir_all(&config)?;
+        std::fs::write(
+            config.join("settings.toml"),
+            format!(
+                "server = \"{}\"\nca_bundle = \"{}\"\npkcs11_modules = [\"{SOFTHSM_MODULE}\"]\n",
+                centre.url(),
+                dir.join("ca-bundle.pem").display()
+            ),
+        )?;
+        println!("\n演示：选择任一单位的证书，PIN 为 {DEV_PIN}。");
         sh::run(
             "desktop app (close the window to end the demo)",
-            &mut Command::new(exe),
+            Command::new(exe)
+                .env("GJJ_CONFIG_DIR", &config)
+                .env("GJJ_DATA_DIR", dir.join("app-data"))
+                .env("GJJ_MANAGED_CONFIG", dir.join("no-managed-config.toml"))
+                .env("SOFTHSM2_CONF", centre.softhsm_conf()),
         )?;
     }
     if opts.serve {

@@ -15,6 +15,8 @@ pub const CORE: &[&str] = &[
     "softhsm2",
     "opensc",
     "postgresql",
+    // The PKCS#11 header for the locked-USB-key test double (tests/pkcs11-double), built by the tests with gcc.
+    "libp11-kit-dev",
 ];
 /// Packages to build and run the desktop app (Tauri on WebKitGTK) and drive it under Xvfb.
 pub const DESKTOP: &[&str] = &[
@@ -29,6 +31,16 @@ pub const DESKTOP: &[&str] = &[
     "webkit2gtk-driver",
     "fonts-noto-cjk",
     "x11-utils",
+];
+
+/// Packages to build the installers (`cargo xtask dist`): NSIS and wixl/msitools for the Windows setup.exe and
+/// .msi, mingw-w64 to cross-build the Windows app, 7-Zip to list what the NSIS installer carries.
+pub const DIST: &[&str] = &[
+    "nsis",
+    "msitools",
+    "wixl",
+    "gcc-mingw-w64-x86-64-posix",
+    "p7zip-full",
 ];
 
 fn installed(package: &str) -> bool {

@@ -1,6 +1,7 @@
 //! cargo xtask: the project's tooling, in Rust so it runs the same everywhere.
 //!
-//! `demo` and `test` are the README's two commands; `pki`, `token`, `deps` and `bench` are their parts.
+//! `demo` and `test` are the README's two commands; `pki`, `token`, `deps` and `bench` are their parts; `dist`
+//! builds the installers.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ mod bench;
 mod demo;
 mod demo_data;
 mod deps;
+mod dist;
 mod pki;
 mod postgres;
 mod sh;
@@ -45,6 +47,28 @@ enum Cmd {
     Bench,
     /// Regenerate docs/screenshots/ (one PNG per screen state) by running the desktop end-to-end test
     Screenshots,
+    /// Build the release app and its installers into target/dist/ (.deb; cross-built setup.exe and .msi)
+    Dist {
+        /// linux (.deb), windows (setup.exe + .msi, cross-built) or all
+        #[arg(long, value_enum, default_value = "linux")]
+        target: dist::Target,
+        /// Then verify them: dpkg install + start under Xvfb + uninstall; msiinfo; 7z listing of setup.exe
+        #[arg(long)]
+        check: bool,
+        /// The centre's URL in the installed managed configuration
+        #[arg(long, default_value = "https://127.0.0.1:8443")]
+        server: String,
+        /// The centre's CA bundle to install [default: certs/dev/ca-bundle.pem]
+        #[arg(long)]
+        ca_bundle: Option<PathBuf>,
+        /// The centre's update service in the managed configuration ("" = no automatic updates)
+        #[arg(long, default_value = "https://127.0.0.1:8444")]
+        update_url: String,
+        /// Microsoft's WebView2 Evergreen Standalone Installer (x64) to embed in setup.exe
+        /// [default: installer/windows/webview2/MicrosoftEdgeWebView2RuntimeInstallerX64.exe]
+        #[arg(long)]
+        webview2: Option<PathBuf>,
+    },
     /// Install the system packages the demo and the tests need
     Deps {
         /// Also the desktop (Tauri/WebKitGTK) packages
@@ -93,6 +117,24 @@ fn main() -> Result<()> {
             )?;
             test::desktop_e2e(&root, &fixtures, &root.join("docs").join("screenshots"))
         }
+        Cmd::Dist {
+            target,
+            check,
+            server,
+            ca_bundle,
+            update_url,
+            webview2,
+        } => dist::run(
+            &root,
+            &dist::DistOptions {
+                target,
+                check,
+                server,
+                ca_bundle,
+                update_url,
+                webview2,
+            },
+        ),
         Cmd::Deps { desktop } => {
             deps::ensure(deps::CORE)?;
             if desktop {

@@ -37,7 +37,10 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
     if opts.no_desktop {
         clippy.arg("--workspace").args(["--exclude", "gjj-desktop"]);
     } else {
-        clippy.arg("--workspace");
+        // With the desktop end-to-end test and the desktop benchmark (feature-gated: they need a window).
+        clippy
+            .arg("--workspace")
+            .args(["--features", "gjj-tests/desktop-e2e"]);
     }
     sh::run("cargo clippy -D warnings", clippy.args(["--", "-D", "warnings"]))?;
     sh::run(
@@ -109,7 +112,7 @@ pub fn build_desktop(root: &Path) -> Result<std::path::PathBuf> {
 }
 
 /// tauri-driver (the WebDriver server for Tauri apps), installed from crates.io into target/tools once.
-fn tauri_driver(root: &Path) -> Result<std::path::PathBuf> {
+pub fn tauri_driver(root: &Path) -> Result<std::path::PathBuf> {
     let tools = root.join("target").join("tools");
     let bin = tools.join("bin").join("tauri-driver");
     if !bin.exists() {

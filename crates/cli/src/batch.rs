@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use gjj_client::sheet::Sheet;
+use gjj_client::sheet::{check_rows, CheckedRows, Sheet};
 use gjj_client::Submitted;
 use gjj_domain::api::Me;
 use gjj_domain::issue::Issue;
@@ -34,12 +34,6 @@ pub async fn context(settings: &config::Settings) -> Result<(Me, Policy)> {
     Ok(session.refresh_context(&outbox).await?)
 }
 
-struct Checked<R> {
-    rows: u32,
-    issues: Vec<Issue>,
-    valid: Vec<R>,
-}
-
 /// Import + the same domain rules the centre runs, streaming; keeps rows only when they will be sent.
 fn check_sheet<S: Sheet>(
     file: &Path,
@@ -47,26 +41,18 @@ fn check_sheet<S: Sheet>(
     unit: &UnitFacts,
     today: Month,
     keep_rows: bool,
-) -> Result<Checked<S::Row>> {
-    let mut issues = Vec::new();
-    let mut valid = Vec::new();
-    let rows = S::check(
+) -> Result<CheckedRows<S::Row>> {
+    Ok(check_rows::<S>(
         file,
         policy,
         unit,
         today,
-        &mut |row| {
-            if keep_rows {
-                valid.push(row);
-            }
-        },
-        &mut issues,
-    )?;
-    issues.sort_by_key(|i| i.row);
-    Ok(Checked { rows, issues, valid })
+        keep_rows,
+        &mut |_| {},
+    )?)
 }
 
-fn report<R>(file: &Path, checked: &Checked<R>, json: bool) -> ExitCode {
+fn report<R>(file: &Path, checked: &CheckedRows<R>, json: bool) -> ExitCode {
     let clean = checked.issues.is_empty();
     if json {
         println!("{}", json!({ "rows": checked.rows, "issues": checked.issues }));

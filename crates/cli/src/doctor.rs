@@ -1,6 +1,7 @@
 //! `gjj doctor [--json]`: the app's diagnostics on the command line (gjj_client::doctor), for IT.
 //!
-//! Uses the CLI's settings (server, CA bundle, PKCS#11 module); logs in only when a PIN source (`--pin-env`)
+//! Uses the desktop app's settings on this computer (IT's managed file, the user's settings) with the CLI's
+//! options (server, CA bundle, PKCS#11 module) over them; logs in only when a PIN source (`--pin-env`)
 //! is given, so that an unattended run never prompts. Exit 0 when no check failed, 1 otherwise.
 
 use std::path::Path;
@@ -13,35 +14,40 @@ use gjj_client::keys;
 use crate::config::Settings;
 use crate::{login, output};
 
-/// The CLI's options as the app's settings.
-fn client_settings(settings: &Settings) -> gjj_client::settings::Settings {
-    gjj_client::settings::Settings {
-        server: settings.server.clone().unwrap_or_default(),
-        ca_bundle: settings
-            .ca_bundle
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default(),
-        pkcs11_modules: settings
-            .pkcs11_module
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
-        ..Default::default()
+/// What the desktop app on this computer uses (IT's managed file over the user's settings: the same files as
+/// the app, so that IT checks the installed configuration), with the CLI's own options (flags, gjj.toml) over
+/// it. The bool: IT fixed the driver list and no module was given here, so only those drivers are loaded.
+fn client_settings(
+    settings: &Settings,
+    app: gjj_client::settings::SettingsView,
+) -> (gjj_client::settings::Settings, bool) {
+    let only_configured = app.modules_locked() && settings.pkcs11_module.is_none();
+    let mut config = app.effective;
+    if let Some(server) = &settings.server {
+        config.server = server.clone();
     }
+    if let Some(bundle) = &settings.ca_bundle {
+        config.ca_bundle = bundle.display().to_string();
+    }
+    if let Some(module) = &settings.pkcs11_module {
+        config.pkcs11_modules.insert(0, module.display().to_string());
+    }
+    (config, only_configured)
 }
 
 /// Runs the checks and prints them.
 pub async fn run(settings: &Settings, json: bool) -> Result<ExitCode> {
-    let config = client_settings(settings);
+    // A malformed managed or user file is an error naming the file and line, as in the app.
+    let app = gjj_client::settings::load()?;
+    let (config, only_configured) = client_settings(settings, app);
     let configured = config.module_paths();
     let keys = tokio::task::spawn_blocking(move || {
-        keys::discover(
-            &configured,
-            Path::new("/"),
-            keys::Platform::current(),
-            time::OffsetDateTime::now_utc(),
-        )
+        let now = time::OffsetDateTime::now_utc();
+        if only_configured {
+            keys::discover_candidates(&keys::configured_candidates(&configured), now)
+        } else {
+            keys::discover(&configured, Path::new("/"), keys::Platform::current(), now)
+        }
     })
     .await?;
     let mut login_failure = None;

@@ -141,17 +141,7 @@ pub async fn submit(settings: &config::Settings, form: SubmitForm, json: bool) -
                 Ok(valid) => valid,
                 Err(issues) => return Ok(refuse(&issues, json)),
             };
-            // Send the normalised values: what is signed is exactly what the centre stores.
-            let normalised = UnitChange {
-                changes: valid
-                    .iter()
-                    .map(|c| FieldChange {
-                        field: c.field.key().to_owned(),
-                        old: c.old.clone(),
-                        new: c.new.clone(),
-                    })
-                    .collect(),
-            };
+            let normalised = UnitChange::normalised(&valid);
             if !json {
                 for c in &valid {
                     let show = |v: &Option<String>| {

@@ -348,6 +348,7 @@ impl App {
 
     /// `keys_list`: every USB key of every driver found, without a PIN.
     pub async fn keys(&self) -> AppResult<KeyList> {
+        let started = std::time::Instant::now();
         let view = settings::load()?;
         let configured: Vec<PathBuf> = view.effective.pkcs11_modules.iter().map(PathBuf::from).collect();
         // When IT fixed the driver list, only those drivers are loaded: another province's CA driver on the
@@ -363,6 +364,14 @@ impl App {
         })
         .await
         .map_err(blocking_err)
+        .inspect(|list| {
+            // `cargo xtask bench` reads this line to time the cold start to the login screen.
+            tracing::info!(
+                keys = list.keys.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "keys listed"
+            );
+        })
     }
 
     /// `login` with a USB key and its PIN (the PIN is wiped after use, never stored or logged).
@@ -406,7 +415,7 @@ impl App {
             trust,
             timeout: std::time::Duration::from_secs(300),
         };
-        let session = Session::open(&config, credential)?;
+        let session = Session::open_via(&config, credential, effective.proxy.as_deref())?;
         let outbox = Outbox::open(&self.data_dir.join("outbox.sqlite")).await?;
         let (me, policy) = session.refresh_context(&outbox).await?;
         tracing::info!(unit = %me.unit.account, role = me.role.code(), "logged in");

@@ -417,9 +417,10 @@ fn check_keys(keys: &KeyList, session: Option<&Session>) -> Check {
             advice.push(format!("USB key“{}”中没有证书：请联系签发证书的 CA。", k.label));
         }
         lines.push(format!(
-            "“{}”（{}，序列号 {}，槽 {}{pin}）证书：{}",
+            "“{}”（{}，由驱动 {} 读取，序列号 {}，槽 {}{pin}）证书：{}",
             k.label,
             k.vendor,
+            k.module,
             k.serial,
             k.slot,
             if certs.is_empty() {
@@ -499,7 +500,7 @@ fn check_certificates(
     }
     let mut status = CheckStatus::Ok;
     let mut lines = Vec::new();
-    let mut advice = Vec::new();
+    let mut advice: Vec<String> = Vec::new();
     for c in &certs {
         let until = c.not_after.get(..10).unwrap_or(&c.not_after);
         let mut line = format!("“{}”（序列号 {}）有效期至 {until}", c.unit_name, c.serial);
@@ -522,7 +523,8 @@ fn check_certificates(
                 Err(e) => {
                     status = status.worst(CheckStatus::Fail);
                     advice.push(
-                        "请使用中心认可的 CA 签发的单位证书；若中心刚更换了 CA，请确认 CA 证书文件是中心提供的最新版本。",
+                        "请使用中心认可的 CA 签发的单位证书；若中心刚更换了 CA，请确认 CA 证书文件是中心提供的最新版本。"
+                            .to_owned(),
                     );
                     format!("签发链：{e}")
                 }
@@ -530,9 +532,14 @@ fn check_certificates(
         };
         line.push_str(&format!("；签发者 {}；{chain}", c.issuer));
         lines.push(line);
+        if let Some(tip) = issuer_driver_advice(&c.issuer, keys) {
+            advice.push(tip);
+        }
     }
     if status != CheckStatus::Ok && advice.is_empty() {
-        advice.push("证书到期前请联系签发证书的 CA 办理更新（续期）；已过期或未生效时请先检查电脑日期时间。");
+        advice.push(
+            "证书到期前请联系签发证书的 CA 办理更新（续期）；已过期或未生效时请先检查电脑日期时间。".into(),
+        );
     }
     let mut check = Check::new("certificate", TITLE, status, lines.join("\n"));
     if !advice.is_empty() {
@@ -540,6 +547,28 @@ fn check_certificates(
         check = check.advice(advice.join(""));
     }
     check
+}
+
+/// When the certificate's CA is known to use vendor drivers and none of them is loaded here (the key was read
+/// by a generic module, or by another vendor's), which driver to install.
+fn issuer_driver_advice(issuer: &str, keys: &KeyList) -> Option<String> {
+    let wanted = keys::drivers_for_issuer(issuer);
+    if wanted.is_empty() {
+        return None;
+    }
+    let loaded = |d: &keys::KnownDriver| {
+        keys.modules
+            .iter()
+            .any(|m| m.error.is_none() && m.vendor == d.label())
+    };
+    if wanted.iter().any(|d| loaded(d)) {
+        return None;
+    }
+    let names: Vec<String> = wanted.iter().map(|d| d.label()).collect();
+    Some(format!(
+        "签发者“{issuer}”的 USB key 通常使用 {} 的驱动，本机未加载该驱动：如登录或签名不正常，请安装该 CA 提供的驱动（64 位）。",
+        names.join(" 或 ")
+    ))
 }
 
 fn cert_name(der: &[u8]) -> String {
@@ -1051,6 +1080,33 @@ mod tests {
         assert!(fail.advice.unwrap().contains("同步"));
         assert_eq!(check_clock(None, now).status, CheckStatus::Skip);
         assert!(check_clock(None, now).detail.contains("登录后检测"));
+    }
+
+    #[test]
+    fn advice_names_the_driver_of_the_certificates_ca_when_it_is_not_loaded() {
+        let module = |vendor: &str| crate::keys::ModuleInfo {
+            path: "/usr/lib/x.so".into(),
+            vendor: vendor.into(),
+            library_version: Some("1.0".into()),
+            configured: false,
+            error: None,
+        };
+        let generic = KeyList {
+            modules: vec![module("OpenSC opensc-pkcs11")],
+            ..KeyList::default()
+        };
+        let tip = issuer_driver_advice("BJCA SM2 CA (北京数字认证股份有限公司)", &generic).unwrap();
+        assert!(tip.contains("龙脉 Longmai mToken GM3000"), "{tip}");
+        let vendor = KeyList {
+            modules: vec![module("龙脉 Longmai mToken GM3000")],
+            ..KeyList::default()
+        };
+        assert_eq!(
+            issuer_driver_advice("BJCA SM2 CA", &vendor),
+            None,
+            "already loaded"
+        );
+        assert_eq!(issuer_driver_advice("衡阳公积金开发测试业务CA", &generic), None);
     }
 
     #[test]

@@ -623,6 +623,22 @@ fn load_error(path: &Path, e: &gjj_pki::PkiError) -> String {
     }
 }
 
+/// The vendor drivers that keys of the CA named in `issuer` (a certificate's issuer, "CN (O)") are known to
+/// use: a tag of [`KnownDriver::issuers`] such as "GDCA 数安时代" matches by any of its words but "CA".
+pub fn drivers_for_issuer(issuer: &str) -> Vec<&'static KnownDriver> {
+    let issuer = issuer.to_lowercase();
+    KNOWN_DRIVERS
+        .iter()
+        .filter(|d| {
+            d.issuers.iter().any(|tag| {
+                tag.split_whitespace()
+                    .map(str::to_lowercase)
+                    .any(|w| w != "ca" && issuer.contains(&w))
+            })
+        })
+        .collect()
+}
+
 /// The drivers a user may be told to install: the vendors' ones (not the generic or development modules).
 pub fn driver_suggestions() -> String {
     KNOWN_DRIVERS
@@ -917,6 +933,26 @@ mod tests {
         let h = hint(&list).unwrap();
         assert!(h.starts_with("已找到驱动 飞天诚信 Feitian ePass2003"), "{h}");
         assert!(h.contains("没有检测到 USB key：请插入"), "{h}");
+    }
+
+    #[test]
+    fn the_issuer_names_the_driver_to_install() {
+        let labels =
+            |issuer: &str| -> Vec<String> { drivers_for_issuer(issuer).iter().map(|d| d.label()).collect() };
+        assert_eq!(
+            labels("BJCA SM2 CA (Beijing Certificate Authority)"),
+            vec!["龙脉 Longmai mToken GM3000"]
+        );
+        let gdca = labels("数安时代科技股份有限公司 (GDCA)");
+        assert!(
+            gdca.contains(&"飞天诚信 Feitian ePass2003".to_owned()),
+            "{gdca:?}"
+        );
+        assert!(gdca.contains(&"握奇 Watchdata WatchKey".to_owned()), "{gdca:?}");
+        assert!(labels("NETCA SM2 CA (网证通)").contains(&"海泰方圆 HaiTai USB key".to_owned()));
+        // "CA" alone names no vendor; the development CA and generic modules are never suggested.
+        assert!(labels("衡阳公积金开发测试业务CA").is_empty());
+        assert!(labels("Some Other CA").is_empty());
     }
 
     #[test]

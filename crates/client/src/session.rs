@@ -50,8 +50,27 @@ pub enum Submitted {
 impl Session {
     /// Opens a session for a credential. No request is made yet; the handshake happens on the first call.
     pub fn open(config: &SessionConfig, credential: Credential) -> Result<Session, ClientError> {
+        Session::open_via(config, credential, None)
+    }
+
+    /// [`Session::open`] through an HTTP proxy (CONNECT tunnel: the TLS session, and the USB key's signature,
+    /// stay end to end with the centre). `None` keeps reqwest's default (the proxy environment variables).
+    pub fn open_via(
+        config: &SessionConfig,
+        credential: Credential,
+        proxy: Option<&str>,
+    ) -> Result<Session, ClientError> {
         let tls = credential.client_config(&config.trust)?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(url) = proxy.map(str::trim).filter(|p| !p.is_empty()) {
+            let proxy = reqwest::Proxy::all(url).map_err(|e| {
+                ClientError::Protocol(format!(
+                    "代理地址“{url}”无效（{e}）。请在设置中改正或请 IT 检查统一配置"
+                ))
+            })?;
+            builder = builder.proxy(proxy);
+        }
+        let http = builder
             .use_preconfigured_tls(tls)
             .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(15))

@@ -76,6 +76,10 @@ pub struct SettingsView {
     pub locked: Vec<String>,
     /// The managed file in force, if any.
     pub managed_path: Option<String>,
+    /// Base URL of the centre's update service, set only by IT in the managed file (`update_url`); none = the
+    /// app never looks for updates. See [`update_endpoint`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_url: Option<String>,
 }
 
 impl SettingsView {
@@ -95,6 +99,8 @@ struct Managed {
     /// "" locks "no proxy" (TOML has no null).
     proxy: Option<String>,
     log_level: Option<String>,
+    /// Not a user setting: where the app looks for updates (only IT decides that).
+    update_url: Option<String>,
 }
 
 /// Why the settings could not be read or saved.
@@ -225,6 +231,7 @@ pub fn load_from(user: &Path, managed: Option<&Path>) -> Result<SettingsView, Se
     let mut effective = user_settings.clone();
     let mut locked = Vec::new();
     let mut managed_path = None;
+    let mut update_url = None;
     if let Some(path) = managed {
         if let Some(text) = read(path)? {
             let bad = |place: String, detail: String| SettingsError::Managed {
@@ -236,6 +243,10 @@ pub fn load_from(user: &Path, managed: Option<&Path>) -> Result<SettingsView, Se
                 let (place, detail) = toml_place(&text, &e);
                 bad(place, detail)
             })?;
+            if let Some(url) = m.update_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                validate_update_url(url).map_err(|e| bad(String::new(), e.to_string()))?;
+                update_url = Some(url.trim_end_matches('/').to_owned());
+            }
             apply_managed(&mut effective, &mut locked, m);
             validate(&effective).map_err(|e| bad(String::new(), e.to_string()))?;
             managed_path = Some(path.display().to_string());
@@ -246,7 +257,30 @@ pub fn load_from(user: &Path, managed: Option<&Path>) -> Result<SettingsView, Se
         user: user_settings,
         locked,
         managed_path,
+        update_url,
     })
+}
+
+fn validate_update_url(url: &str) -> Result<(), SettingsError> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if u.scheme() == "https" && u.host_str().is_some() && u.query().is_none() => Ok(()),
+        _ => Err(SettingsError::Invalid {
+            field: "update_url",
+            message: format!(
+                "更新地址“{url}”不是有效的 https 网址，请填写中心提供的更新服务地址，如 https://wt.example.gov.cn:8444"
+            ),
+        }),
+    }
+}
+
+/// The updater's endpoint under the centre's update service `base` (managed `update_url`): the Tauri updater
+/// fills in `{{target}}-{{arch}}` (e.g. `windows-x86_64`) and `{{current_version}}`; the gateway answers
+/// `GET /updates/{target}/{current_version}` with 204 (nothing newer) or a signed manifest.
+pub fn update_endpoint(base: &str) -> String {
+    format!(
+        "{}/updates/{{{{target}}}}-{{{{arch}}}}/{{{{current_version}}}}",
+        base.trim().trim_end_matches('/')
+    )
 }
 
 fn apply_managed(effective: &mut Settings, locked: &mut Vec<String>, m: Managed) {
@@ -547,6 +581,46 @@ mod tests {
         assert_eq!(v.effective.ca_bundle, r"C:\ProgramData\GJJ\ca-bundle.pem");
         assert_eq!(v.effective.pkcs11_modules.len(), 2);
         assert_eq!(v.effective.proxy, None);
+        assert_eq!(
+            v.update_url.as_deref(),
+            Some("https://wt.gjj.example.gov.cn:8444")
+        );
+    }
+
+    #[test]
+    fn update_url_comes_only_from_the_managed_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = write(dir.path(), "settings.toml", "log_level = \"warn\"\n");
+        let managed = write(
+            dir.path(),
+            "managed.toml",
+            "update_url = \"https://wt.gjj.example.gov.cn:8444/\"\n",
+        );
+        let v = load_from(&user, Some(&managed)).unwrap();
+        assert_eq!(
+            v.update_url.as_deref(),
+            Some("https://wt.gjj.example.gov.cn:8444")
+        );
+        assert!(v.locked.is_empty(), "not a user setting, so nothing to lock");
+        assert_eq!(
+            update_endpoint(v.update_url.as_deref().unwrap()),
+            "https://wt.gjj.example.gov.cn:8444/updates/{{target}}-{{arch}}/{{current_version}}"
+        );
+        // The user file cannot set it.
+        let sneaky = write(
+            dir.path(),
+            "sneaky.toml",
+            "update_url = \"https://evil.example\"\n",
+        );
+        assert_eq!(load_from(&sneaky, None).unwrap().update_url, None);
+        let plain = write(
+            dir.path(),
+            "plain.toml",
+            "update_url = \"http://wt.example:8444\"\n",
+        );
+        let err = load_from(&user, Some(&plain)).unwrap_err();
+        assert_eq!(err.code(), "SETTINGS_MANAGED_INVALID");
+        assert!(err.to_string().contains("更新地址"), "{err}");
     }
 
     #[test]
@@ -556,6 +630,7 @@ mod tests {
             user: Settings::default(),
             locked: vec!["server".into()],
             managed_path: None,
+            update_url: None,
         };
         let j = serde_json::to_value(&v).unwrap();
         assert_eq!(
@@ -564,6 +639,7 @@ mod tests {
         );
         assert_eq!(j["locked"], serde_json::json!(["server"]));
         assert!(j["managed_path"].is_null());
+        assert!(j.get("update_url").is_none(), "absent unless IT set it");
         // The window sends back a partial object (older UI): the missing fields take their defaults.
         let s: Settings = serde_json::from_value(serde_json::json!({"server":"https://x"})).unwrap();
         assert_eq!(s.log_level, "info");

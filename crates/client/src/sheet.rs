@@ -49,9 +49,14 @@ pub trait Sheet {
     fn payload(rows: Vec<Self::Row>, unit: &UnitFacts) -> Self::Payload;
 }
 
-/// Defines a [`Sheet`] whose checker is `Checker::new(policy, unit, today)` + `push(&row, issues)` + `finish`.
+/// Defines a [`Sheet`] that streams its importer through a domain checker: `$checker` builds it from
+/// (policy, unit, today), `$push` checks one row, `finish` closes the sheet-wide rules (duplicates).
 macro_rules! checked_sheet {
-    ($(#[$doc:meta])* $name:ident, $code:literal, $module:ident, $row:ty, $payload:ident { $field:ident }) => {
+    (
+        $(#[$doc:meta])* $name:ident, $code:literal, $module:ident, $row:ty, $payload:ident { $field:ident },
+        |$p:ident, $u:ident, $t:ident| $checker:expr,
+        |$c:ident, $r:ident, $i:ident| $push:expr $(,)?
+    ) => {
         $(#[$doc])*
         pub struct $name;
 
@@ -66,17 +71,20 @@ macro_rules! checked_sheet {
 
             fn check(
                 file: &Path,
-                policy: &Policy,
-                unit: &UnitFacts,
-                today: Month,
+                $p: &Policy,
+                $u: &UnitFacts,
+                $t: Month,
                 on_row: &mut dyn FnMut($row),
                 issues: &mut Vec<Issue>,
             ) -> Result<u32, SheetError> {
-                let mut checker = gjj_domain::$module::Checker::new(policy, unit, today);
+                let mut checker = $checker;
                 let stats = gjj_sheets::$module::import_with(
                     file,
                     |row, issues| {
-                        checker.push(&row, issues);
+                        {
+                            let ($c, $r, $i) = (&mut checker, &row, &mut *issues);
+                            $push;
+                        }
                         on_row(row);
                     },
                     issues,
@@ -94,99 +102,45 @@ macro_rules! checked_sheet {
 
 checked_sheet!(
     /// 缴存基数调整.
-    BaseAdjustmentSheet, "base_adjustment", base_adjustment, BaseAdjustmentRow, BaseAdjustment { rows }
+    BaseAdjustmentSheet, "base_adjustment", base_adjustment, BaseAdjustmentRow, BaseAdjustment { rows },
+    |policy, unit, today| gjj_domain::base_adjustment::Checker::new(policy, unit, today),
+    |c, row, issues| c.push(row, issues),
 );
 checked_sheet!(
     /// 个人封存.
-    SealSheet, "seal", seal, SealRow, Seal { rows }
+    SealSheet, "seal", seal, SealRow, Seal { rows },
+    |policy, unit, today| gjj_domain::seal::Checker::new(policy, unit, today),
+    |c, row, issues| c.push(row, issues),
 );
 checked_sheet!(
     /// 个人启封.
-    UnsealSheet, "unseal", unseal, UnsealRow, Unseal { rows }
+    UnsealSheet, "unseal", unseal, UnsealRow, Unseal { rows },
+    |policy, unit, today| gjj_domain::unseal::Checker::new(policy, unit, today),
+    |c, row, issues| c.push(row, issues),
 );
 checked_sheet!(
     /// 缴存人登记 (batch).
     ContributorRegistrationSheet, "contributor_registration", contributor_registration,
-    ContributorRegistrationRow, ContributorRegistration { rows }
+    ContributorRegistrationRow, ContributorRegistration { rows },
+    |policy, unit, today| gjj_domain::contributor_registration::Checker::new(policy, unit, today),
+    |c, row, issues| c.push(row, issues),
 );
-
-/// 缴存人信息变更 (batch).
-pub struct ContributorChangeSheet;
-
-impl Sheet for ContributorChangeSheet {
-    const BUSINESS: &'static str = "contributor_change";
-    type Row = ContributorChangeRow;
-    type Payload = ContributorChange;
-
-    fn write_template(path: &Path) -> Result<(), SheetError> {
-        gjj_sheets::contributor_change::write_template(path, &TemplateOptions::default())
-    }
-
-    fn check(
-        file: &Path,
-        policy: &Policy,
-        unit: &UnitFacts,
-        today: Month,
-        on_row: &mut dyn FnMut(ContributorChangeRow),
-        issues: &mut Vec<Issue>,
-    ) -> Result<u32, SheetError> {
-        let mut checker = gjj_domain::contributor_change::Checker::new(policy, unit, today);
-        let stats = gjj_sheets::contributor_change::import_with(
-            file,
-            |row, issues| {
-                // Without the records: what depends on them (stale values, the derived 性别/出生年月,
-                // uniqueness across the centre) is the centre's to judge.
-                checker.push(&row, None, issues);
-                on_row(row);
-            },
-            issues,
-        )?;
-        checker.finish(issues);
-        Ok(stats.data_rows)
-    }
-
-    fn payload(rows: Vec<ContributorChangeRow>, _unit: &UnitFacts) -> ContributorChange {
-        ContributorChange { rows }
-    }
-}
-
-/// 补缴: the months already paid are the centre's facts, judged there.
-pub struct SupplementarySheet;
-
-impl Sheet for SupplementarySheet {
-    const BUSINESS: &'static str = "supplementary";
-    type Row = SupplementaryRow;
-    type Payload = Supplementary;
-
-    fn write_template(path: &Path) -> Result<(), SheetError> {
-        gjj_sheets::supplementary::write_template(path, &TemplateOptions::default())
-    }
-
-    fn check(
-        file: &Path,
-        policy: &Policy,
-        unit: &UnitFacts,
-        today: Month,
-        on_row: &mut dyn FnMut(SupplementaryRow),
-        issues: &mut Vec<Issue>,
-    ) -> Result<u32, SheetError> {
-        let mut checker = gjj_domain::supplementary::Checker::new(policy, &[], unit, today);
-        let stats = gjj_sheets::supplementary::import_with(
-            file,
-            |row, issues| {
-                checker.push(&row, issues);
-                on_row(row);
-            },
-            issues,
-        )?;
-        checker.finish(issues);
-        Ok(stats.data_rows)
-    }
-
-    fn payload(rows: Vec<SupplementaryRow>, _unit: &UnitFacts) -> Supplementary {
-        Supplementary { rows }
-    }
-}
+checked_sheet!(
+    /// 缴存人信息变更 (batch). Without the records: what depends on them (stale values, the derived
+    /// 性别/出生年月, uniqueness across the centre) is the centre's to judge.
+    ContributorChangeSheet, "contributor_change", contributor_change, ContributorChangeRow,
+    ContributorChange { rows },
+    |policy, unit, today| gjj_domain::contributor_change::Checker::new(policy, unit, today),
+    |c, row, issues| {
+        c.push(row, None, issues);
+    },
+);
+checked_sheet!(
+    /// 补缴: the months already paid are the centre's facts, judged there.
+    SupplementarySheet, "supplementary", supplementary, SupplementaryRow, Supplementary { rows },
+    |policy, unit, today| gjj_domain::supplementary::Checker::new(policy, &[], unit, today),
+    |c, row, issues| c.push(row, issues),
+);
 
 /// 汇缴 of the month due (应汇缴年月: the only month the centre accepts) by 转账收款, the stated 发生人数/发生额
 /// being the sheet's. Other methods and stated totals: `gjj remittance submit --method --count --total`.
@@ -269,6 +223,57 @@ impl Sheet for LoanApplicationSheet {
     }
 }
 
+/// A checked sheet with its typed rows.
+#[derive(Debug)]
+pub struct CheckedRows<R> {
+    /// Data rows in the file.
+    pub rows: u32,
+    /// Every issue, in row order.
+    pub issues: Vec<Issue>,
+    /// The rows without cell problems, when kept.
+    pub valid: Vec<R>,
+    /// Rows without cell problems seen.
+    pub seen: u32,
+}
+
+/// Import + the domain rules the centre runs, streaming; keeps the rows only when they will be sent.
+/// `progress` sees the rows read (every 2,000).
+pub fn check_rows<S: Sheet>(
+    file: &Path,
+    policy: &Policy,
+    unit: &UnitFacts,
+    today: Month,
+    keep_rows: bool,
+    progress: &mut dyn FnMut(u32),
+) -> Result<CheckedRows<S::Row>, SheetError> {
+    let mut issues = Vec::new();
+    let mut valid = Vec::new();
+    let mut seen = 0u32;
+    let rows = S::check(
+        file,
+        policy,
+        unit,
+        today,
+        &mut |row| {
+            seen += 1;
+            if seen % 2000 == 0 {
+                progress(seen);
+            }
+            if keep_rows {
+                valid.push(row);
+            }
+        },
+        &mut issues,
+    )?;
+    issues.sort_by_key(|i| i.row);
+    Ok(CheckedRows {
+        rows,
+        issues,
+        valid,
+        seen,
+    })
+}
+
 /// A checked sheet with its payload (as JSON) when the rows were kept.
 #[derive(Debug)]
 pub struct CheckedSheet {
@@ -320,29 +325,11 @@ impl<S: Sheet> BatchSheet for Dyn<S> {
         keep_rows: bool,
         progress: &mut dyn FnMut(u32),
     ) -> Result<CheckedSheet, SheetError> {
-        let mut issues = Vec::new();
-        let mut valid = Vec::new();
-        let mut seen = 0u32;
-        let rows = S::check(
-            file,
-            policy,
-            unit,
-            today,
-            &mut |row| {
-                seen += 1;
-                if seen % 2000 == 0 {
-                    progress(seen);
-                }
-                if keep_rows {
-                    valid.push(row);
-                }
-            },
-            &mut issues,
-        )?;
-        issues.sort_by_key(|i| i.row);
-        let valid_rows = u32::try_from(valid.len()).unwrap_or(u32::MAX);
+        let checked = check_rows::<S>(file, policy, unit, today, keep_rows, progress)?;
+        let seen = checked.seen;
+        let valid_rows = u32::try_from(checked.valid.len()).unwrap_or(u32::MAX);
         let payload = if keep_rows {
-            let payload = S::payload(valid, unit);
+            let payload = S::payload(checked.valid, unit);
             Some(
                 serde_json::to_value(&payload).map_err(|e| SheetError::Unreadable {
                     file: S::BUSINESS.to_owned(),
@@ -352,6 +339,7 @@ impl<S: Sheet> BatchSheet for Dyn<S> {
         } else {
             None
         };
+        let (rows, issues) = (checked.rows, checked.issues);
         Ok(CheckedSheet {
             rows,
             issues,

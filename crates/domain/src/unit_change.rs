@@ -265,6 +265,23 @@ pub struct ValidChange {
     pub new: Option<String>,
 }
 
+impl UnitChange {
+    /// The payload of changes that passed [`check`]: the normalised values, so what is signed is exactly what
+    /// the centre stores.
+    pub fn normalised(valid: &[ValidChange]) -> UnitChange {
+        UnitChange {
+            changes: valid
+                .iter()
+                .map(|c| FieldChange {
+                    field: c.field.key().to_owned(),
+                    old: c.old.clone(),
+                    new: c.new.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// `None` for a missing or blank value, else the normalised text.
 fn present(value: Option<&str>) -> Option<String> {
     value

@@ -22,6 +22,24 @@ pub struct Config {
     /// The centre's time zone as hours east of UTC; month rules use the centre's calendar (China: 8).
     #[serde(default = "default_utc_offset")]
     pub utc_offset_hours: i8,
+    /// The desktop app's update service (crate::updates), on its own port; absent = not served.
+    #[serde(default)]
+    pub updates: Option<UpdatesConfig>,
+}
+
+/// `[updates]`: a second HTTPS port (the same server certificate, no client certificate) serving signed
+/// update manifests and installers from a directory. See crate::updates for why it is not on the mTLS port.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatesConfig {
+    /// Address to listen on, e.g. "0.0.0.0:8444".
+    pub listen: SocketAddr,
+    /// Directory with `<target>.json` manifests and `files/` (installers and their `.sig`).
+    pub dir: PathBuf,
+    /// The URL clients reach this port at, e.g. "https://wt.gjj.example.gov.cn:8444" (download URLs in the
+    /// manifest); default: https:// + the request's Host.
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 /// TLS files.
@@ -116,6 +134,9 @@ impl Config {
         fix(&mut config.tls.key);
         fix(&mut config.tls.client_ca);
         config.tls.crls.iter_mut().for_each(fix);
+        if let Some(u) = config.updates.as_mut() {
+            fix(&mut u.dir);
+        }
         if let Some(rest) = config.database_url.strip_prefix("sqlite://") {
             if !rest.starts_with('/') && !rest.starts_with(":memory:") {
                 config.database_url = format!("sqlite://{}", base.join(rest).display());

@@ -11,6 +11,7 @@ pub mod db;
 pub mod http;
 pub mod seed;
 pub mod tls;
+pub mod updates;
 
 use std::future::Future;
 use std::time::Duration;
@@ -29,16 +30,45 @@ pub async fn run(config: config::Config, shutdown: impl Future<Output = ()>) -> 
         limits: config.limits.clone(),
         offset,
     };
+    let handshake = Duration::from_secs(config.tls.handshake_timeout_secs);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    // Both ports stop on the same signal.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let updates = match &config.updates {
+        Some(u) => {
+            updates::check_dir(&u.dir)?;
+            let listener = tokio::net::TcpListener::bind(u.listen).await?;
+            let addr = listener.local_addr()?;
+            println!("gjj-server updates on {addr}");
+            tracing::info!(%addr, dir = %u.dir.display(), "update service listening");
+            Some(tokio::spawn(updates::serve(
+                listener,
+                updates::server_config(&config.tls)?,
+                handshake,
+                updates::app(u),
+                stopped(stop_rx.clone()),
+            )))
+        }
+        None => None,
+    };
     println!("gjj-server listening on {addr}");
     tracing::info!(%addr, "listening");
-    tls::serve(
-        listener,
-        tls,
-        Duration::from_secs(config.tls.handshake_timeout_secs),
-        http::app(state),
-        shutdown,
-    )
-    .await
+    let api = tls::serve(listener, tls, handshake, http::app(state), stopped(stop_rx));
+    tokio::pin!(api);
+    let result = tokio::select! {
+        r = &mut api => r,
+        () = shutdown => {
+            let _ = stop_tx.send(true);
+            api.await
+        }
+    };
+    let _ = stop_tx.send(true);
+    if let Some(task) = updates {
+        task.await??;
+    }
+    result
 }

@@ -12,7 +12,7 @@ use gjj_domain::issue::{Code, Issue};
 use gjj_domain::policy::Policy;
 use gjj_domain::project::{self, Project};
 use gjj_domain::rate_adjustment::{self, RateAdjustment};
-use gjj_domain::unit_change::{self, FieldChange, UnitChange};
+use gjj_domain::unit_change::{self, UnitChange};
 use serde::de::DeserializeOwned;
 
 use super::{AppError, AppResult};
@@ -76,19 +76,8 @@ pub(super) async fn prepare(
                 match unit_change::check(&payload, &current, me.today) {
                     Err(issues) => Err(issues),
                     Ok(valid) => {
-                        // What is signed is exactly what the centre stores: the normalised values.
-                        let normalised = UnitChange {
-                            changes: valid
-                                .iter()
-                                .map(|c| FieldChange {
-                                    field: c.field.key().to_owned(),
-                                    old: c.old.clone(),
-                                    new: c.new.clone(),
-                                })
-                                .collect(),
-                        };
                         let rows = u32::try_from(valid.len()).unwrap_or(u32::MAX);
-                        Ok(body("unit_change", &normalised, rows)?)
+                        Ok(body("unit_change", &UnitChange::normalised(&valid), rows)?)
                     }
                 }
             }
