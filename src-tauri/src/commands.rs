@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use gjj_client::app::GridRow;
 use gjj_client::app::{
-    App, AppInfo, AppResult, BatchSummary, DraftView, HistoryEntry, HistoryFilter, Home, KeyChoice, LoginInfo,
+    App, AppInfo, AppResult, BatchSummary, DraftView, GridRowView, HistoryEntry, HistoryFilter, Home,
+    KeyChoice, LoginInfo,
 };
 use gjj_client::doctor::DoctorReport;
 use gjj_client::keys::KeyList;
@@ -37,6 +37,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         template_save,
         batch_import,
         batch_rows,
+        batch_issues,
         batch_row_index,
         batch_edit,
         batch_export_issues,
@@ -161,8 +162,17 @@ async fn batch_import(
 }
 
 #[tauri::command]
-async fn batch_rows(app: State<'_, App>, offset: usize, limit: usize) -> AppResult<Vec<GridRow>> {
+async fn batch_rows(app: State<'_, App>, offset: usize, limit: usize) -> AppResult<Vec<GridRowView>> {
     app.batch_rows(offset, limit).await
+}
+
+#[tauri::command]
+async fn batch_issues(
+    app: State<'_, App>,
+    offset: usize,
+    limit: usize,
+) -> AppResult<Vec<gjj_domain::issue::Issue>> {
+    app.batch_issues(offset, limit).await
 }
 
 #[tauri::command]

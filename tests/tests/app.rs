@@ -121,8 +121,19 @@ async fn every_app_command_works_against_a_real_centre() {
     let rows = app.batch_rows(0, 100).await.unwrap();
     assert_eq!(rows.len(), 4);
     let index = app.batch_row_index(bad.row).await.unwrap().unwrap();
-    assert_eq!(rows[index].row, bad.row);
-    assert!(rows[index].cells.contains(&"一万".to_owned()));
+    assert_eq!(rows[index].row.row, bad.row);
+    assert!(rows[index].row.cells.contains(&"一万".to_owned()));
+    // Each row carries its own issues (the grid marks those cells); the others have none.
+    assert_eq!(rows[index].issues.len(), 1);
+    assert_eq!(rows[index].issues[0].column, bad.column);
+    assert!(rows
+        .iter()
+        .filter(|r| r.row.row != bad.row)
+        .all(|r| r.issues.is_empty()));
+    assert_eq!(summary.issue_count, 1);
+    assert_eq!(summary.rows_with_issues, 1);
+    assert_eq!(app.batch_issues(0, 50).await.unwrap().len(), 1);
+    assert!(app.batch_issues(1, 50).await.unwrap().is_empty());
 
     let refused = app.batch_submit(|_| {}).await.unwrap_err();
     assert_eq!(refused.code, "SHEET_HAS_ISSUES");

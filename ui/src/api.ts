@@ -259,13 +259,24 @@ export interface BatchSummary {
   columns: string[]; // column titles, template order
   header_row: number | null;
   rows: number; // data rows
-  issues: Issue[]; // every cell and rule problem, row order
+  /** The first issues only (sheet-level ones first, then by row; at most 200): page the rest with batchIssues. */
+  issues: Issue[];
+  issue_count: number; // every issue
+  rows_with_issues: number;
   clean: boolean;
+}
+
+/** A problem of one cell, as the grid shows it (on hover) — the row is the GridRow's. */
+export interface CellIssue {
+  column: string; // column title ("" = the row as a whole: shown on the 行号 cell)
+  code: string;
+  message: string;
 }
 
 export interface GridRow {
   row: number; // Excel row number
   cells: string[]; // one text per column of BatchSummary.columns
+  issues: CellIssue[]; // this row's issues (the grid marks those cells)
 }
 
 export interface BatchProgress {
@@ -281,6 +292,8 @@ export const templateSave = (business: string, path: string) =>
 export const batchImport = (business: string, path: string) =>
   invoke<BatchSummary>("batch_import", { business, path });
 export const batchRows = (offset: number, limit: number) => invoke<GridRow[]>("batch_rows", { offset, limit });
+/** A page of the issue list (row order, sheet-level first), for sheets with more issues than the summary carries. */
+export const batchIssues = (offset: number, limit: number) => invoke<Issue[]>("batch_issues", { offset, limit });
 /** The grid index (0-based, sheet order) of an Excel row of the imported sheet; null when no such row. */
 export const batchRowIndex = (row: number) => invoke<number | null>("batch_row_index", { row });
 /** Changes one cell and checks the whole sheet again. */

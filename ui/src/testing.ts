@@ -7,7 +7,7 @@ import zhCn from "element-plus/es/locale/lang/zh-cn";
 import { createMemoryHistory, type Router } from "vue-router";
 import App from "./App.vue";
 import { createAppRouter } from "./router";
-import type { BusinessInfo, CertInfo, KeyInfo, KeyList, LoginInfo, Role } from "./api";
+import type { BatchSummary, BusinessInfo, CellIssue, CertInfo, Issue, KeyInfo, KeyList, LoginInfo, Role } from "./api";
 
 export const EMPLOYER_BUSINESSES: BusinessInfo[] = [
   { code: "unit_change", label: "单位信息变更", kind: "form", hall: "employer" },
@@ -85,6 +85,41 @@ export function loginInfo(role: Role = "employer"): LoginInfo {
     businesses: developer ? DEVELOPER_BUSINESSES : EMPLOYER_BUSINESSES,
     certificate: cert({ role }),
   };
+}
+
+/** How many issues a BatchSummary carries (the rest are paged with `batchIssues`), as the Rust side caps it. */
+export const SUMMARY_ISSUES = 200;
+
+/** The full issue list in the order Rust keeps it: sheet-level (row 0) first, then by row (stable). */
+export function issueOrder(issues: Issue[]): Issue[] {
+  return issues.slice().sort((a, b) => a.row - b.row);
+}
+
+/**
+ * A BatchSummary as the Rust side builds it from a sheet's full issue list: the first SUMMARY_ISSUES issues
+ * only, the count of all of them and of the rows they touch.
+ */
+export function batchSummary(
+  sheet: { business: string; file: string; columns: string[]; header_row?: number | null; rows: number },
+  issues: Issue[],
+): BatchSummary {
+  const all = issueOrder(issues);
+  return {
+    business: sheet.business,
+    file: sheet.file,
+    columns: sheet.columns,
+    header_row: sheet.header_row ?? 1,
+    rows: sheet.rows,
+    issues: all.slice(0, SUMMARY_ISSUES),
+    issue_count: all.length,
+    rows_with_issues: new Set(all.filter((i) => i.row > 0).map((i) => i.row)).size,
+    clean: all.length === 0,
+  };
+}
+
+/** The issues of one Excel row as a GridRow carries them. */
+export function cellIssues(issues: Issue[], row: number): CellIssue[] {
+  return issues.filter((i) => i.row === row).map(({ column, code, message }) => ({ column, code, message }));
 }
 
 export interface IpcCall {

@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use anyhow::{bail, ensure, Context, Result};
 
-use crate::{deps, pki, sh, test};
+use crate::{deps, pki, sh};
 
 /// The MSI's UpgradeCode: fixed for the life of the product (installer/windows/gjj-hall.wxs).
 pub const UPGRADE_CODE: &str = "{67B1F920-3306-48F9-9DB2-B487DF6A1E1A}";
@@ -92,7 +92,7 @@ pub fn run(root: &Path, opts: &DistOptions) -> Result<()> {
     let version = workspace_version(root)?;
     let mut report = Report::default();
 
-    report.timed("ui build", || test::build_ui(root))?;
+    report.timed("ui build", || build_ui(root))?;
     let key = updater_key(root)?;
     let centre = centre_files(root, &dist, opts)?;
     let updates = dist.join("updates");
@@ -151,6 +151,18 @@ pub fn run(root: &Path, opts: &DistOptions) -> Result<()> {
         bail!("{} dist step(s) failed (see above)", report.failures.len());
     }
     Ok(())
+}
+
+/// ui/dist, embedded in the app. `npm ci` only when ui/node_modules is missing (it deletes and reinstalls it).
+fn build_ui(root: &Path) -> Result<()> {
+    let ui = root.join("ui");
+    if !ui.join("node_modules").join(".bin").join("tauri").exists() {
+        sh::run(
+            "npm ci (ui)",
+            sh::npm(&ui).args(["ci", "--no-audit", "--no-fund", "--prefer-offline"]),
+        )?;
+    }
+    sh::run("ui type check + build", sh::npm(&ui).args(["run", "build"]))
 }
 
 fn workspace_version(root: &Path) -> Result<String> {
@@ -275,10 +287,16 @@ fn updater_config(key: &UpdaterKey) -> serde_json::Value {
 }
 
 fn linux_deb(root: &Path, dist: &Path, centre: &Centre, key: &UpdaterKey, version: &str) -> Result<PathBuf> {
+    // The CLI goes into the package too: `gjj doctor` is IT's driver and connection check.
+    sh::run(
+        "cargo build --release -p gjj-cli",
+        sh::cargo().args(["build", "--release", "-p", "gjj-cli"]),
+    )?;
     let mut config = updater_config(key);
     config["bundle"] = serde_json::json!({ "linux": { "deb": { "files": {
         "/etc/gjj/ca-bundle.pem": centre.ca_bundle,
         "/usr/share/gjj-hall/managed.toml": centre.managed_linux,
+        "/usr/bin/gjj": root.join("target/release/gjj"),
     }}}});
     sh::run(
         "tauri build --bundles deb (release)",
@@ -384,6 +402,13 @@ fn windows(
     std::fs::copy(bin.join("gjj-desktop.exe"), app.join("gjj-desktop.exe"))?;
     std::fs::copy(bin.join("gjj.exe"), app.join("gjj.exe"))?;
     std::fs::copy(webview2_loader(root)?, app.join("WebView2Loader.dll"))?;
+    // Symbols are a third of the exe; the installer carries the stripped copies.
+    sh::run(
+        "strip the Windows executables",
+        Command::new("x86_64-w64-mingw32-strip")
+            .arg(app.join("gjj-desktop.exe"))
+            .arg(app.join("gjj.exe")),
+    )?;
     std::fs::copy(&centre.ca_bundle, centre_dir.join("ca-bundle.pem"))?;
     std::fs::copy(&centre.managed_windows, centre_dir.join("managed.toml"))?;
     std::fs::copy(root.join("src-tauri/icons/icon.ico"), stage.join("icon.ico"))?;
@@ -745,6 +770,7 @@ fn installed_checks(version: &str) -> Result<()> {
     let files = dpkg(&["-L", DEB_PACKAGE])?;
     for f in [
         INSTALLED_BIN,
+        "/usr/bin/gjj",
         "/etc/gjj/ca-bundle.pem",
         "/usr/share/gjj-hall/managed.toml",
         "/usr/share/applications/gjj-hall.desktop",
@@ -758,6 +784,29 @@ fn installed_checks(version: &str) -> Result<()> {
         managed.contains("ca_bundle = '/etc/gjj/ca-bundle.pem'"),
         "{managed}"
     );
+    // IT's check reads the installed configuration: the centre and the CA bundle of the package.
+    let home = tempdir("gjj-deb-doctor")?;
+    let out = Command::new("/usr/bin/gjj")
+        .args(["doctor", "--json"])
+        .current_dir(&home)
+        .env("HOME", &home)
+        .env("GJJ_CONFIG_DIR", home.join("config"))
+        .env_remove("GJJ_MANAGED_CONFIG")
+        .env_remove("GJJ_CONFIG")
+        .output()?;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("gjj doctor --json: {}", String::from_utf8_lossy(&out.stderr)))?;
+    let settings = report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "settings"))
+        .context("no settings check")?;
+    let detail = settings["detail"].as_str().unwrap_or_default();
+    ensure!(
+        settings["status"] == "ok" && detail.contains("/etc/gjj/ca-bundle.pem"),
+        "gjj doctor does not use the installed configuration: {settings}"
+    );
+    println!("✔ /usr/bin/gjj doctor uses the installed configuration: {detail}");
+    let _ = std::fs::remove_dir_all(&home);
 
     // Start the installed binary as a user would, with its own data and config dirs, and wait for the window
     // title and for the login screen's first call (keys_list, logged as "keys listed").
@@ -810,6 +859,7 @@ fn uninstall_checks() -> Result<()> {
     dpkg(&["-r", DEB_PACKAGE])?;
     for f in [
         INSTALLED_BIN,
+        "/usr/bin/gjj",
         "/etc/gjj/ca-bundle.pem",
         "/usr/share/gjj-hall/managed.toml",
     ] {

@@ -252,10 +252,39 @@ pub struct BatchSummary {
     pub header_row: Option<u32>,
     /// Data rows.
     pub rows: u32,
-    /// Every issue, in row order.
+    /// The first issues (sheet-level ones first, then by row; at most [`SUMMARY_ISSUES`]): the window pages
+    /// the rest with `batch_issues`, so a sheet with an issue on each of 100,000 rows does not cross at once.
     pub issues: Vec<Issue>,
+    /// Every issue.
+    pub issue_count: usize,
+    /// Rows with at least one issue.
+    pub rows_with_issues: usize,
     /// No issue.
     pub clean: bool,
+}
+
+/// How many issues a [`BatchSummary`] (or a refusal) carries.
+pub const SUMMARY_ISSUES: usize = 200;
+
+/// One problem of a cell as the grid shows it; the row is the [`GridRowView`]'s.
+#[derive(Clone, Debug, Serialize)]
+pub struct CellIssue {
+    /// Column title ("" for the row as a whole).
+    pub column: String,
+    /// Stable code.
+    pub code: &'static str,
+    /// Chinese message.
+    pub message: String,
+}
+
+/// A grid row with its issues, as the window gets it.
+#[derive(Clone, Debug, Serialize)]
+pub struct GridRowView {
+    /// The row.
+    #[serde(flatten)]
+    pub row: GridRow,
+    /// Its issues.
+    pub issues: Vec<CellIssue>,
 }
 
 /// Progress of an import or a submission.
@@ -286,6 +315,8 @@ struct Sheet {
     /// The file checked and sent: the source, or the grid written back after an edit.
     current: PathBuf,
     grid: Grid,
+    /// Every issue of the last check, sorted by row.
+    issues: Vec<Issue>,
     summary: BatchSummary,
 }
 
@@ -624,20 +655,21 @@ impl App {
         let batch = sheet::batch(business).ok_or_else(|| unknown_batch(business))?;
         let code = business.to_owned();
         let src = path.clone();
-        let (grid, summary) = tokio::task::spawn_blocking(move || -> AppResult<(Grid, BatchSummary)> {
-            progress(stage(&code, "reading", 0));
-            let grid = gjj_sheets::read_grid(&code, &src).ok_or_else(|| unknown_batch(&code))??;
-            let rows = u32::try_from(grid.rows.len()).unwrap_or(u32::MAX);
-            progress(stage(&code, "checking", rows));
-            let checked = batch.check(&src, &policy, &me.unit, me.today, false, &mut |n| {
-                progress(stage(&code, "checking", n));
-            })?;
-            progress(stage(&code, "done", checked.rows));
-            let summary = summary_of(&code, &src, &grid, checked.rows, checked.issues);
-            Ok((grid, summary))
-        })
-        .await
-        .map_err(blocking_err)??;
+        let (grid, issues, summary) =
+            tokio::task::spawn_blocking(move || -> AppResult<(Grid, Vec<Issue>, BatchSummary)> {
+                progress(stage(&code, "reading", 0));
+                let grid = gjj_sheets::read_grid(&code, &src).ok_or_else(|| unknown_batch(&code))??;
+                let rows = u32::try_from(grid.len()).unwrap_or(u32::MAX);
+                progress(stage(&code, "checking", rows));
+                let checked = batch.check(&src, &policy, &me.unit, me.today, false, &mut |n| {
+                    progress(stage(&code, "checking", n));
+                })?;
+                progress(stage(&code, "done", checked.rows));
+                let summary = summary_of(&code, &src, &grid, checked.rows, &checked.issues);
+                Ok((grid, checked.issues, summary))
+            })
+            .await
+            .map_err(blocking_err)??;
         tracing::info!(
             business,
             rows = summary.rows,
@@ -650,18 +682,41 @@ impl App {
             current: path.clone(),
             source: path,
             grid,
+            issues,
             summary: summary.clone(),
         });
         Ok(summary)
     }
 
-    /// `batch_rows`: a window of the grid.
-    pub async fn batch_rows(&self, offset: usize, limit: usize) -> AppResult<Vec<GridRow>> {
+    /// `batch_rows`: a window of the grid, each row with its issues.
+    pub async fn batch_rows(&self, offset: usize, limit: usize) -> AppResult<Vec<GridRowView>> {
+        let state = self.state.lock().await;
+        let sheet = state.sheet.as_ref().ok_or_else(AppError::no_sheet)?;
+        let end = offset.saturating_add(limit.min(2000)).min(sheet.grid.len());
+        Ok((offset.min(end)..end)
+            .filter_map(|i| sheet.grid.row(i))
+            .map(|row| {
+                let first = sheet.issues.partition_point(|i| i.row < row.row);
+                let issues = sheet.issues[first..]
+                    .iter()
+                    .take_while(|i| i.row == row.row)
+                    .map(|i| CellIssue {
+                        column: i.column.clone(),
+                        code: i.code.as_str(),
+                        message: i.message.clone(),
+                    })
+                    .collect();
+                GridRowView { row, issues }
+            })
+            .collect())
+    }
+
+    /// `batch_issues`: a page of the whole issue list (sheet-level first, then by row).
+    pub async fn batch_issues(&self, offset: usize, limit: usize) -> AppResult<Vec<Issue>> {
         let state = self.state.lock().await;
         let sheet = state.sheet.as_ref().ok_or_else(AppError::no_sheet)?;
         Ok(sheet
-            .grid
-            .rows
+            .issues
             .iter()
             .skip(offset)
             .take(limit.min(2000))
@@ -702,7 +757,8 @@ impl App {
         .await
         .map_err(blocking_err)??;
         sheet.current = current;
-        sheet.summary = summary_of(&code, &sheet.source, &sheet.grid, checked.rows, checked.issues);
+        sheet.summary = summary_of(&code, &sheet.source, &sheet.grid, checked.rows, &checked.issues);
+        sheet.issues = checked.issues;
         Ok(sheet.summary.clone())
     }
 
@@ -715,7 +771,7 @@ impl App {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Ok(gjj_sheets::write_issues(&sheet.summary.issues, &source, path)?)
+        Ok(gjj_sheets::write_issues(&sheet.issues, &source, path)?)
     }
 
     /// `batch_save_sheet`: the sheet as it is now (with fixes made in the app).
@@ -752,13 +808,13 @@ impl App {
         let checked = checked?;
         if !checked.issues.is_empty() {
             progress(stage(&code, "failed", checked.rows));
+            let count = checked.issues.len();
+            let mut issues = checked.issues;
+            issues.truncate(SUMMARY_ISSUES);
             return Err(AppError {
                 code: "SHEET_HAS_ISSUES".into(),
-                message: format!(
-                    "文件还有 {} 处问题，没有提交任何内容。请改正后再提交。",
-                    checked.issues.len()
-                ),
-                issues: checked.issues,
+                message: format!("文件还有 {count} 处问题，没有提交任何内容。请改正后再提交。"),
+                issues,
             });
         }
         let payload = checked.payload.unwrap_or_default();
@@ -939,7 +995,16 @@ fn stage(business: &str, stage: &'static str, rows: u32) -> BatchProgress {
     }
 }
 
-fn summary_of(business: &str, source: &Path, grid: &Grid, rows: u32, issues: Vec<Issue>) -> BatchSummary {
+/// `issues` sorted by row (sheet-level, row 0, first).
+fn summary_of(business: &str, source: &Path, grid: &Grid, rows: u32, issues: &[Issue]) -> BatchSummary {
+    let mut rows_with_issues = 0;
+    let mut last = 0;
+    for i in issues {
+        if i.row > 0 && i.row != last {
+            rows_with_issues += 1;
+            last = i.row;
+        }
+    }
     BatchSummary {
         business: business.to_owned(),
         file: source.display().to_string(),
@@ -947,7 +1012,9 @@ fn summary_of(business: &str, source: &Path, grid: &Grid, rows: u32, issues: Vec
         header_row: grid.header_row,
         rows,
         clean: issues.is_empty(),
-        issues,
+        issue_count: issues.len(),
+        rows_with_issues,
+        issues: issues.iter().take(SUMMARY_ISSUES).cloned().collect(),
     }
 }
 

@@ -12,31 +12,38 @@ use serde::{Deserialize, Serialize};
 
 use crate::SheetError;
 
-/// The data rows of a workbook under one business's columns.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The data rows of a workbook under one business's columns, stored compactly (one text arena for every cell,
+/// the stored type of the non-text cells aside), so a 100,000-row sheet costs a few MiB; cells edited in the app
+/// are kept beside the arena.
+#[derive(Clone, Debug, Default)]
 pub struct Grid {
     /// Column titles in template order (also `Issue::column`).
     pub columns: Vec<String>,
     /// The 1-based Excel row of the header, when found.
     pub header_row: Option<u32>,
-    /// Data rows in sheet order (blank, 例 and 合计 rows excluded).
-    pub rows: Vec<GridRow>,
+    /// The Excel row of each data row, in sheet order (blank, 例 and 合计 rows excluded).
+    rows: Vec<u32>,
+    /// Every cell's text, row after row.
+    text: String,
+    /// Where each cell's text ends in `text` (cell k = row × columns + column; it starts where k − 1 ends).
+    ends: Vec<u32>,
+    /// The non-text cells: (cell, stored type), by cell.
+    typed: Vec<(u32, CellKind)>,
+    /// Cells changed in the app: (cell, text), by cell; they are text.
+    edited: Vec<(u32, String)>,
 }
 
-/// One data row.
+/// One data row, as the window gets it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GridRow {
     /// The 1-based Excel row number.
     pub row: u32,
     /// One text per column of [`Grid::columns`] ("" when empty).
     pub cells: Vec<String>,
-    /// What each cell was in the workbook, so an unedited cell is written back as it came (a date stays a
-    /// date, an ID stored as a number is still reported as one); edited cells become text.
-    #[serde(skip)]
-    pub kinds: Vec<CellKind>,
 }
 
-/// The stored type of a grid cell.
+/// The stored type of a grid cell: an unedited cell is written back as it came (a date stays a date, an ID
+/// stored as a number is still reported as one); edited cells become text.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum CellKind {
     /// Text (or empty, or edited in the grid).
@@ -50,15 +57,97 @@ pub enum CellKind {
     Bool(bool),
 }
 
-impl Eq for CellKind {}
-
 impl Grid {
-    /// The index of Excel row `row` in [`Grid::rows`] (rows are in sheet order).
-    pub fn index_of(&self, row: u32) -> Option<usize> {
-        self.rows.binary_search_by_key(&row, |r| r.row).ok()
+    /// An empty grid with these columns.
+    pub fn new(columns: Vec<String>, header_row: Option<u32>) -> Grid {
+        Grid {
+            columns,
+            header_row,
+            ..Grid::default()
+        }
     }
 
-    /// Sets one cell; `false` when the row or column does not exist.
+    /// Appends a data row (Excel row `row`, rows in sheet order): one (text, kind) per column.
+    pub fn push_row<'a>(&mut self, row: u32, cells: impl IntoIterator<Item = (&'a str, CellKind)>) {
+        let width = self.columns.len();
+        let first = self.ends.len();
+        for (text, kind) in cells.into_iter().take(width) {
+            if kind != CellKind::Text {
+                self.typed.push((cell_index(self.ends.len()), kind));
+            }
+            self.text.push_str(text);
+            self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        }
+        while self.ends.len() < first + width {
+            self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        }
+        self.rows.push(row);
+    }
+
+    /// Data rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// No data row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The Excel row of data row `i`.
+    pub fn row_number(&self, i: usize) -> Option<u32> {
+        self.rows.get(i).copied()
+    }
+
+    /// The index of Excel row `row` (rows are in sheet order).
+    pub fn index_of(&self, row: u32) -> Option<usize> {
+        self.rows.binary_search(&row).ok()
+    }
+
+    fn key(&self, i: usize, col: usize) -> usize {
+        i * self.columns.len() + col
+    }
+
+    /// The text of a cell ("" when empty or out of range).
+    pub fn cell(&self, i: usize, col: usize) -> &str {
+        if col >= self.columns.len() {
+            return "";
+        }
+        let k = self.key(i, col);
+        if let Ok(e) = self.edited.binary_search_by_key(&cell_index(k), |(c, _)| *c) {
+            return &self.edited[e].1;
+        }
+        let start = if k == 0 {
+            0
+        } else {
+            self.ends.get(k - 1).copied().unwrap_or(0)
+        };
+        let end = self.ends.get(k).copied().unwrap_or(start);
+        self.text.get(start as usize..end as usize).unwrap_or_default()
+    }
+
+    /// The stored type of a cell.
+    pub fn kind(&self, i: usize, col: usize) -> CellKind {
+        let k = cell_index(self.key(i, col));
+        if self.edited.binary_search_by_key(&k, |(c, _)| *c).is_ok() {
+            return CellKind::Text;
+        }
+        self.typed
+            .binary_search_by_key(&k, |(c, _)| *c)
+            .map_or(CellKind::Text, |t| self.typed[t].1)
+    }
+
+    /// Data row `i` for the window.
+    pub fn row(&self, i: usize) -> Option<GridRow> {
+        Some(GridRow {
+            row: self.row_number(i)?,
+            cells: (0..self.columns.len())
+                .map(|c| self.cell(i, c).to_owned())
+                .collect(),
+        })
+    }
+
+    /// Sets one cell (it becomes text); `false` when the row or column does not exist.
     pub fn set(&mut self, row: u32, column: &str, value: &str) -> bool {
         let Some(col) = self.columns.iter().position(|c| c == column) else {
             return false;
@@ -66,17 +155,31 @@ impl Grid {
         let Some(i) = self.index_of(row) else {
             return false;
         };
-        match self.rows[i].cells.get_mut(col) {
-            Some(cell) => {
-                value.trim().clone_into(cell);
-                if let Some(kind) = self.rows[i].kinds.get_mut(col) {
-                    *kind = CellKind::Text;
-                }
-                true
-            }
-            None => false,
+        let k = cell_index(self.key(i, col));
+        let value = value.trim().to_owned();
+        match self.edited.binary_search_by_key(&k, |(c, _)| *c) {
+            Ok(e) => self.edited[e].1 = value,
+            Err(e) => self.edited.insert(e, (k, value)),
         }
+        true
     }
+}
+
+/// Same columns, rows and cells (text and stored type), however they are stored.
+impl PartialEq for Grid {
+    fn eq(&self, other: &Grid) -> bool {
+        self.columns == other.columns
+            && self.header_row == other.header_row
+            && self.rows == other.rows
+            && (0..self.len()).all(|i| {
+                (0..self.columns.len())
+                    .all(|c| self.cell(i, c) == other.cell(i, c) && self.kind(i, c) == other.kind(i, c))
+            })
+    }
+}
+
+fn cell_index(k: usize) -> u32 {
+    u32::try_from(k).unwrap_or(u32::MAX)
 }
 
 fn xlsx_err(file: &Path) -> impl Fn(XlsxError) -> SheetError + '_ {
@@ -102,14 +205,15 @@ pub fn write_grid(grid: &Grid, path: &Path) -> Result<(), SheetError> {
             .map_err(xlsx_err(path))?;
         ws.set_column_format(c, &text).map_err(xlsx_err(path))?;
     }
-    for r in &grid.rows {
-        for (c, v) in r.cells.iter().enumerate() {
+    for i in 0..grid.len() {
+        let row = grid.row_number(i).unwrap_or(1).saturating_sub(1);
+        for c in 0..grid.columns.len() {
+            let v = grid.cell(i, c);
             if v.is_empty() {
                 continue;
             }
             let c16 = u16::try_from(c).unwrap_or(u16::MAX);
-            let row = r.row.saturating_sub(1);
-            match r.kinds.get(c).copied().unwrap_or_default() {
+            match grid.kind(i, c) {
                 CellKind::Text => ws.write_string_with_format(row, c16, v, &text),
                 CellKind::Number(n) => ws.write_number_with_format(row, c16, n, &general),
                 CellKind::Date(n) => ws.write_number_with_format(row, c16, n, &date),

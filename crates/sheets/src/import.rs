@@ -649,27 +649,35 @@ where
     K: RowKind,
     RS: Read + Seek + Send,
 {
-    let mut rows = Vec::new();
+    let mut grid = crate::Grid::new(K::COLUMNS.iter().map(|c| c.name.to_owned()).collect(), None);
     let mut ignored = Vec::new();
+    let mut text = String::new();
+    let mut kinds = Vec::with_capacity(K::COLUMNS.len());
+    let mut ranges = Vec::with_capacity(K::COLUMNS.len());
     let stats = run_raw::<K, RS>(rs, file, opts, &mut ignored, &mut |cells, ctx, _| {
-        let values: Vec<_> = (0..K::COLUMNS.len()).map(|i| cells.get(i)).collect();
-        rows.push(crate::GridRow {
-            row: ctx.row,
-            cells: values
+        text.clear();
+        kinds.clear();
+        ranges.clear();
+        for i in 0..K::COLUMNS.len() {
+            let start = text.len();
+            if let Some(v) = cells.get(i) {
+                text.push_str(&shown(v, ctx.date1904));
+                kinds.push(kind(v, ctx.date1904));
+            } else {
+                kinds.push(crate::grid::CellKind::Text);
+            }
+            ranges.push(start..text.len());
+        }
+        grid.push_row(
+            ctx.row,
+            ranges
                 .iter()
-                .map(|v| v.map(|v| shown(v, ctx.date1904)).unwrap_or_default())
-                .collect(),
-            kinds: values
-                .iter()
-                .map(|v| v.map(|v| kind(v, ctx.date1904)).unwrap_or_default())
-                .collect(),
-        });
+                .zip(&kinds)
+                .map(|(r, k)| (text.get(r.clone()).unwrap_or_default(), *k)),
+        );
     })?;
-    Ok(crate::Grid {
-        columns: K::COLUMNS.iter().map(|c| c.name.to_owned()).collect(),
-        header_row: stats.header_row,
-        rows,
-    })
+    grid.header_row = stats.header_row;
+    Ok(grid)
 }
 
 /// A cell as Excel shows it (numbers without a trailing ".0", dates as YYYY-MM-DD).

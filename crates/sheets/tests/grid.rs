@@ -30,13 +30,19 @@ fn every_batch_fixture_reads_as_a_grid_with_the_importers_row_count() {
         ("remittance", "remittance_libreoffice.xlsx"),
     ] {
         let grid = read_grid(business, &fixture(file)).unwrap().unwrap();
-        assert!(!grid.rows.is_empty(), "{file}");
+        assert!(!grid.is_empty(), "{file}");
+        let rows: Vec<_> = (0..grid.len()).filter_map(|i| grid.row(i)).collect();
+        assert_eq!(rows.len(), grid.len());
         assert!(
-            grid.rows.windows(2).all(|w| w[0].row < w[1].row),
+            rows.windows(2).all(|w| w[0].row < w[1].row),
             "{file}: sheet order"
         );
-        assert!(grid.rows.iter().all(|r| r.cells.len() == grid.columns.len()));
-        assert!(grid.header_row.is_some_and(|h| h < grid.rows[0].row));
+        assert!(rows.iter().all(|r| r.cells.len() == grid.columns.len()));
+        assert!(grid.header_row.is_some_and(|h| h < rows[0].row));
+        assert!(rows
+            .iter()
+            .enumerate()
+            .all(|(i, r)| grid.index_of(r.row) == Some(i)));
     }
     assert!(read_grid("unit_change", &fixture("clean_openpyxl.xlsx")).is_none());
 }
@@ -52,6 +58,15 @@ fn an_edited_grid_written_back_imports_with_the_fix_and_the_same_row_numbers() {
         .expect("the pitfall sheet has an ID stored as a number");
     let mut grid = read_grid("base_adjustment", &src).unwrap().unwrap();
     assert!(grid.set(bad.row, &bad.column, "430405199001011234"));
+    let i = grid.index_of(bad.row).unwrap();
+    let col = grid.columns.iter().position(|c| *c == bad.column).unwrap();
+    assert_eq!(grid.cell(i, col), "430405199001011234");
+    assert_eq!(grid.kind(i, col), gjj_sheets::CellKind::Text);
+    assert!(
+        grid.set(bad.row, &bad.column, " 430405199001011234 "),
+        "edited twice, trimmed"
+    );
+    assert_eq!(grid.row(i).unwrap().cells[col], "430405199001011234");
     assert!(!grid.set(bad.row, "没有这一列", "x"));
     assert!(!grid.set(99_999, &bad.column, "x"));
 

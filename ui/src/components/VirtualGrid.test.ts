@@ -2,13 +2,16 @@ import { flushPromises, mount, type VueWrapper } from "@vue/test-utils";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import VirtualGrid from "./VirtualGrid.vue";
-import type { BatchSummary, GridRow } from "../api";
+import type { BatchSummary, CellIssue, GridRow } from "../api";
 
 const COLUMNS = ["序号", "个人账号", "姓名", "调整后缴存基数（元）"];
 
-/** A sheet whose data starts at Excel row 3 (title row, header row), every row in order. */
-function rowAt(index: number): GridRow {
-  return { row: index + 3, cells: [String(index + 1), `10${index}`, `职工${index}`, "5000.00"] };
+type IssuesOf = (row: number) => CellIssue[];
+
+/** A sheet whose data starts at Excel row 3 (title row, header row), every row in order, with its issues. */
+function rowAt(index: number, issuesOf: IssuesOf = () => []): GridRow {
+  const row = index + 3;
+  return { row, cells: [String(index + 1), `10${index}`, `职工${index}`, "5000.00"], issues: issuesOf(row) };
 }
 
 function summary(rows: number, over: Partial<BatchSummary> = {}): BatchSummary {
@@ -19,6 +22,8 @@ function summary(rows: number, over: Partial<BatchSummary> = {}): BatchSummary {
     header_row: 2,
     rows,
     issues: [],
+    issue_count: 0,
+    rows_with_issues: 0,
     clean: true,
     ...over,
   };
@@ -29,7 +34,15 @@ interface Call {
   args: Record<string, unknown>;
 }
 
-function sheet(total: number, edit?: (args: Record<string, unknown>) => BatchSummary): Call[] {
+/**
+ * The Rust side of the sheet: rows by pages, each with its issues as `issues.of` says at the time of the fetch
+ * (an edit may change it), every call recorded.
+ */
+function sheet(
+  total: number,
+  edit?: (args: Record<string, unknown>) => BatchSummary,
+  issues: { of: IssuesOf } = { of: () => [] },
+): Call[] {
   const calls: Call[] = [];
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
@@ -38,7 +51,7 @@ function sheet(total: number, edit?: (args: Record<string, unknown>) => BatchSum
       const offset = args.offset as number;
       const limit = args.limit as number;
       const out: GridRow[] = [];
-      for (let i = offset; i < Math.min(total, offset + limit); i++) out.push(rowAt(i));
+      for (let i = offset; i < Math.min(total, offset + limit); i++) out.push(rowAt(i, issues.of));
       return out;
     }
     if (cmd === "batch_row_index") {
@@ -110,15 +123,23 @@ describe("VirtualGrid", () => {
     expect(calls.filter((c) => c.cmd === "batch_rows").map((c) => c.args.offset)).toContain(69_800);
   });
 
-  it("marks cells with issues: class cell-bad and the messages as the title", async () => {
-    sheet(50);
+  it("marks cells from each fetched row's own issues: class cell-bad and the messages as the title", async () => {
+    const byRow: Record<number, CellIssue[]> = {
+      4: [
+        { column: "姓名", code: "NAME_MISMATCH", message: "姓名与中心登记的不一致" },
+        { column: "姓名", code: "X", message: "姓名含有非法字符" },
+      ],
+      6: [{ column: "", code: "DUPLICATE", message: "与第 5 行重复" }],
+      7: [{ column: "备注", code: "EXTRA", message: "模板中没有这一列" }],
+    };
+    sheet(50, undefined, { of: (r) => byRow[r] ?? [] });
+    // The summary carries none of them (it holds only the first few of a big sheet's issues) and one the rows
+    // do not have: the marks follow the rows, never the summary.
     const s = summary(50, {
       clean: false,
-      issues: [
-        { row: 4, column: "姓名", code: "NAME_MISMATCH", message: "姓名与中心登记的不一致" },
-        { row: 4, column: "姓名", code: "X", message: "姓名含有非法字符" },
-        { row: 6, column: "", code: "DUPLICATE", message: "与第 5 行重复" },
-      ],
+      issues: [{ row: 5, column: "姓名", code: "STALE", message: "不应标出" }],
+      issue_count: 5,
+      rows_with_issues: 3,
     });
     wrapper = mount(VirtualGrid, { props: { summary: s, height: 480 }, attachTo: document.body });
     await settle();
@@ -129,11 +150,35 @@ describe("VirtualGrid", () => {
     const good = wrapper.get('[data-testid="cell"][data-row="4"][data-col="个人账号"]');
     expect(good.classes()).not.toContain("cell-bad");
     expect(good.attributes("title")).toBeUndefined();
-    // A row-level issue (no column of the grid) marks the row number.
+    expect(wrapper.get('[data-testid="cell"][data-row="5"][data-col="姓名"]').classes()).not.toContain("cell-bad");
+    // A row-level issue, or one naming a column the grid does not have, marks the row number.
     const rownum = wrapper.get('.vg-rownum[data-row="6"]');
     expect(rownum.classes()).toContain("cell-bad");
-    expect(rownum.attributes("title")).toContain("与第 5 行重复");
-    expect(wrapper.findAll(".cell-bad")).toHaveLength(2);
+    expect(rownum.attributes("title")).toBe("与第 5 行重复");
+    expect(wrapper.get('.vg-rownum[data-row="7"]').attributes("title")).toBe("备注：模板中没有这一列");
+    expect(wrapper.findAll(".cell-bad")).toHaveLength(3);
+  });
+
+  it("a 100,000-row sheet where every row is wrong: marks only the rendered rows, from their pages", async () => {
+    const calls = sheet(100_000, undefined, {
+      of: (r) => [{ column: "调整后缴存基数（元）", code: "BASE_TOO_LOW", message: `第 ${r} 行基数低于下限` }],
+    });
+    const s = summary(100_000, { clean: false, issues: [], issue_count: 100_000, rows_with_issues: 100_000 });
+    wrapper = mount(VirtualGrid, { props: { summary: s, height: 480 }, attachTo: document.body });
+    await settle();
+    const el = wrapper.get('[data-testid="grid"]').element as HTMLElement;
+    Object.defineProperty(el, "scrollTop", { value: 70_000 * 32, configurable: true, writable: true });
+    await wrapper.get('[data-testid="grid"]').trigger("scroll");
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    await settle();
+
+    const marked = wrapper.findAll(".cell-bad");
+    expect(marked.length).toBe(renderedRows(wrapper).length);
+    expect(marked.length).toBeLessThan(100);
+    const far = wrapper.get('[data-testid="cell"][data-row="70003"][data-col="调整后缴存基数（元）"]');
+    expect(far.classes()).toContain("cell-bad");
+    expect(far.attributes("title")).toBe("第 70003 行基数低于下限");
+    expect(calls.every((c) => c.cmd === "batch_rows")).toBe(true);
   });
 
   it("scrollToRow asks Rust for the row's index, scrolls there and focuses the cell", async () => {
@@ -159,19 +204,27 @@ describe("VirtualGrid", () => {
   });
 
   it("double-click edits a cell in place: Enter sends batchEdit(row, column, value) and emits the new summary", async () => {
+    const issue = { row: 5, column: "姓名", code: "NAME_MISMATCH", message: "姓名与中心登记的不一致" };
+    let fixed = false;
     const next = summary(50, { issues: [], clean: true });
-    const calls = sheet(50, () => next);
+    const calls = sheet(
+      50,
+      () => {
+        fixed = true;
+        return next;
+      },
+      { of: (r) => (r === 5 && !fixed ? [issue] : []) },
+    );
     wrapper = mount(VirtualGrid, {
       props: {
-        summary: summary(50, {
-          clean: false,
-          issues: [{ row: 5, column: "姓名", code: "NAME_MISMATCH", message: "姓名与中心登记的不一致" }],
-        }),
+        summary: summary(50, { clean: false, issues: [issue], issue_count: 1, rows_with_issues: 1 }),
         height: 480,
       },
       attachTo: document.body,
     });
     await settle();
+    const cellAt = () => wrapper!.get('[data-testid="cell"][data-row="5"][data-col="姓名"]');
+    expect(cellAt().classes()).toContain("cell-bad");
 
     await wrapper.get('[data-testid="cell"][data-row="5"][data-col="姓名"]').trigger("dblclick");
     const editor = wrapper.get('[data-testid="cell-editor"]');
@@ -190,14 +243,18 @@ describe("VirtualGrid", () => {
     ]);
     expect(wrapper.emitted("edited")).toEqual([[next]]);
     expect(wrapper.find('[data-testid="cell-editor"]').exists()).toBe(false);
-    // The new text shows at once, before the parent passes the new summary down.
-    expect(wrapper.get('[data-testid="cell"][data-row="5"][data-col="姓名"]').text()).toBe("张三");
+    // The new text shows at once, before the parent passes the new summary down; the mark stays until then.
+    expect(cellAt().text()).toBe("张三");
+    expect(cellAt().classes()).toContain("cell-bad");
 
-    // The parent passes the new summary: the visible page is fetched again.
+    // The parent passes the new summary: the visible page is fetched again, and the row's issues with it.
     const before = calls.filter((c) => c.cmd === "batch_rows").length;
     await wrapper.setProps({ summary: next });
     await settle();
     expect(calls.filter((c) => c.cmd === "batch_rows").length).toBe(before + 1);
+    expect(cellAt().classes()).not.toContain("cell-bad");
+    expect(cellAt().attributes("title")).toBeUndefined();
+    expect(wrapper.find(".cell-bad").exists()).toBe(false);
   });
 
   it("Esc cancels an edit without calling Rust", async () => {

@@ -3,19 +3,21 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
 import BatchView from "./BatchView.vue";
-import type { BatchSummary, BusinessInfo, GridRow, Issue, Receipt } from "../api";
+import { ElPagination } from "element-plus";
+import type { BatchSummary, BusinessInfo, CellIssue, GridRow, Issue, Receipt } from "../api";
+import { batchSummary, issueOrder, SUMMARY_ISSUES } from "../testing";
 
 const BUSINESS: BusinessInfo = { code: "base_adjustment", label: "缴存基数调整", kind: "batch", hall: "employer" };
 const COLUMNS = ["序号", "个人账号", "姓名", "证件号码", "调整后缴存基数（元）"];
 const FILE = "/home/clerk/基数调整.xlsx";
 const ROWS = 5_000;
 
-function rowAt(i: number): GridRow {
-  return { row: i + 2, cells: [String(i + 1), `10${i}`, `职工${i}`, "520102199001011234", "5000.00"] };
+function rowAt(i: number, issues: CellIssue[] = []): GridRow {
+  return { row: i + 2, cells: [String(i + 1), `10${i}`, `职工${i}`, "520102199001011234", "5000.00"], issues };
 }
 
-function summary(issues: Issue[]): BatchSummary {
-  return { business: BUSINESS.code, file: FILE, columns: COLUMNS, header_row: 1, rows: ROWS, issues, clean: !issues.length };
+function summary(issues: Issue[], rows = ROWS): BatchSummary {
+  return batchSummary({ business: BUSINESS.code, file: FILE, columns: COLUMNS, header_row: 1, rows }, issues);
 }
 
 const ISSUES: Issue[] = [
@@ -44,16 +46,33 @@ interface Call {
 
 type Handlers = Record<string, (args: Record<string, unknown>) => unknown>;
 
-/** The Rust side of a batch screen: the sheet above, handlers per command, every call recorded. */
-function backend(over: Handlers = {}): Call[] {
+/** The sheet as Rust holds it: its row count and its full issue list (an edit may change it). */
+interface Sheet {
+  rows: number;
+  issues: Issue[];
+}
+
+/**
+ * The Rust side of a batch screen: the sheet (by default the one above), handlers per command, every call
+ * recorded. Rows carry their own issues; the summary only the first SUMMARY_ISSUES; batch_issues pages them all.
+ */
+function backend(over: Handlers = {}, sheet: Sheet = { rows: ROWS, issues: ISSUES }): Call[] {
   const calls: Call[] = [];
   const handlers: Handlers = {
-    batch_import: () => summary(ISSUES),
+    batch_import: () => summary(sheet.issues, sheet.rows),
     batch_rows: (a) => {
+      const byRow = new Map<number, CellIssue[]>();
+      for (const { row, column, code, message } of sheet.issues) {
+        const list = byRow.get(row) ?? [];
+        list.push({ column, code, message });
+        byRow.set(row, list);
+      }
       const out: GridRow[] = [];
-      for (let i = a.offset as number; i < Math.min(ROWS, (a.offset as number) + (a.limit as number)); i++) out.push(rowAt(i));
+      const [offset, limit] = [a.offset as number, a.limit as number];
+      for (let i = offset; i < Math.min(sheet.rows, offset + limit); i++) out.push(rowAt(i, byRow.get(i + 2)));
       return out;
     },
+    batch_issues: (a) => issueOrder(sheet.issues).slice(a.offset as number, (a.offset as number) + (a.limit as number)),
     batch_row_index: (a) => (a.row as number) - 2,
     ...over,
   };
@@ -86,8 +105,8 @@ afterEach(() => {
   clearMocks();
 });
 
-async function imported(over: Handlers = {}) {
-  const calls = backend(over);
+async function imported(over: Handlers = {}, sheet?: Sheet) {
+  const calls = backend(over, sheet);
   wrapper = mount(BatchView, { props: { business: BUSINESS }, attachTo: document.body });
   await settle();
   await wrapper.get('[data-testid="file-path"] input').setValue(FILE);
@@ -111,10 +130,17 @@ describe("BatchView", () => {
     expect(bad.classes()).toContain("cell-bad");
     expect(bad.attributes("title")).toContain("不一致");
 
+    expect(s).toContain("发现 3 个问题（涉及 2 行）");
+
+    // The whole list, sheet-level first; the summary carries all of it, so no page is asked for.
     const items = w.findAll('[data-testid="issue-item"]');
-    expect(items).toHaveLength(2);
-    expect(items[0].attributes("data-row")).toBe("4");
-    expect(items[0].attributes("data-col")).toBe("姓名");
+    expect(items).toHaveLength(3);
+    expect(items[0].attributes("data-row")).toBe("0");
+    expect(items[0].text()).toContain("整张表");
+    expect(items[1].attributes("data-row")).toBe("4");
+    expect(items[1].attributes("data-col")).toBe("姓名");
+    expect(calls.some((c) => c.cmd === "batch_issues")).toBe(false);
+    expect(w.findComponent(ElPagination).exists()).toBe(false);
     expect(w.get('[data-testid="sheet-issue"]').text()).toContain("不能重复提交");
 
     expect(w.get('[data-testid="submit-button"]').attributes("disabled")).toBeDefined();
@@ -151,7 +177,7 @@ describe("BatchView", () => {
     const w = wrapper!;
     expect(w.find('[data-testid="cell"][data-row="4001"]').exists()).toBe(false);
 
-    await w.findAll('[data-testid="issue-item"]')[1].trigger("click");
+    await w.findAll('[data-testid="issue-item"]')[2].trigger("click");
     await settle();
 
     expect(calls).toContainEqual({ cmd: "batch_row_index", args: { row: 4001 } });
@@ -162,14 +188,18 @@ describe("BatchView", () => {
   });
 
   it("fixing cells in place updates the issues; clean enables submit; submit confirms and shows the receipt", async () => {
-    let remaining = ISSUES.filter((i) => i.row !== 4);
-    const calls = await imported({
-      batch_edit: (a) => {
-        remaining = remaining.filter((i) => !(i.row === a.row && i.column === a.column));
-        return summary(remaining.filter((i) => i.row !== 0));
+    const sheet: Sheet = { rows: ROWS, issues: ISSUES };
+    const calls = await imported(
+      {
+        batch_edit: (a) => {
+          // The fix also settles the sheet-level problem (say, it was about this row).
+          sheet.issues = sheet.issues.filter((i) => i.row !== 0 && !(i.row === a.row && i.column === a.column));
+          return summary(sheet.issues);
+        },
+        batch_submit: () => RECEIPT,
       },
-      batch_submit: () => RECEIPT,
-    });
+      sheet,
+    );
     const w = wrapper!;
 
     // Only the first fix: one issue left, still not clean.
@@ -179,6 +209,9 @@ describe("BatchView", () => {
     await settle();
     expect(calls).toContainEqual({ cmd: "batch_edit", args: { row: 4, column: "姓名", value: "王五" } });
     expect(w.findAll('[data-testid="issue-item"]')).toHaveLength(1);
+    expect(w.get('[data-testid="batch-summary"]').text()).toContain("发现 1 个问题（涉及 1 行）");
+    // The grid fetched the row again: its mark is gone.
+    expect(w.get('[data-testid="cell"][data-row="4"][data-col="姓名"]').classes()).not.toContain("cell-bad");
     expect(w.find('[data-testid="sheet-issue"]').exists()).toBe(false);
     expect(w.get('[data-testid="submit-button"]').attributes("disabled")).toBeDefined();
 
@@ -206,6 +239,91 @@ describe("BatchView", () => {
     expect(w.get('[data-testid="receipt-serial"]').text()).toBe("0226112700042");
     expect(w.get('[data-testid="receipt"]').text()).toContain("缴存基数调整");
     expect(w.get('[data-testid="submit-button"]').attributes("disabled")).toBeDefined();
+  });
+
+  it("a 100,000-row sheet where every row is wrong: counts from the summary, the list by pages from Rust", async () => {
+    const rows = 100_000;
+    const issues: Issue[] = [{ row: 0, column: "", code: "BASE_MONTH", message: "本年度的基数调整已办理，不能重复提交" }];
+    for (let r = 2; r < rows + 2; r++) {
+      issues.push({ row: r, column: "调整后缴存基数（元）", code: "BASE_TOO_LOW", message: `第 ${r} 行基数低于下限` });
+    }
+    const sheet: Sheet = { rows, issues };
+    let sent: BatchSummary | null = null;
+    const calls = await imported(
+      {
+        batch_import: () => (sent = summary(sheet.issues, sheet.rows)),
+      },
+      sheet,
+    );
+    const w = wrapper!;
+    // The window gets only the first issues, whatever the sheet holds.
+    expect(sent!.issues).toHaveLength(SUMMARY_ISSUES);
+
+    const s = w.get('[data-testid="batch-summary"]').text();
+    expect(s).toContain("共 100,000 行");
+    expect(s).toContain("发现 100,001 个问题（涉及 100,000 行）");
+    expect(w.get('[data-testid="sheet-issue"]').text()).toContain("不能重复提交");
+
+    // The first page of the list comes from Rust, 50 at a time; the pagination counts every issue.
+    expect(calls.filter((c) => c.cmd === "batch_issues")).toEqual([
+      { cmd: "batch_issues", args: { offset: 0, limit: 50 } },
+    ]);
+    let items = w.findAll('[data-testid="issue-item"]');
+    expect(items).toHaveLength(50);
+    expect(items[0].attributes("data-row")).toBe("0");
+    expect(items[49].attributes("data-row")).toBe("50");
+    expect(w.findComponent(ElPagination).props("total")).toBe(100_001);
+
+    // The next page asks Rust for the next 50.
+    await w.get(".el-pagination .btn-next").trigger("click");
+    await settle();
+    expect(calls.filter((c) => c.cmd === "batch_issues").map((c) => c.args)).toEqual([
+      { offset: 0, limit: 50 },
+      { offset: 50, limit: 50 },
+    ]);
+    items = w.findAll('[data-testid="issue-item"]');
+    expect(items).toHaveLength(50);
+    expect(items[0].attributes("data-row")).toBe("51");
+    expect(items[0].attributes("data-col")).toBe("调整后缴存基数（元）");
+
+    // An issue of that page still jumps to its cell, marked from the row's own issues.
+    await items[10].trigger("click");
+    await settle();
+    expect(calls).toContainEqual({ cmd: "batch_row_index", args: { row: 61 } });
+    const cell = w.get('[data-testid="cell"][data-row="61"][data-col="调整后缴存基数（元）"]');
+    expect(cell.classes()).toContain("cell-bad");
+    expect(cell.attributes("title")).toBe("第 61 行基数低于下限");
+    expect(document.activeElement).toBe(cell.element);
+    // The grid renders a window of rows, not the sheet.
+    expect(w.findAll('[data-testid="cell"]').length).toBeLessThan(100 * COLUMNS.length);
+  });
+
+  it("after an edit the current page of a long list is asked for again", async () => {
+    const issues: Issue[] = [];
+    for (let r = 2; r < 302; r++) issues.push({ row: r, column: "姓名", code: "NAME_MISMATCH", message: `第 ${r} 行姓名不一致` });
+    const sheet: Sheet = { rows: ROWS, issues };
+    const calls = await imported(
+      {
+        batch_edit: (a) => {
+          sheet.issues = sheet.issues.filter((i) => i.row !== a.row);
+          return summary(sheet.issues);
+        },
+      },
+      sheet,
+    );
+    const w = wrapper!;
+    await w.get('[data-testid="cell"][data-row="2"][data-col="姓名"]').trigger("dblclick");
+    await w.get('[data-testid="cell-editor"]').setValue("张三");
+    await w.get('[data-testid="cell-editor"]').trigger("keydown", { key: "Enter" });
+    await settle();
+
+    expect(calls.filter((c) => c.cmd === "batch_issues").map((c) => c.args)).toEqual([
+      { offset: 0, limit: 50 },
+      { offset: 0, limit: 50 },
+    ]);
+    expect(w.get('[data-testid="batch-summary"]').text()).toContain("发现 299 个问题（涉及 299 行）");
+    expect(w.findAll('[data-testid="issue-item"]')[0].attributes("data-row")).toBe("3");
+    expect(w.findComponent(ElPagination).props("total")).toBe(299);
   });
 
   it("a refused submission shows the code, the message and the issues", async () => {

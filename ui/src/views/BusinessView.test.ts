@@ -3,7 +3,7 @@ import type { VueWrapper } from "@vue/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearLogin, setLogin } from "../session";
 import type { BatchSummary, Draft } from "../api";
-import { appError, loginInfo, mockCommands, mountApp, settle } from "../testing";
+import { appError, batchSummary, loginInfo, mockCommands, mountApp, settle } from "../testing";
 
 let mounted: VueWrapper | null = null;
 
@@ -84,20 +84,15 @@ describe("BusinessView", () => {
       data: { file: "/home/clerk/11月.xlsx" },
       updated_at: "2026-11-20T02:00:00Z",
     };
-    const summary: BatchSummary = {
-      business: "base_adjustment",
-      file: "/home/clerk/11月.xlsx",
-      columns: ["序号", "姓名"],
-      header_row: 1,
-      rows: 1,
-      issues: [],
-      clean: true,
-    };
+    const summary: BatchSummary = batchSummary(
+      { business: "base_adjustment", file: "/home/clerk/11月.xlsx", columns: ["序号", "姓名"], rows: 1 },
+      [],
+    );
     const calls = mockCommands({
       ...APP,
       drafts_list: () => [draft],
       batch_import: () => summary,
-      batch_rows: () => [{ row: 2, cells: ["1", "张三"] }],
+      batch_rows: () => [{ row: 2, cells: ["1", "张三"], issues: [] }],
     });
     const w = await open("/business/base_adjustment?draft=d7");
     expect(calls).toContainEqual({
