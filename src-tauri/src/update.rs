@@ -36,6 +36,11 @@ async fn check(app: &AppHandle) -> Result<(), String> {
         tracing::info!("updates off: no update_url in the managed configuration");
         return Ok(());
     };
+    if installed_for_all_users() {
+        // A clerk cannot write to Program Files: IT pushes the new MSI or setup.exe /ALLUSERS instead.
+        tracing::info!("updates off: installed for all users, IT installs new versions");
+        return Ok(());
+    }
     let bundle = view.effective.ca_bundle.trim().to_owned();
     let pem = std::fs::read(&bundle).map_err(|e| format!("CA bundle {bundle}: {e}"))?;
     let roots =
@@ -103,4 +108,18 @@ async fn check(app: &AppHandle) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Windows: the program lives under Program Files (MSI, or setup.exe /ALLUSERS).
+fn installed_for_all_users() -> bool {
+    if !cfg!(windows) {
+        return false;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return false;
+    };
+    ["ProgramFiles", "ProgramW6432", "ProgramFiles(x86)"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .any(|dir| exe.starts_with(dir))
 }

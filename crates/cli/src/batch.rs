@@ -9,7 +9,6 @@ use anyhow::Result;
 use gjj_client::sheet::{check_rows, CheckedRows, Sheet};
 use gjj_client::Submitted;
 use gjj_domain::api::Me;
-use gjj_domain::issue::Issue;
 use gjj_domain::month::Month;
 use gjj_domain::policy::Policy;
 use gjj_domain::unit::UnitFacts;
