@@ -2,6 +2,7 @@
 //! and an accept loop that hands each connection's verified peer certificate to the router.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +14,8 @@ use hyper_util::service::TowerToHyperService;
 use rustls::server::WebPkiClientVerifier;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::TlsConfig;
@@ -59,8 +61,8 @@ pub fn server_config(tls: &TlsConfig) -> Result<rustls::ServerConfig> {
     Ok(config)
 }
 
-/// Accepts connections until `shutdown` resolves. Each handshake runs in its own task with a timeout, so a
-/// client that stalls mid-handshake holds nothing but its own task.
+/// Accepts connections until `shutdown` resolves: the mTLS API. Each connection's verified client certificate
+/// goes to the router as an `Extension<Arc<Peer>>`.
 pub async fn serve(
     listener: TcpListener,
     tls: rustls::ServerConfig,
@@ -68,6 +70,58 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
+    accept_loop(
+        listener,
+        tls,
+        handshake_timeout,
+        shutdown,
+        "api",
+        move |tls, remote| {
+            let app = app.clone();
+            async move {
+                let Some(leaf) = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first())
+                    .map(|c| c.to_vec())
+                else {
+                    return;
+                };
+                let identity = match CertIdentity::from_der(&leaf) {
+                    Ok(i) => i,
+                    Err(e) => {
+                        tracing::info!(%remote, error = %e, "unparsable client certificate");
+                        return;
+                    }
+                };
+                tracing::debug!(%remote, serial = %identity.serial, "client connected");
+                let peer = Arc::new(Peer {
+                    cert_der: leaf,
+                    identity,
+                });
+                serve_http(tls, app.layer(Extension(peer)), remote).await;
+            }
+        },
+    )
+    .await
+}
+
+/// The accept loop of every TLS listener of the gateway (`what` names it in the log). Each handshake runs in
+/// its own task with a timeout, so a client that stalls mid-handshake holds nothing but its own task; a
+/// completed handshake goes to `connection`.
+pub async fn accept_loop<F, Fut>(
+    listener: TcpListener,
+    tls: rustls::ServerConfig,
+    handshake_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+    what: &'static str,
+    connection: F,
+) -> Result<()>
+where
+    F: Fn(TlsStream<TcpStream>, SocketAddr) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     let acceptor = TlsAcceptor::from(Arc::new(tls));
     tokio::pin!(shutdown);
     loop {
@@ -75,58 +129,34 @@ pub async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
+                    tracing::warn!(listener = what, error = %e, "accept failed");
                     continue;
                 }
             },
             () = &mut shutdown => return Ok(()),
         };
         let acceptor = acceptor.clone();
-        let app = app.clone();
+        let connection = connection.clone();
         tokio::spawn(async move {
-            let tls = match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => tls,
-                Ok(Err(e)) => {
-                    // Refused certificates end here (expired, revoked, foreign CA, wrong EKU): the client
-                    // gets the TLS alert, we keep one line for IT.
-                    tracing::info!(%remote, error = %e, "TLS handshake refused");
-                    return;
-                }
-                Err(_) => {
-                    tracing::info!(%remote, "TLS handshake timed out");
-                    return;
-                }
-            };
-            let Some(leaf) = tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|c| c.first())
-                .map(|c| c.to_vec())
-            else {
-                return;
-            };
-            let identity = match CertIdentity::from_der(&leaf) {
-                Ok(i) => i,
-                Err(e) => {
-                    tracing::info!(%remote, error = %e, "unparsable client certificate");
-                    return;
-                }
-            };
-            tracing::debug!(%remote, serial = %identity.serial, "client connected");
-            let peer = Arc::new(Peer {
-                cert_der: leaf,
-                identity,
-            });
-            let service = TowerToHyperService::new(app.layer(Extension(peer)));
-            let result = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30))
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
-            if let Err(e) = result {
-                tracing::debug!(%remote, error = %e, "connection ended with an error");
+            match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => connection(tls, remote).await,
+                // Refused certificates end here (expired, revoked, foreign CA, wrong EKU): the client gets
+                // the TLS alert, we keep one line for IT.
+                Ok(Err(e)) => tracing::info!(listener = what, %remote, error = %e, "TLS handshake refused"),
+                Err(_) => tracing::info!(listener = what, %remote, "TLS handshake timed out"),
             }
         });
+    }
+}
+
+/// Serves HTTP/1.1 on an established TLS connection.
+pub async fn serve_http(tls: TlsStream<TcpStream>, app: Router, remote: SocketAddr) {
+    let result = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .serve_connection(TokioIo::new(tls), TowerToHyperService::new(app))
+        .await;
+    if let Err(e) = result {
+        tracing::debug!(%remote, error = %e, "connection ended with an error");
     }
 }

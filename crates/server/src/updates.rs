@@ -32,13 +32,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 use crate::config::{TlsConfig, UpdatesConfig};
 use crate::http::HttpError;
@@ -242,7 +239,7 @@ pub fn server_config(tls: &TlsConfig) -> Result<rustls::ServerConfig> {
         .with_single_cert(chain, key)?)
 }
 
-/// Accepts connections until `shutdown` resolves.
+/// Accepts connections until `shutdown` resolves (no client certificate asked: see the module doc).
 pub async fn serve(
     listener: TcpListener,
     tls: rustls::ServerConfig,
@@ -250,40 +247,15 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    let acceptor = TlsAcceptor::from(Arc::new(tls));
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, remote) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(error = %e, "updates: accept failed");
-                    continue;
-                }
-            },
-            () = &mut shutdown => return Ok(()),
-        };
-        let acceptor = acceptor.clone();
-        let app = app.clone();
-        tokio::spawn(async move {
-            let tls = match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => tls,
-                Ok(Err(e)) => {
-                    tracing::debug!(%remote, error = %e, "updates: TLS handshake failed");
-                    return;
-                }
-                Err(_) => return,
-            };
-            let result = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30))
-                .serve_connection(TokioIo::new(tls), TowerToHyperService::new(app))
-                .await;
-            if let Err(e) = result {
-                tracing::debug!(%remote, error = %e, "updates: connection ended with an error");
-            }
-        });
-    }
+    crate::tls::accept_loop(
+        listener,
+        tls,
+        handshake_timeout,
+        shutdown,
+        "updates",
+        move |tls, remote| crate::tls::serve_http(tls, app.clone(), remote),
+    )
+    .await
 }
 
 /// Checks the directory at start, so that a typo in the configuration shows before the first client asks.
