@@ -150,6 +150,17 @@ impl App {
         std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
+    /// A screenshot with `css` scrolled into the middle of the window (the state the picture is about).
+    pub async fn shot_at(&self, name: &str, css: &str) {
+        let e = self.el(css).await;
+        let arg = serde_json::to_value(&e).expect("element");
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+            .await
+            .expect("scroll into view");
+        self.shot(name).await;
+    }
+
     #[allow(missing_docs)]
     pub async fn login(&self, unit: &str, pin: &str) {
         self.click(&format!("[data-testid=cert-option][data-unit='{unit}']"))

@@ -124,7 +124,7 @@ async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
         .expect("serial");
     let serial = serial.trim().to_owned();
     assert!(!serial.is_empty());
-    app.shot("05-receipt").await;
+    app.shot_at("05-receipt", "[data-testid=receipt]").await;
 
     // History shows it; staff approve it; the app shows 已办结.
     app.click("[data-testid=nav-history]").await;
@@ -169,7 +169,11 @@ async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
         .await;
     app.el("[data-testid=check][data-id=modules][data-status=ok]")
         .await;
-    app.shot("08-diagnostics-failing").await;
+    app.shot_at(
+        "08-diagnostics-failing",
+        "[data-testid=check][data-id=reachability]",
+    )
+    .await;
 
     app.client.clone().close().await.expect("close session");
 }

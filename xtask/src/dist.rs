@@ -1,4 +1,6 @@
-//! `cargo xtask dist --target linux|windows|all [--check]`: the release app and its installers in target/dist/.
+//! `cargo xtask dist --target linux|windows|all [--check] [--debug]`: the release app and its installers in
+//! target/dist/. `--debug` builds the same installers from debug binaries into target/dist-debug/ (never
+//! mixed with the release artifacts): `cargo xtask test` runs `--debug --check` with the builds it already made.
 //!
 //! - linux: the .deb through the Tauri bundler (`tauri build --bundles deb`), carrying the centre's CA bundle
 //!   (/etc/gjj/ca-bundle.pem) and the default managed configuration (copied to /etc/gjj/managed.toml by the
@@ -35,6 +37,10 @@ pub const UPGRADE_CODE: &str = "{67B1F920-3306-48F9-9DB2-B487DF6A1E1A}";
 const WIN_TRIPLE: &str = "x86_64-pc-windows-gnu";
 const PRODUCT: &str = "住房公积金网厅";
 const PUBLISHER: &str = "衡阳市住房公积金管理中心";
+/// The demo centre (`cargo xtask demo`): the default `--server` of the installed managed configuration.
+pub const DEFAULT_SERVER: &str = "https://127.0.0.1:8443";
+/// The demo centre's update port: the default `--update-url`.
+pub const DEFAULT_UPDATE_URL: &str = "https://127.0.0.1:8444";
 
 /// Which installers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -47,10 +53,41 @@ pub enum Target {
     All,
 }
 
+/// Which cargo profile the installed binaries come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// `--release`: what is distributed.
+    Release,
+    /// The dev profile: the same packaging, quick to build (`cargo xtask test`).
+    Debug,
+}
+
+impl Profile {
+    /// The directory under target/ (or target/<triple>/) cargo writes to.
+    fn dir(self) -> &'static str {
+        match self {
+            Profile::Release => "release",
+            Profile::Debug => "debug",
+        }
+    }
+
+    /// The cargo flag(s) selecting it.
+    fn cargo_args(self) -> &'static [&'static str] {
+        match self {
+            Profile::Release => &["--release"],
+            Profile::Debug => &[],
+        }
+    }
+}
+
 /// Options.
 pub struct DistOptions {
     /// Which installers.
     pub target: Target,
+    /// Release (distribution) or debug binaries (tests).
+    pub profile: Profile,
+    /// ui/dist is already built (by `cargo xtask test`): rebuilding it would only make cargo re-embed it.
+    pub ui_built: bool,
     /// Verify the artifacts after building them.
     pub check: bool,
     /// The centre's URL written into the default managed configuration.
@@ -87,20 +124,27 @@ pub fn run(root: &Path, opts: &DistOptions) -> Result<()> {
     let start = Instant::now();
     deps::ensure(deps::CORE)?;
     deps::ensure(deps::DESKTOP)?;
-    let dist = root.join("target").join("dist");
+    let dist = dist_dir(root, opts.profile);
     std::fs::create_dir_all(&dist)?;
     let version = workspace_version(root)?;
     let mut report = Report::default();
+    let profile = opts.profile.dir();
+    if opts.check && matches!(opts.target, Target::Linux | Target::All) {
+        // Before the builds: a machine the .deb check would damage is refused in seconds, not after them.
+        deb_check_preflight()?;
+    }
 
-    report.timed("ui build", || build_ui(root))?;
+    if !opts.ui_built {
+        report.timed("ui build", || build_ui(root))?;
+    }
     let key = updater_key(root)?;
     let centre = centre_files(root, &dist, opts)?;
     let updates = dist.join("updates");
     std::fs::create_dir_all(updates.join("files"))?;
 
     if matches!(opts.target, Target::Linux | Target::All) {
-        let deb = report.timed("linux: release build + .deb", || {
-            linux_deb(root, &dist, &centre, &key, &version)
+        let deb = report.timed(&format!("linux: {profile} build + .deb"), || {
+            linux_deb(root, &dist, &centre, &key, &version, opts.profile)
         })?;
         report.timed("linux: sign + update manifest", || {
             publish(root, &updates, &deb, "linux-x86_64", &key, &version)
@@ -138,7 +182,7 @@ pub fn run(root: &Path, opts: &DistOptions) -> Result<()> {
         .push(format!("update directory for the gateway: {}", updates.display()));
 
     println!(
-        "\n── cargo xtask dist ({:.0} s) ──",
+        "\n── cargo xtask dist, {profile} binaries ({:.0} s) ──",
         start.elapsed().as_secs_f64()
     );
     for line in &report.lines {
@@ -163,6 +207,14 @@ fn build_ui(root: &Path) -> Result<()> {
         )?;
     }
     sh::run("ui type check + build", sh::npm(&ui).args(["run", "build"]))
+}
+
+/// Where the installers of `profile` go: release and debug artifacts (and their update manifests) never mix.
+pub fn dist_dir(root: &Path, profile: Profile) -> PathBuf {
+    root.join("target").join(match profile {
+        Profile::Release => "dist",
+        Profile::Debug => "dist-debug",
+    })
 }
 
 fn workspace_version(root: &Path) -> Result<String> {
@@ -281,29 +333,52 @@ fn centre_files(root: &Path, dist: &Path, opts: &DistOptions) -> Result<Centre> 
     Ok(c)
 }
 
-/// The Tauri configuration merged at build time: the updater's public key.
+/// The Tauri configuration merged at build time: the updater's public key. No `beforeBuildCommand`: dist built
+/// ui/dist itself (or `cargo xtask test` did), and a second build would only rewrite it.
 fn updater_config(key: &UpdaterKey) -> serde_json::Value {
-    serde_json::json!({ "plugins": { "updater": { "pubkey": key.public } } })
+    serde_json::json!({
+        "build": { "beforeBuildCommand": null },
+        "plugins": { "updater": { "pubkey": key.public } },
+    })
 }
 
-fn linux_deb(root: &Path, dist: &Path, centre: &Centre, key: &UpdaterKey, version: &str) -> Result<PathBuf> {
-    // The CLI goes into the package too: `gjj doctor` is IT's driver and connection check.
+fn linux_deb(
+    root: &Path,
+    dist: &Path,
+    centre: &Centre,
+    key: &UpdaterKey,
+    version: &str,
+    profile: Profile,
+) -> Result<PathBuf> {
+    // The CLI goes into the package too: `gjj doctor` is IT's driver and connection check. In debug, the same
+    // package set as `cargo xtask test` builds, so that features unify alike and the build there is a no-op.
+    let mut cli = sh::cargo();
+    cli.arg("build").args(profile.cargo_args());
+    if profile == Profile::Debug {
+        cli.args(["-p", "gjj-server"]);
+    }
     sh::run(
-        "cargo build --release -p gjj-cli",
-        sh::cargo().args(["build", "--release", "-p", "gjj-cli"]),
+        &format!("cargo build ({}) -p gjj-cli", profile.dir()),
+        cli.args(["-p", "gjj-cli"]),
     )?;
+    let target = root.join("target").join(profile.dir());
     let mut config = updater_config(key);
     config["bundle"] = serde_json::json!({ "linux": { "deb": { "files": {
         "/etc/gjj/ca-bundle.pem": centre.ca_bundle,
         "/usr/share/gjj-hall/managed.toml": centre.managed_linux,
-        "/usr/bin/gjj": root.join("target/release/gjj"),
+        "/usr/bin/gjj": target.join("gjj"),
     }}}});
+    let mut tauri = tauri_cli(root);
+    tauri.arg("build");
+    if profile == Profile::Debug {
+        tauri.arg("--debug");
+    }
     sh::run(
-        "tauri build --bundles deb (release)",
-        tauri_cli(root).args(["build", "--bundles", "deb", "--config", &config.to_string()]),
+        &format!("tauri build --bundles deb ({})", profile.dir()),
+        tauri.args(["--bundles", "deb", "--config", &config.to_string()]),
     )?;
     let name = format!("gjj-hall_{version}_amd64.deb");
-    let built = root.join("target/release/bundle/deb").join(&name);
+    let built = target.join("bundle/deb").join(&name);
     ensure!(built.exists(), "the bundler did not write {}", built.display());
     let out = dist.join("linux");
     std::fs::create_dir_all(&out)?;
@@ -360,35 +435,40 @@ fn windows(
     opts: &DistOptions,
     report: &mut Report,
 ) -> Result<(PathBuf, PathBuf)> {
-    report.timed("windows: rust target", || {
-        let status = Command::new("rustup")
-            .args(["target", "add", WIN_TRIPLE])
-            .status();
-        match status {
-            Ok(s) if s.success() => Ok(()),
-            _ => bail!(
-                "the Rust target {WIN_TRIPLE} could not be installed (`rustup target add {WIN_TRIPLE}` failed: no \
-                 network to static.rust-lang.org, or no rustup). The Windows installers were NOT built."
-            ),
-        }
+    report.timed("windows: rust target + mingw-w64, nsis, msitools", || {
+        windows_toolchain().map_err(|e| anyhow::anyhow!("{e} The Windows installers were NOT built."))
     })?;
-    deps::ensure(deps::DIST)?;
     let config = updater_config(key).to_string();
-    report.timed("windows: cross-build gjj-desktop.exe (release)", || {
-        sh::run(
-            "cargo build --release --target x86_64-pc-windows-gnu -p gjj-desktop",
-            sh::cargo()
-                .args(["build", "--release", "--target", WIN_TRIPLE, "-p", "gjj-desktop"])
-                .args(["--features", "tauri/custom-protocol"])
-                .env("TAURI_CONFIG", &config),
-        )
-    })?;
-    report.timed("windows: cross-build gjj.exe (release)", || {
-        sh::run(
-            "cargo build --release --target x86_64-pc-windows-gnu -p gjj-cli",
-            sh::cargo().args(["build", "--release", "--target", WIN_TRIPLE, "-p", "gjj-cli"]),
-        )
-    })?;
+    let profile = opts.profile;
+    report.timed(
+        &format!("windows: cross-build gjj-desktop.exe ({})", profile.dir()),
+        || {
+            sh::run(
+                &format!(
+                    "cargo build ({}) --target {WIN_TRIPLE} -p gjj-desktop",
+                    profile.dir()
+                ),
+                sh::cargo()
+                    .arg("build")
+                    .args(profile.cargo_args())
+                    .args(["--target", WIN_TRIPLE, "-p", "gjj-desktop"])
+                    .args(["--features", "tauri/custom-protocol"])
+                    .env("TAURI_CONFIG", &config),
+            )
+        },
+    )?;
+    report.timed(
+        &format!("windows: cross-build gjj.exe ({})", profile.dir()),
+        || {
+            sh::run(
+                &format!("cargo build ({}) --target {WIN_TRIPLE} -p gjj-cli", profile.dir()),
+                sh::cargo()
+                    .arg("build")
+                    .args(profile.cargo_args())
+                    .args(["--target", WIN_TRIPLE, "-p", "gjj-cli"]),
+            )
+        },
+    )?;
     let out = dist.join("windows");
     let stage = out.join("stage");
     if stage.exists() {
@@ -398,7 +478,7 @@ fn windows(
     let centre_dir = stage.join("centre");
     std::fs::create_dir_all(&app)?;
     std::fs::create_dir_all(&centre_dir)?;
-    let bin = root.join("target").join(WIN_TRIPLE).join("release");
+    let bin = root.join("target").join(WIN_TRIPLE).join(profile.dir());
     std::fs::copy(bin.join("gjj-desktop.exe"), app.join("gjj-desktop.exe"))?;
     std::fs::copy(bin.join("gjj.exe"), app.join("gjj.exe"))?;
     std::fs::copy(webview2_loader(root)?, app.join("WebView2Loader.dll"))?;
@@ -449,6 +529,43 @@ fn windows(
         build_msi(root, &stage, &msi, version)
     })?;
     Ok((setup, msi))
+}
+
+/// Makes the Windows cross-build possible here, or says plainly why it is not: the Rust target (rustup, needs
+/// static.rust-lang.org once), the mingw-w64 toolchain, NSIS and msitools (Debian packages).
+pub fn windows_toolchain() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == WIN_TRIPLE)
+        })
+        .unwrap_or(false);
+    if !installed {
+        let added = Command::new("rustup")
+            .args(["target", "add", WIN_TRIPLE])
+            .status();
+        if !matches!(added, Ok(s) if s.success()) {
+            bail!(
+                "the Rust target {WIN_TRIPLE} could not be installed (`rustup target add {WIN_TRIPLE}` failed: no \
+                 network to static.rust-lang.org, or no rustup)."
+            );
+        }
+    }
+    deps::ensure(deps::DIST).map_err(|e| {
+        anyhow::anyhow!(
+            "the packages to cross-build and package for Windows ({}) could not be installed: {e:#}.",
+            deps::DIST.join(" ")
+        )
+    })?;
+    let mingw = Command::new("x86_64-w64-mingw32-gcc").arg("--version").output();
+    ensure!(
+        matches!(mingw, Ok(o) if o.status.success()),
+        "the mingw-w64 C compiler x86_64-w64-mingw32-gcc does not run (package gcc-mingw-w64-x86-64-posix)."
+    );
+    Ok(())
 }
 
 /// WebView2Loader.dll (x64) from the webview2-com-sys crate the app was built with.
@@ -747,21 +864,81 @@ fn dpkg(args: &[&str]) -> Result<String> {
     output(cmd.args(args))
 }
 
-/// Install, start from the installed path, uninstall (remove keeps IT's managed.toml, purge removes it).
-fn check_deb(deb: &Path, version: &str) -> Result<()> {
-    println!("\n▶ dpkg -i {}", deb.display());
-    let _ = dpkg(&["--purge", DEB_PACKAGE]);
+/// Written before the check installs the package and removed once it is purged: the package is machine-wide,
+/// so this lives outside the checkout. It tells a run interrupted in between (the next run purges what it
+/// left) from a gjj-hall someone installed for real (never touched: the check refuses to run).
+const CHECK_MARKER: &str = "/var/tmp/gjj-hall-deb-check.installed";
+
+/// dpkg's status of the package when dpkg knows it (installed, half-installed, or removed with its
+/// configuration kept); None when absent or purged.
+fn deb_status() -> Option<String> {
+    let out = Command::new("dpkg-query")
+        .args(["-W", "-f=${Status} ${Version}", DEB_PACKAGE])
+        .output()
+        .ok()?;
+    let status = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !status.is_empty() && !status.contains("not-installed")).then_some(status)
+}
+
+/// Leaves the machine without the package: `dpkg --purge` when dpkg still knows it, then the marker goes.
+fn purge_deb() -> Result<()> {
+    if deb_status().is_some() {
+        dpkg(&["--purge", DEB_PACKAGE])?;
+    }
+    ensure!(
+        deb_status().is_none(),
+        "{DEB_PACKAGE} still known to dpkg after purge"
+    );
+    let _ = std::fs::remove_file(CHECK_MARKER);
+    Ok(())
+}
+
+/// The machine as the check needs it: no gjj-hall, no /etc/gjj/managed.toml. What an interrupted check left is
+/// purged; anything else is refused, since installing over it and purging would destroy IT's configuration.
+fn deb_check_preflight() -> Result<()> {
+    let marker = Path::new(CHECK_MARKER).exists();
+    if let Some(status) = deb_status() {
+        ensure!(
+            marker,
+            "{DEB_PACKAGE} is already on this machine ({status}) and was not installed by a check run: the check \
+             would replace it and then purge it with IT's /etc/gjj/managed.toml. Remove it first \
+             (`sudo dpkg --purge {DEB_PACKAGE}`), or run the check on another machine."
+        );
+        println!(
+            "⚠ a previous check was interrupted and left {DEB_PACKAGE} ({status}) installed ({CHECK_MARKER}): \
+             purging it"
+        );
+    }
+    purge_deb()?;
     let managed = Path::new("/etc/gjj/managed.toml");
     ensure!(
         !managed.exists(),
         "{} exists already (not from this package): the check would take it over; move it away first",
         managed.display()
     );
-    dpkg(&["-i", &deb.display().to_string()])?;
-    let result = installed_checks(version);
+    Ok(())
+}
+
+/// Install, start from the installed path, uninstall (remove keeps IT's managed.toml, purge removes it). The
+/// package is purged whatever fails, so the machine is left as found.
+fn check_deb(deb: &Path, version: &str) -> Result<()> {
+    deb_check_preflight()?;
+    println!("\n▶ dpkg -i {}", deb.display());
+    std::fs::write(
+        CHECK_MARKER,
+        format!(
+            "{DEB_PACKAGE} installed by `cargo xtask dist --check` (pid {}) from {}\n",
+            std::process::id(),
+            deb.display()
+        ),
+    )
+    .with_context(|| format!("writing {CHECK_MARKER}"))?;
+    let result = dpkg(&["-i", &deb.display().to_string()]).and_then(|_| installed_checks(version));
     println!("\n▶ dpkg -r / --purge {DEB_PACKAGE}");
     let removed = uninstall_checks();
-    result.and(removed)
+    // Whatever failed above, the package does not stay on the machine.
+    let cleaned = purge_deb();
+    result.and(removed).and(cleaned)
 }
 
 fn installed_checks(version: &str) -> Result<()> {
@@ -872,7 +1049,7 @@ fn uninstall_checks() -> Result<()> {
     dpkg(&["--purge", DEB_PACKAGE])?;
     ensure!(!Path::new("/etc/gjj").exists(), "/etc/gjj left after purge");
     ensure!(
-        dpkg(&["-s", DEB_PACKAGE]).is_err(),
+        deb_status().is_none(),
         "{DEB_PACKAGE} still known to dpkg after purge"
     );
     println!("✔ removed cleanly (remove keeps /etc/gjj/managed.toml, purge removes it)");

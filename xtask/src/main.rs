@@ -37,9 +37,9 @@ enum Cmd {
         #[arg(long)]
         serve: bool,
     },
-    /// Run every test (installs missing system and npm packages first)
+    /// Run every test, the installers' included (installs missing system and npm packages first)
     Test {
-        /// Skip the desktop app (no WebKitGTK on this machine)
+        /// Skip the desktop app and its installers (no WebKitGTK on this machine)
         #[arg(long)]
         no_desktop: bool,
     },
@@ -55,14 +55,17 @@ enum Cmd {
         /// Then verify them: dpkg install + start under Xvfb + uninstall; msiinfo; 7z listing of setup.exe
         #[arg(long)]
         check: bool,
+        /// Package debug binaries instead (quick; for tests, not for distribution) into target/dist-debug/
+        #[arg(long)]
+        debug: bool,
         /// The centre's URL in the installed managed configuration
-        #[arg(long, default_value = "https://127.0.0.1:8443")]
+        #[arg(long, default_value = dist::DEFAULT_SERVER)]
         server: String,
         /// The centre's CA bundle to install [default: certs/dev/ca-bundle.pem]
         #[arg(long)]
         ca_bundle: Option<PathBuf>,
         /// The centre's update service in the managed configuration ("" = no automatic updates)
-        #[arg(long, default_value = "https://127.0.0.1:8444")]
+        #[arg(long, default_value = dist::DEFAULT_UPDATE_URL)]
         update_url: String,
         /// Microsoft's WebView2 Evergreen Standalone Installer (x64) to embed in setup.exe
         /// [default: installer/windows/webview2/MicrosoftEdgeWebView2RuntimeInstallerX64.exe]
@@ -95,7 +98,29 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// Drops the variables `cargo run` set for xtask itself. Children inherit the environment, and build scripts
+/// that track them (ring's `rerun-if-env-changed=CARGO_MANIFEST_DIR`, …) would otherwise see them change
+/// between `cargo xtask` (none) and xtask's own cargo calls (xtask's), rebuilding ring and every crate above
+/// it on each switch.
+fn forget_cargo_run_env() {
+    let ours: Vec<std::ffi::OsString> = std::env::vars_os()
+        .map(|(k, _)| k)
+        .filter(|k| {
+            k.to_str().is_some_and(|k| {
+                k.starts_with("CARGO_PKG_")
+                    || k.starts_with("CARGO_MANIFEST_")
+                    || matches!(k, "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE")
+            })
+        })
+        .collect();
+    for k in ours {
+        // Single-threaded here: nothing else reads the environment yet.
+        std::env::remove_var(k);
+    }
+}
+
 fn main() -> Result<()> {
+    forget_cargo_run_env();
     let cli = Cli::parse();
     let root = workspace_root();
     match cli.cmd {
@@ -120,6 +145,7 @@ fn main() -> Result<()> {
         Cmd::Dist {
             target,
             check,
+            debug,
             server,
             ca_bundle,
             update_url,
@@ -128,6 +154,12 @@ fn main() -> Result<()> {
             &root,
             &dist::DistOptions {
                 target,
+                profile: if debug {
+                    dist::Profile::Debug
+                } else {
+                    dist::Profile::Release
+                },
+                ui_built: false,
                 check,
                 server,
                 ca_bundle,

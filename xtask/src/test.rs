@@ -1,6 +1,9 @@
 //! `cargo xtask test`: everything, on a fresh Debian/Ubuntu machine — installs what it needs, then runs
 //! formatting and lint checks, the ui tests, every Rust test (unit, sheets fixtures, end-to-end over real
-//! mTLS with SoftHSM tokens on SQLite and PostgreSQL), and a smoke run of the desktop app under Xvfb.
+//! mTLS with SoftHSM tokens on SQLite and PostgreSQL), the desktop app end to end under Xvfb, then the
+//! installers built from those debug binaries and checked (`cargo xtask dist --debug --check`): the .deb
+//! installed, started and purged; the Windows setup.exe and .msi cross-built and inspected where this machine
+//! can build them (`GJJ_TEST_WINDOWS`).
 
 use std::path::Path;
 use std::process::Command;
@@ -8,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::{deps, pki, postgres::Postgres, sh, token};
+use crate::{deps, dist, pki, postgres::Postgres, sh, token};
 
 /// Options.
 pub struct TestOptions {
@@ -75,12 +78,47 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
 
     if !opts.no_desktop {
         desktop_e2e(root, &fixtures, &root.join("target").join("screenshots"))?;
+        installers(root, &fixtures)?;
     }
     println!(
         "\n全部测试通过 — all tests passed in {:.0} s",
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The installer tests on the debug builds made above (app with the ui embedded, gjj, gjj-server): the
+/// .deb always; the Windows installers unless this machine cannot cross-build them, which is said plainly.
+fn installers(root: &Path, fixtures: &Path) -> Result<()> {
+    let target = match windows_plan() {
+        Ok(()) => dist::Target::All,
+        Err(reason) => {
+            println!("\nSKIPPED: Windows installers not built/checked on this machine because {reason}");
+            dist::Target::Linux
+        }
+    };
+    dist::run(
+        root,
+        &dist::DistOptions {
+            target,
+            profile: dist::Profile::Debug,
+            ui_built: true,
+            check: true,
+            server: dist::DEFAULT_SERVER.to_owned(),
+            ca_bundle: Some(fixtures.join("ca-bundle.pem")),
+            update_url: dist::DEFAULT_UPDATE_URL.to_owned(),
+            webview2: None,
+        },
+    )
+}
+
+/// Whether the Windows installers are built here: `GJJ_TEST_WINDOWS=0` skips them; otherwise they are built
+/// when the toolchain can be installed.
+fn windows_plan() -> std::result::Result<(), String> {
+    if std::env::var("GJJ_TEST_WINDOWS").is_ok_and(|v| v == "0") {
+        return Err("GJJ_TEST_WINDOWS=0 is set".into());
+    }
+    dist::windows_toolchain().map_err(|e| format!("{e:#}"))
 }
 
 /// `npm ci` + type check + vite build of the ui (the desktop app embeds ui/dist).
