@@ -122,6 +122,44 @@ pub fn locked_token_double(out_dir: &Path) -> Result<PathBuf> {
     Ok(out)
 }
 
+/// Runs a `gjj` command: (exit code, stdout as JSON — or as a JSON string when it is not JSON —, stderr).
+pub fn run_gjj(cmd: &mut Command) -> (i32, serde_json::Value, String) {
+    let out = cmd.output().expect("run gjj");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (
+        out.status.code().unwrap_or(-1),
+        serde_json::from_str(text.trim()).unwrap_or(serde_json::Value::String(text)),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A current-thread runtime for the blocking tests' async calls.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// One integer from the centre's database (a count, an id).
+pub fn scalar(centre: &LocalCentre, sql: &str) -> i64 {
+    runtime().block_on(async {
+        let pool = centre.db().await.expect("centre database");
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&pool)
+            .await
+            .expect(sql)
+    })
+}
+
+/// Runs one statement on the centre's database (a test setting up the centre's facts).
+pub fn execute(centre: &LocalCentre, sql: &str) {
+    runtime().block_on(async {
+        let pool = centre.db().await.expect("centre database");
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+    });
+}
+
 /// Where the workspace's binaries are: next to the running test, example or xtask binary.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();

@@ -7,7 +7,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use gjj_client::{ClientError, Outbox, ReviewAction, Session, SessionConfig, Submitted};
@@ -16,33 +15,10 @@ use gjj_domain::ids::id_check_char;
 use gjj_domain::issue::Issue;
 use gjj_pki::TrustBundle;
 use gjj_sheets::contributor_change::{template_workbook, TemplateOptions, FIRST_DATA_ROW, SHEET_NAME};
+use gjj_tests::{execute, run_gjj as run, runtime as rt, scalar};
 use gjj_tests::{token_credential, units, Backend, Fixtures, LocalCentre};
 use rust_xlsxwriter::Format;
 use serde_json::Value;
-
-fn run(cmd: &mut Command) -> (i32, Value, String) {
-    let out = cmd.output().expect("run gjj");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        serde_json::from_str(text.trim()).unwrap_or(Value::String(text)),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn scalar(centre: &LocalCentre, sql: &str) -> i64 {
-    rt().block_on(async {
-        let pool = centre.db().await.unwrap();
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap()
-    })
-}
 
 fn text(centre: &LocalCentre, sql: &str) -> Option<String> {
     rt().block_on(async {
@@ -52,13 +28,6 @@ fn text(centre: &LocalCentre, sql: &str) -> Option<String> {
             .await
             .unwrap()
     })
-}
-
-fn execute(centre: &LocalCentre, sql: &str) {
-    rt().block_on(async {
-        let pool = centre.db().await.unwrap();
-        sqlx::query(sql).execute(&pool).await.unwrap();
-    });
 }
 
 /// A valid 身份证号码 outside the demo centre's regions, so it collides with no seeded person.

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use gjj_client::{ClientError, Outbox, Session, SessionConfig};
@@ -15,46 +14,11 @@ use gjj_domain::money::Fen;
 use gjj_domain::month::Month;
 use gjj_pki::TrustBundle;
 use gjj_sheets::contributor_registration::{template_workbook, TemplateOptions, FIRST_DATA_ROW, SHEET_NAME};
+use gjj_tests::{execute, run_gjj as run, runtime as rt, scalar as count};
 use gjj_tests::{units, Backend, Fixtures, LocalCentre};
 use rust_xlsxwriter::Format;
 use serde_json::Value;
 use sqlx::Row;
-
-fn run(cmd: &mut Command) -> (i32, Value, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("run gjj");
-    let text = String::from_utf8_lossy(&stdout).into_owned();
-    let json = serde_json::from_str(text.trim()).unwrap_or(Value::String(text));
-    (
-        status.code().unwrap_or(-1),
-        json,
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn count(centre: &LocalCentre, sql: &str) -> i64 {
-    rt().block_on(async {
-        let pool = centre.db().await.unwrap();
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap()
-    })
-}
-
-fn execute(centre: &LocalCentre, sql: &str) {
-    rt().block_on(async {
-        let pool = centre.db().await.unwrap();
-        sqlx::query(sql).execute(&pool).await.unwrap();
-    });
-}
 
 /// The current month by the centre's clock.
 fn today(centre: &LocalCentre, label: &str) -> Month {

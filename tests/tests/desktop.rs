@@ -8,10 +8,10 @@
 //! DISPLAY (Xvfb), plus the fixtures of every end-to-end test.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use gjj_domain::money::Fen;
+use gjj_tests::run_gjj as run;
 use gjj_tests::webdriver::{open_desk, App, WAIT};
 use gjj_tests::{units, write_base_adjustment, Cell, LocalCentre, SheetRow, DEV_PIN};
 
@@ -40,16 +40,6 @@ async fn sheet_with_an_error(centre: &LocalCentre, dir: &Path) -> (PathBuf, Stri
     let path = dir.join("基数调整-有错误.xlsx");
     write_base_adjustment(&path, &rows).expect("sheet");
     (path, format!("{}.{:02}", fixed.0 / 100, fixed.0 % 100))
-}
-
-fn run(cmd: &mut Command) -> (i32, serde_json::Value, String) {
-    let out = cmd.output().expect("gjj");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use gjj_tests::run_gjj as run;
 use gjj_tests::{locked_token_double, units, Backend, Fixtures, LocalCentre, DOUBLE_PIN_STATE_ENV};
 use serde_json::Value;
 
@@ -27,16 +28,6 @@ fn gjj(centre: &LocalCentre, double: &Path, label: &str, state: Option<&str>) ->
         None => cmd.env_remove(DOUBLE_PIN_STATE_ENV),
     };
     cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, Value, String) {
-    let out = cmd.output().expect("gjj");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        serde_json::from_str(&stdout).unwrap_or(Value::String(stdout)),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// The PIN flags of every token, by label, as `gjj token list --json` shows them (no PIN asked).

@@ -2,12 +2,12 @@
 //! content, size limits, the same file stored once, and who may see a project's materials.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use gjj_client::{manifest_of, ClientError, MaterialFile, Session, SessionConfig};
 use gjj_domain::project_material::{UploadDeclaration, CHUNK_SIZE};
 use gjj_pki::{Credential, TrustBundle};
+use gjj_tests::run_gjj as run;
 use gjj_tests::{token_credential, units, Backend, Fixtures, LocalCentre};
 use serde_json::Value;
 
@@ -18,21 +18,6 @@ fn session(centre: &LocalCentre, credential: Credential) -> Session {
         timeout: Duration::from_secs(60),
     };
     Session::open(&config, credential).unwrap()
-}
-
-fn run(cmd: &mut Command) -> (i32, Value, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("run gjj");
-    let text = String::from_utf8_lossy(&stdout).into_owned();
-    let json = serde_json::from_str(text.trim()).unwrap_or(Value::String(text));
-    (
-        status.code().unwrap_or(-1),
-        json,
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
 }
 
 /// A project created the way the developer hall creates one: a 项目录入 draft (`POST /api/v1/project/draft`).

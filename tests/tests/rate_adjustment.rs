@@ -4,7 +4,6 @@
 //! certificate refused.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
 use std::time::Duration;
 
 use gjj_client::{ClientError, Outbox, Session, SessionConfig, Submitted};
@@ -14,25 +13,8 @@ use gjj_domain::rate::Rate;
 use gjj_domain::rate_adjustment::RateAdjustment;
 use gjj_domain::rounding::{amount, RoundTo};
 use gjj_pki::TrustBundle;
+use gjj_tests::{run_gjj as run, runtime as rt, scalar};
 use gjj_tests::{token_credential, units, write_base_adjustment, Backend, Fixtures, LocalCentre, SheetRow};
-use serde_json::Value;
-
-fn run(cmd: &mut Command) -> (i32, Value, String) {
-    let out = cmd.output().expect("run gjj");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        serde_json::from_str(text.trim()).unwrap_or(Value::String(text)),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// (应汇缴年月, this month) as the centre tells the unit.
 fn months(centre: &LocalCentre, label: &str) -> (Month, Month) {
@@ -44,13 +26,6 @@ fn months(centre: &LocalCentre, label: &str) -> (Month, Month) {
         .parse()
         .unwrap();
     (paid.next(), me["me"]["today"].as_str().unwrap().parse().unwrap())
-}
-
-fn scalar(centre: &LocalCentre, sql: &str) -> i64 {
-    rt().block_on(async {
-        let pool = centre.db().await.unwrap();
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap()
-    })
 }
 
 fn execute(centre: &LocalCentre, sql: &str) {

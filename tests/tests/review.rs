@@ -6,6 +6,7 @@ use std::process::Command;
 
 use gjj_domain::money::Fen;
 use gjj_domain::month::Month;
+use gjj_tests::runtime as rt;
 use gjj_tests::{units, write_base_adjustment, Backend, Fixtures, LocalCentre, SheetRow};
 use serde_json::Value;
 
@@ -16,13 +17,6 @@ fn run(cmd: &mut Command) -> (i32, Value) {
         out.status.code().unwrap_or(-1),
         serde_json::from_str(text.trim()).unwrap_or(Value::String(text)),
     )
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// Submits a 基数调整 of `n` employees starting at `skip`; returns (serial, [(account, new base)]).

@@ -12,6 +12,7 @@ use gjj_domain::money::Fen;
 use gjj_domain::month::Month;
 use gjj_domain::seal::{Seal, SealRow};
 use gjj_pki::TrustBundle;
+use gjj_tests::{runtime as rt, scalar as count};
 use gjj_tests::{units, Backend, Employee, Fixtures, LocalCentre};
 use serde_json::Value;
 use sqlx::Row;
@@ -23,13 +24,6 @@ fn run(cmd: &mut Command) -> (i32, Value) {
         out.status.code().unwrap_or(-1),
         serde_json::from_str(text.trim()).unwrap_or(Value::String(text)),
     )
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// The unit's 应汇缴年月, as the centre tells it.
@@ -85,13 +79,6 @@ fn person(centre: &LocalCentre, account: &str) -> (String, i64, i64, i64) {
             r.get("unit_amount_fen"),
             r.get("person_amount_fen"),
         )
-    })
-}
-
-fn count(centre: &LocalCentre, sql: &str) -> i64 {
-    rt().block_on(async {
-        let pool = centre.db().await.unwrap();
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap()
     })
 }
 

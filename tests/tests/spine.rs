@@ -2,34 +2,12 @@
 //! over mutual TLS, against the real gateway binary on SQLite (and PostgreSQL).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use gjj_domain::money::Fen;
 use gjj_domain::month::Month;
+use gjj_tests::{run_gjj as run, runtime as rt, scalar as count};
 use gjj_tests::{units, write_base_adjustment, Backend, Cell, Fixtures, LocalCentre, SheetRow};
-use serde_json::Value;
-
-fn run(cmd: &mut Command) -> (i32, Value, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("run gjj");
-    let text = String::from_utf8_lossy(&stdout).into_owned();
-    let json = serde_json::from_str(text.trim()).unwrap_or(Value::String(text));
-    (
-        status.code().unwrap_or(-1),
-        json,
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// 应汇缴年月 and the current month, as the centre tells this unit.
 fn months(centre: &LocalCentre, label: &str) -> (Month, Month) {
@@ -42,13 +20,6 @@ fn months(centre: &LocalCentre, label: &str) -> (Month, Month) {
         .unwrap();
     let today: Month = me["me"]["today"].as_str().unwrap().parse().unwrap();
     (paid.next(), today)
-}
-
-fn count(centre: &LocalCentre, sql: &str) -> i64 {
-    rt().block_on(async {
-        let pool = centre.db().await.unwrap();
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap()
-    })
 }
 
 /// A sheet raising 10% of the first `n` active employees' bases, from the due month.

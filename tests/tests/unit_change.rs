@@ -3,39 +3,15 @@
 //! approval writing the record (and refusing when the record moved meanwhile), and a developer certificate refused.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
 use std::time::Duration;
 
 use gjj_client::{ClientError, Outbox, Session, SessionConfig, Submitted};
 use gjj_domain::issue::Issue;
 use gjj_domain::unit_change::{FieldChange, UnitChange};
 use gjj_pki::TrustBundle;
+use gjj_tests::{run_gjj as run, runtime as rt, scalar};
 use gjj_tests::{token_credential, units, Backend, Fixtures, LocalCentre};
 use serde_json::Value;
-
-fn run(cmd: &mut Command) -> (i32, Value, String) {
-    let out = cmd.output().expect("run gjj");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        serde_json::from_str(text.trim()).unwrap_or(Value::String(text)),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn scalar(centre: &LocalCentre, sql: &str) -> i64 {
-    rt().block_on(async {
-        let pool = centre.db().await.unwrap();
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap()
-    })
-}
 
 fn execute(centre: &LocalCentre, sql: &str) {
     rt().block_on(async {
