@@ -347,6 +347,16 @@ pub fn run(dir: &Path) -> Result<()> {
             &int,
             false,
         ),
+        // RSA-2048 (AES .pfx): what a CA's CSP holds; imported into the Windows certificate store under Wine.
+        (
+            "employer-a-rsa",
+            employer,
+            now - day,
+            now + year,
+            ExtendedKeyUsagePurpose::ClientAuth,
+            &int,
+            false,
+        ),
         (
             "staff",
             centre.party("staff")?,
@@ -359,7 +369,11 @@ pub fn run(dir: &Path) -> Result<()> {
     ];
     let mut revoked = Vec::new();
     for (stem, party, not_before, not_after, eku, issuer, legacy) in soft {
-        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+        let key = if stem.ends_with("-rsa") {
+            rsa_key()?
+        } else {
+            KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?
+        };
         let spec = ClientSpec {
             tag: stem,
             party,
@@ -386,9 +400,19 @@ pub fn run(dir: &Path) -> Result<()> {
     println!(
         "dev PKI written to {} (root + intermediate CA with CRLs, server cert, {} soft client certs)",
         dir.display(),
-        8
+        9
     );
     Ok(())
+}
+
+/// An RSA-2048 key (rcgen's ring backend signs with RSA but cannot generate it).
+fn rsa_key() -> Result<KeyPair> {
+    let rsa = openssl::rsa::Rsa::generate(2048)?;
+    let pem = PKey::from_rsa(rsa)?.private_key_to_pem_pkcs8()?;
+    Ok(KeyPair::from_pem_and_sign_algo(
+        std::str::from_utf8(&pem)?,
+        &rcgen::PKCS_RSA_SHA256,
+    )?)
 }
 
 /// OpenSSL 3 writes RC2 .pfx files only with the legacy provider; loading it disables the implicit default.

@@ -1,7 +1,12 @@
 //! Options: command line over `gjj.toml` over defaults.
 //!
-//! `gjj.toml` is looked up at `--config`, else `./gjj.toml`, else the user config dir
-//! (`~/.config/gjj/gjj.toml`; `%APPDATA%\gjj\gjj.toml` on Windows). The PIN is never an option here.
+//! `gjj.toml` is looked up at `--config`, else `./gjj.toml`, else the desktop app's user config dir
+//! (`~/.config/gjj-hall/gjj.toml`; `%APPDATA%\gjj-hall\gjj.toml` on Windows). What neither sets (centre URL, CA
+//! bundle, USB-key driver) comes from the desktop app's settings on this computer: IT's managed file
+//! (`%ProgramData%\GJJ\managed.toml`, `/etc/gjj/managed.toml`) over the user's settings, so that an installed
+//! `gjj` works with no options at all. The local store defaults to the app's (`%LOCALAPPDATA%\gjj-hall\
+//! outbox.sqlite`, `~/.local/share/gjj-hall/outbox.sqlite`): one history per user whichever front end sent it.
+//! The PIN is never an option here.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +27,8 @@ pub struct FileConfig {
     pub token_label: Option<String>,
     /// A .pfx soft certificate instead of a USB key.
     pub pfx: Option<PathBuf>,
+    /// A certificate of the Windows certificate store (SHA-1 thumbprint or SHA-256 fingerprint).
+    pub windows_cert: Option<String>,
     /// Local store (outbox + receipts).
     pub store: Option<PathBuf>,
 }
@@ -34,8 +41,26 @@ pub struct Settings {
     pub pkcs11_module: Option<PathBuf>,
     pub token_label: Option<String>,
     pub pfx: Option<PathBuf>,
+    pub windows_cert: Option<String>,
     pub store: PathBuf,
     pub pin_env: Option<String>,
+}
+
+impl Settings {
+    /// Fills what the flags and gjj.toml left open from the desktop app's settings (managed over user).
+    fn fill_from(&mut self, app: gjj_client::settings::Settings) {
+        let set = |v: String| Some(v).filter(|v| !v.trim().is_empty());
+        let module = app.module_paths().into_iter().next();
+        if self.server.is_none() {
+            self.server = set(app.server);
+        }
+        if self.ca_bundle.is_none() {
+            self.ca_bundle = set(app.ca_bundle).map(PathBuf::from);
+        }
+        if self.pkcs11_module.is_none() && self.pfx.is_none() && self.windows_cert.is_none() {
+            self.pkcs11_module = module;
+        }
+    }
 }
 
 /// The global flags, as clap parsed them.
@@ -59,37 +84,16 @@ pub struct GlobalArgs {
     /// Use a .pfx soft certificate instead of a USB key
     #[arg(long, global = true, env = "GJJ_PFX")]
     pub pfx: Option<PathBuf>,
+    /// Use this certificate of the Windows certificate store (its SHA-1 thumbprint as certmgr.msc shows it, or
+    /// its SHA-256 fingerprint); the USB-key driver asks for the PIN in its own window
+    #[arg(long, global = true, env = "GJJ_WINDOWS_CERT")]
+    pub windows_cert: Option<String>,
     /// Local store file (outbox and receipts)
     #[arg(long, global = true, env = "GJJ_STORE")]
     pub store: Option<PathBuf>,
     /// Read the PIN (or .pfx password) from this environment variable instead of prompting
     #[arg(long, global = true)]
     pub pin_env: Option<String>,
-}
-
-fn user_dir(kind: &str) -> PathBuf {
-    if cfg!(windows) {
-        let var = if kind == "config" {
-            "APPDATA"
-        } else {
-            "LOCALAPPDATA"
-        };
-        std::env::var_os(var)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."))
-            .join("gjj")
-    } else {
-        let (xdg, fallback) = if kind == "config" {
-            ("XDG_CONFIG_HOME", ".config")
-        } else {
-            ("XDG_DATA_HOME", ".local/share")
-        };
-        std::env::var_os(xdg)
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(fallback)))
-            .unwrap_or_else(|| PathBuf::from("."))
-            .join("gjj")
-    }
 }
 
 fn relative_to(base: &Path, p: Option<PathBuf>) -> Option<PathBuf> {
@@ -101,7 +105,7 @@ impl GlobalArgs {
     pub fn resolve(&self) -> Result<Settings> {
         let path = self.config.clone().or_else(|| {
             let local = PathBuf::from("gjj.toml");
-            let user = user_dir("config").join("gjj.toml");
+            let user = gjj_client::settings::config_dir().join("gjj.toml");
             [local, user].into_iter().find(|p| p.exists())
         });
         let (file, base) = match &path {
@@ -114,7 +118,7 @@ impl GlobalArgs {
             }
             None => (FileConfig::default(), PathBuf::from(".")),
         };
-        Ok(Settings {
+        let mut settings = Settings {
             server: self.server.clone().or(file.server),
             ca_bundle: self.ca_bundle.clone().or(relative_to(&base, file.ca_bundle)),
             pkcs11_module: self
@@ -123,12 +127,17 @@ impl GlobalArgs {
                 .or(relative_to(&base, file.pkcs11_module)),
             token_label: self.token_label.clone().or(file.token_label),
             pfx: self.pfx.clone().or(relative_to(&base, file.pfx)),
+            windows_cert: self.windows_cert.clone().or(file.windows_cert),
             store: self
                 .store
                 .clone()
                 .or(relative_to(&base, file.store))
-                .unwrap_or_else(|| user_dir("data").join("gjj-client.sqlite")),
+                .unwrap_or_else(|| gjj_client::settings::data_dir().join("outbox.sqlite")),
             pin_env: self.pin_env.clone(),
-        })
+        };
+        if settings.server.is_none() || settings.ca_bundle.is_none() {
+            settings.fill_from(gjj_client::settings::load()?.effective);
+        }
+        Ok(settings)
     }
 }

@@ -1,4 +1,5 @@
-//! Logging in: a USB key through PKCS#11 or a .pfx file, then one mTLS session.
+//! Logging in: a USB key through PKCS#11, a certificate of the Windows certificate store (CNG or a CA's CSP)
+//! or a .pfx file, then one mTLS session.
 
 use std::time::Duration;
 
@@ -16,17 +17,38 @@ pub enum KeySource {
     Token(Module),
     /// A .pfx file.
     Pfx(std::path::PathBuf),
+    /// A certificate of the Windows certificate store (its SHA-1 thumbprint or SHA-256 fingerprint).
+    WindowsStore(String),
 }
 
-/// The configured key source.
+/// The configured key source. With nothing configured, the one certificate of the Windows certificate store
+/// (a CA's driver registers the inserted key's certificate there); several are listed, never guessed.
 pub fn key_source(settings: &Settings) -> Result<KeySource> {
     if let Some(pfx) = &settings.pfx {
         return Ok(KeySource::Pfx(pfx.clone()));
     }
-    let module = settings.pkcs11_module.as_ref().ok_or_else(|| {
-        anyhow!("未配置 USB key 驱动。请在 gjj.toml 中填写 pkcs11_module，或使用 --pkcs11-module 指定驱动文件路径。")
-    })?;
-    Ok(KeySource::Token(Module::load(module)?))
+    if let Some(cert) = &settings.windows_cert {
+        return Ok(KeySource::WindowsStore(cert.clone()));
+    }
+    if let Some(module) = &settings.pkcs11_module {
+        return Ok(KeySource::Token(Module::load(module)?));
+    }
+    let store = gjj_pki::winstore::certificates().certificates;
+    match store.as_slice() {
+        [one] => Ok(KeySource::WindowsStore(one.thumbprint())),
+        [] => Err(anyhow!(
+            "未配置 USB key 驱动。请在 gjj.toml 中填写 pkcs11_module，或使用 --pkcs11-module 指定驱动文件路径（Windows 上也可用 --windows-cert 指定证书存储中的证书）。"
+        )),
+        several => Err(anyhow!(
+            "Windows 证书存储中有 {} 张可登录的证书，请用 --windows-cert 指定其中一张（指纹见 gjj token list）：{}",
+            several.len(),
+            several
+                .iter()
+                .map(|c| format!("{}（{}）", c.identity.name, c.thumbprint()))
+                .collect::<Vec<_>>()
+                .join("、")
+        )),
+    }
 }
 
 fn selector(settings: &Settings) -> TokenSelector {
@@ -40,6 +62,11 @@ fn selector(settings: &Settings) -> TokenSelector {
 pub fn identity_without_pin(settings: &Settings) -> Result<Option<CertIdentity>> {
     match key_source(settings)? {
         KeySource::Pfx(_) => Ok(None),
+        KeySource::WindowsStore(id) => Ok(gjj_pki::winstore::certificates()
+            .certificates
+            .into_iter()
+            .find(|c| c.matches(&id))
+            .map(|c| c.identity)),
         KeySource::Token(module) => {
             let tokens = module.tokens()?;
             let wanted = settings.token_label.as_deref();
@@ -77,6 +104,8 @@ pub fn credential(settings: &Settings) -> Result<Credential> {
             let pin = secret(settings, "请输入 USB key 的 PIN：")?;
             Ok(module.login(&selector(settings), &pin)?)
         }
+        // The driver asks for the PIN in its own dialog; no window of ours to own it.
+        KeySource::WindowsStore(id) => Ok(gjj_pki::winstore::login(&id, None)?),
     }
 }
 

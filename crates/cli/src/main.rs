@@ -144,6 +144,15 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The receipt (回执) of a submission as the centre holds it now; `-o FILE` saves it as a text file
+    Receipt {
+        serial: String,
+        /// Save the receipt as a text file (CRLF on Windows)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The local outbox: list entries, or resend the pending ones
     Outbox {
         #[command(subcommand)]
@@ -231,6 +240,7 @@ impl Cmd {
             | Cmd::Check { json, .. }
             | Cmd::Submit { json, .. }
             | Cmd::Status { json, .. }
+            | Cmd::Receipt { json, .. }
             | Cmd::Outbox {
                 cmd: OutboxCmd::List { json } | OutboxCmd::Send { json },
             }
@@ -448,6 +458,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         )),
         Cmd::Unit { cmd } => forms::unit(&settings, cmd).await,
         Cmd::Status { serial, json } => status(&settings, &serial, json).await,
+        Cmd::Receipt {
+            serial,
+            output,
+            json,
+        } => receipt(&settings, &serial, output.as_deref(), json).await,
         Cmd::Outbox {
             cmd: OutboxCmd::List { json },
         } => outbox_list(&settings, json).await,
@@ -473,12 +488,41 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn token_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
-    let login::KeySource::Token(module) = login::key_source(settings)? else {
-        return Err(anyhow!("当前配置使用 .pfx 证书文件，没有 USB key 可列出。"));
+    // Certificates a CA's driver registered in the Windows certificate store (empty elsewhere).
+    let store = gjj_pki::winstore::certificates().certificates;
+    let module = match login::key_source(settings) {
+        Ok(login::KeySource::Token(module)) => Some(module),
+        Ok(login::KeySource::Pfx(_)) if store.is_empty() => {
+            return Err(anyhow!("当前配置使用 .pfx 证书文件，没有 USB key 可列出。"));
+        }
+        Ok(_) => None,
+        Err(_) if !store.is_empty() => None,
+        Err(e) => return Err(e),
+    };
+    let store_json: Vec<_> = store
+        .iter()
+        .map(|c| {
+            json!({
+                "location": c.location.id(), "provider": c.provider, "cng": c.cng_provider,
+                "thumbprint": c.thumbprint(), "fingerprint": c.identity.fingerprint, "name": c.identity.name,
+                "uscc": c.identity.uscc, "issuer": c.identity.issuer, "not_after": output::date(c.identity.not_after),
+            })
+        })
+        .collect();
+    let Some(module) = module else {
+        if json {
+            println!("{}", json!({ "windows_store": store_json }));
+        } else {
+            print_store(&store);
+        }
+        return Ok(ExitCode::SUCCESS);
     };
     let tokens = module.tokens()?;
     if json {
-        println!("{}", json!({ "module": module.info()?, "tokens": tokens }));
+        println!(
+            "{}",
+            json!({ "module": module.info()?, "tokens": tokens, "windows_store": store_json })
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let info = module.info()?;
@@ -515,7 +559,29 @@ fn token_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
             );
         }
     }
+    print_store(&store);
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_store(store: &[gjj_pki::winstore::StoreCertificate]) {
+    for c in store {
+        let id = &c.identity;
+        let interface = if c.cng_provider { "CNG" } else { "CSP" };
+        println!(
+            "{}（{}，{interface}）指纹 {}",
+            c.location.label(),
+            c.provider,
+            c.thumbprint()
+        );
+        println!(
+            "  证书：{}  统一社会信用代码 {}  签发者 {}  有效期至 {}  序列号 {}",
+            id.name,
+            id.uscc.as_deref().unwrap_or("（无）"),
+            id.issuer,
+            output::date(id.not_after),
+            id.serial
+        );
+    }
 }
 
 async fn whoami(settings: &config::Settings, json: bool) -> Result<ExitCode> {
@@ -595,7 +661,7 @@ async fn template(settings: &config::Settings, path: &Path, prefill: bool) -> Re
         sheet.write_number_with_format(r, 4, e.base.0 as f64 / 100.0, &money)?;
         sheet.write_string_with_format(r, 6, &month, &text)?;
     }
-    wb.save(path)?;
+    gjj_sheets::save_workbook(&mut wb, path)?;
     println!(
         "已生成模板：{}（已填入 {} 名正常缴存职工，请填写“调整后基数”列）",
         path.display(),
@@ -621,6 +687,28 @@ fn print_view(v: &SubmissionView) {
 async fn status(settings: &config::Settings, serial: &str, json: bool) -> Result<ExitCode> {
     let view = login::session(settings)?.status(serial).await?;
     show_view(&view, json)
+}
+
+async fn receipt(
+    settings: &config::Settings,
+    serial: &str,
+    output: Option<&Path>,
+    json: bool,
+) -> Result<ExitCode> {
+    let view = login::session(settings)?.status(serial).await?;
+    let text = gjj_client::receipt::receipt_text(&view);
+    if let Some(path) = output {
+        gjj_client::receipt::write_text_file(path, &text)?;
+    }
+    if json {
+        println!("{}", serde_json::to_string(&view)?);
+    } else {
+        print!("{text}");
+        if let Some(path) = output {
+            println!("回执已保存：{}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn show_view(view: &SubmissionView, json: bool) -> Result<ExitCode> {

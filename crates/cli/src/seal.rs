@@ -50,7 +50,7 @@ pub async fn template_unseal(settings: &config::Settings, path: &Path, prefill: 
         sheet.write_string_with_format(r, 3, &e.id_number, &text)?;
         sheet.write_string_with_format(r, 4, &month, &text)?;
     }
-    wb.save(path)?;
+    gjj_sheets::save_workbook(&mut wb, path)?;
     println!(
         "已生成模板：{}（已填入 {} 名封存职工，请为要启封的职工填写“启封后缴存基数”和“启封原因”，删除不启封的行）",
         path.display(),

@@ -330,6 +330,8 @@ struct State {
 pub struct App {
     data_dir: PathBuf,
     state: Mutex<State>,
+    /// The window's native handle (HWND on Windows; 0 = none): owner of a USB-key driver's PIN dialog.
+    parent_window: std::sync::atomic::AtomicIsize,
 }
 
 fn blocking_err(e: tokio::task::JoinError) -> AppError {
@@ -345,6 +347,7 @@ impl App {
         App {
             data_dir,
             state: Mutex::new(State::default()),
+            parent_window: std::sync::atomic::AtomicIsize::new(0),
         }
     }
 
@@ -405,9 +408,25 @@ impl App {
         })
     }
 
-    /// `login` with a USB key and its PIN (the PIN is wiped after use, never stored or logged).
+    /// The app window's native handle (HWND), so that a USB-key driver's PIN dialog opens over the window
+    /// instead of behind it. Set once by the shell after the window exists.
+    pub fn set_parent_window(&self, handle: isize) {
+        self.parent_window
+            .store(handle, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `login` with a USB key and its PIN (the PIN is wiped after use, never stored or logged). A key from the
+    /// Windows certificate store ignores `pin`: its driver asks in its own dialog, on this blocking thread (the
+    /// window stays responsive), and closing that dialog is reported as `PIN_CANCELLED`.
     pub async fn login(&self, key: KeyChoice, pin: String) -> AppResult<LoginInfo> {
         let pin = Zeroizing::new(pin);
+        if key.module.starts_with(keys::STORE_MODULE_PREFIX) {
+            let parent = Some(self.parent_window.load(std::sync::atomic::Ordering::Relaxed)).filter(|h| *h != 0);
+            let credential = tokio::task::spawn_blocking(move || gjj_pki::winstore::login(&key.fingerprint, parent))
+                .await
+                .map_err(blocking_err)??;
+            return self.open(credential).await;
+        }
         let credential = tokio::task::spawn_blocking(move || -> AppResult<Credential> {
             let module = Module::load(Path::new(&key.module))?;
             let selector = TokenSelector {

@@ -301,6 +301,17 @@ fn check_settings(settings: &Settings) -> (Check, Option<Target>, Option<TrustBu
 
 fn check_modules(keys: &KeyList, logged_in: bool) -> Check {
     const TITLE: &str = "USB key 驱动";
+    let store_keys = keys.keys.iter().filter(|k| k.store.is_some()).count();
+    if keys.modules.is_empty() && store_keys > 0 {
+        return Check::new(
+            "modules",
+            TITLE,
+            CheckStatus::Ok,
+            format!(
+                "未找到 PKCS#11 驱动；CA 的驱动已把 {store_keys} 张证书登记在 Windows 证书存储中（通过 CSP / CNG 使用）。"
+            ),
+        );
+    }
     if keys.modules.is_empty() {
         let status = if logged_in {
             CheckStatus::Warn
@@ -412,6 +423,10 @@ fn check_keys(keys: &KeyList, session: Option<&Session>) -> Check {
         } else {
             ""
         };
+        if let Some(store) = &k.store {
+            lines.push(store_key_line(k, store, &certs));
+            continue;
+        }
         if k.certificates.is_empty() {
             status = status.worst(CheckStatus::Fail);
             advice.push(format!("USB key“{}”中没有证书：请联系签发证书的 CA。", k.label));
@@ -445,11 +460,37 @@ fn check_keys(keys: &KeyList, session: Option<&Session>) -> Check {
     check
 }
 
+/// One line for a Windows certificate-store key: where, which provider, and what a legacy CSP means for TLS.
+fn store_key_line(k: &keys::KeyInfo, store: &keys::StoreKeyInfo, certs: &[String]) -> String {
+    let interface = if store.cng {
+        "CNG 密钥存储提供程序"
+    } else {
+        "传统 CSP"
+    };
+    let tls = if store.tls12_only {
+        "；该 CSP 只能做 RSA PKCS#1 v1.5 签名（不支持 TLS 1.3 要求的 RSA-PSS），登录时将使用 TLS 1.2"
+    } else {
+        ""
+    };
+    format!(
+        "“{}”（{}，{interface}，指纹 {}；PIN 由 USB key 驱动自己的窗口询问{tls}）证书：{}",
+        k.label,
+        store.provider,
+        k.serial,
+        certs.join("、")
+    )
+}
+
 /// DER certificates by fingerprint: read again from the keys listed (certificates need no PIN), plus the
 /// session's own certificate (a .pfx login).
 async fn certificate_ders(keys: &KeyList, session: Option<&Session>) -> HashMap<String, Vec<u8>> {
     let modules: Vec<String> = {
-        let mut m: Vec<String> = keys.keys.iter().map(|k| k.module.clone()).collect();
+        let mut m: Vec<String> = keys
+            .keys
+            .iter()
+            .filter(|k| k.store.is_none())
+            .map(|k| k.module.clone())
+            .collect();
         m.dedup();
         m
     };
@@ -464,6 +505,9 @@ async fn certificate_ders(keys: &KeyList, session: Option<&Session>) -> HashMap<
                     out.insert(cert.identity.fingerprint.clone(), cert.der);
                 }
             }
+        }
+        for cert in gjj_pki::winstore::certificates().certificates {
+            out.insert(cert.identity.fingerprint.clone(), cert.der().to_vec());
         }
         out
     })
@@ -946,6 +990,16 @@ fn explain_tls(err: Option<&rustls::Error>, io: &std::io::Error, host: &str) -> 
     }
 }
 
+/// Which TLS version the key allows, in words: a key that cannot sign RSA-PSS (a legacy CSP, a token
+/// restricted to CKM_RSA_PKCS) connects with TLS 1.2 only.
+fn tls_version_note(credential: &gjj_pki::Credential) -> &'static str {
+    if credential.tls12_only() {
+        "使用 TLS 1.2：该密钥只能做 RSA PKCS#1 v1.5 签名，不支持 TLS 1.3 要求的 RSA-PSS（安全性仍满足要求）。"
+    } else {
+        "TLS 1.3 优先。"
+    }
+}
+
 async fn mutual_tls(session: &Session) -> (Check, Result<gjj_domain::api::Me, (String, String)>) {
     match session.me().await {
         Ok(me) => {
@@ -954,10 +1008,12 @@ async fn mutual_tls(session: &Session) -> (Check, Result<gjj_domain::api::Me, (S
                 TITLE_HANDSHAKE,
                 CheckStatus::Ok,
                 format!(
-                    "双向认证成功：中心确认证书属于“{}”（{}，单位账号 {}）。",
+                    "双向认证成功：中心确认证书属于“{}”（{}，单位账号 {}）。密钥：{}；{}",
                     me.unit.name,
                     me.role.label(),
-                    me.unit.account
+                    me.unit.account,
+                    session.credential().key_description(),
+                    tls_version_note(session.credential()),
                 ),
             );
             (check, Ok(me))

@@ -522,6 +522,26 @@ pub struct KeyInfo {
     pub pin_flags: PinFlags,
     /// Its certificates.
     pub certificates: Vec<CertInfo>,
+    /// Set for a certificate in the Windows certificate store (then `module` is [`STORE_MODULE_PREFIX`] +
+    /// location, `serial` the SHA-1 thumbprint): its PIN dialog is the driver's, not ours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreKeyInfo>,
+}
+
+/// `KeyInfo::module` of a Windows certificate-store entry: this prefix + "CurrentUser" / "LocalMachine".
+pub const STORE_MODULE_PREFIX: &str = "windows-store:";
+
+/// A certificate of the Windows certificate store (api.ts `StoreKeyInfo`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreKeyInfo {
+    /// "CurrentUser" or "LocalMachine".
+    pub location: String,
+    /// The CSP or key storage provider the CA's driver registered.
+    pub provider: String,
+    /// A CNG key storage provider (else a legacy CSP).
+    pub cng: bool,
+    /// The key can only sign RSA PKCS#1 v1.5 (a legacy CSP): the login uses TLS 1.2.
+    pub tls12_only: bool,
 }
 
 /// Drivers, keys and certificates found (api.ts `KeyList`).
@@ -584,8 +604,40 @@ pub fn discover_candidates(candidates: &[ModuleCandidate], now: OffsetDateTime) 
             error,
         });
     }
+    list.keys.extend(store_keys(now));
     list.hint = hint(&list);
     list
+}
+
+/// The certificates of the Windows certificate store a unit can log in with, one entry each (empty off
+/// Windows). Reads no key: no PIN dialog.
+pub fn store_keys(now: OffsetDateTime) -> Vec<KeyInfo> {
+    let listing = gjj_pki::winstore::certificates();
+    for e in &listing.errors {
+        tracing::warn!("Windows certificate store: {e}");
+    }
+    listing
+        .certificates
+        .iter()
+        .map(|c| {
+            let cert_key = gjj_pki::winstore::CertKey::of(c.der());
+            KeyInfo {
+                module: format!("{STORE_MODULE_PREFIX}{}", c.location.id()),
+                vendor: c.provider.clone(),
+                slot: 0,
+                label: c.location.label().to_owned(),
+                serial: c.thumbprint(),
+                pin_flags: PinFlags::default(),
+                certificates: vec![cert_info(&c.identity, now)],
+                store: Some(StoreKeyInfo {
+                    location: c.location.id().to_owned(),
+                    provider: c.provider.clone(),
+                    cng: c.cng_provider,
+                    tls12_only: !c.cng_provider && cert_key == gjj_pki::winstore::CertKey::Rsa,
+                }),
+            }
+        })
+        .collect()
 }
 
 fn key_info(module: &str, vendor: &str, token: TokenSummary, now: OffsetDateTime) -> KeyInfo {
@@ -609,6 +661,7 @@ fn key_info(module: &str, vendor: &str, token: TokenSummary, now: OffsetDateTime
             .iter()
             .map(|c| cert_info(&c.identity, now))
             .collect(),
+        store: None,
     }
 }
 

@@ -13,14 +13,16 @@
 //!   problem made the centre refuse the handshake.
 //! - [`keys`]: the USB-key drivers installed (known vendor modules per platform), the inserted keys and their
 //!   certificates, without a PIN; [`settings`]: user settings under IT's managed file; [`doctor`]: the
-//!   diagnostics shared by the app and `gjj doctor`.
+//!   diagnostics shared by the app and `gjj doctor`; [`receipt`]: the receipt as text (CRLF files on Windows).
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod desktop;
 pub mod doctor;
 mod error;
 pub mod keys;
 mod outbox;
+pub mod receipt;
 mod session;
 pub mod settings;
 pub mod sheet;

@@ -61,6 +61,19 @@ pub enum PkiError {
     /// The centre CA bundle could not be read.
     #[error("中心根证书文件 {path} 无法读取（{detail}）。请在设置中重新指定中心提供的 CA 证书文件。")]
     TrustBundle { path: PathBuf, detail: String },
+    /// The user closed the USB-key driver's PIN dialog (a Windows certificate-store key).
+    #[error("已取消输入 PIN，未登录。需要登录时请重新选择证书，并在 USB key 驱动弹出的窗口中输入 PIN。")]
+    PinCancelled,
+    /// A key in the Windows certificate store could not be used.
+    #[error(
+        "Windows 证书存储中的密钥无法使用（{op}：0x{code:08X}）。请重新插拔 USB key；仍失败请重新安装证书颁发机构提供的 USB key 驱动，或在诊断页导出报告交给 IT。"
+    )]
+    StoreKey {
+        /// The Windows call that failed.
+        op: &'static str,
+        /// Its error code.
+        code: u32,
+    },
     /// A detached signature does not verify against the certificate.
     #[error("签名验证失败：提交内容与签名不符。请重新提交；若反复出现请联系中心。")]
     SignatureInvalid,
@@ -102,6 +115,8 @@ impl PkiError {
             Self::PfxPassword => "PFX_PASSWORD",
             Self::TrustBundle { .. } => "CA_BUNDLE_UNREADABLE",
             Self::SignatureInvalid => "SIGNATURE_INVALID",
+            Self::PinCancelled => "PIN_CANCELLED",
+            Self::StoreKey { .. } => "STORE_KEY_ERROR",
         }
     }
 }

@@ -6,6 +6,8 @@
 //! - [`pfx`] loads a soft certificate (.pfx / PKCS#12, including legacy RC2-encrypted files).
 //! - [`credential`] turns either into a rustls client identity and signs detached submission signatures.
 //! - [`detached`] verifies those signatures on the gateway.
+//! - [`winstore`] lists and logs in with certificates in the Windows certificate store (CNG or legacy CSP keys,
+//!   through `gjj-winstore`).
 //!
 //! Invariants: the private key of a token never leaves it (only digests go in, signatures come out); the PIN is
 //! only passed through to the token and never stored, logged or formatted; every error a person can cause has a
@@ -19,6 +21,7 @@ pub mod identity;
 pub mod pfx;
 pub mod pkcs11;
 pub mod trust;
+pub mod winstore;
 
 pub use credential::{Credential, KeySigner};
 pub use detached::{verify_detached, DetachedSignature, SigAlg};

@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use rust_xlsxwriter::{Workbook, XlsxError};
+
 /// Why a workbook could not be read at all, or a template could not be written.
 ///
 /// Each variant has a stable [`code()`](SheetError::code) for the UI and the gateway, and a
@@ -54,6 +56,16 @@ pub enum SheetError {
         what: &'static str,
     },
 
+    /// Another program holds the file open without sharing it (Excel or WPS keeps a workbook it shows locked
+    /// against writing; some programs lock it against reading too): Windows' sharing or lock violation.
+    #[error("文件“{file}”正被其他程序（如 Excel、WPS）打开，无法{action}。请先在 Excel 中关闭该文件，然后重试。")]
+    InUse {
+        /// The file name.
+        file: String,
+        /// "读取" or "保存".
+        action: &'static str,
+    },
+
     /// Writing a template failed (disk full, no permission, path is a directory …).
     #[error("无法保存模板“{file}”：{reason}。请换一个保存位置后重试。")]
     WriteFailed {
@@ -72,6 +84,7 @@ impl SheetError {
             SheetError::Unreadable { .. } => "SHEET_UNREADABLE",
             SheetError::Encrypted { .. } => "SHEET_ENCRYPTED",
             SheetError::FormatUnsupported { .. } => "SHEET_FORMAT_UNSUPPORTED",
+            SheetError::InUse { .. } => "FILE_IN_USE",
             SheetError::WriteFailed { .. } => "SHEET_WRITE_FAILED",
         }
     }
@@ -82,4 +95,50 @@ pub(crate) fn file_label(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.to_string_lossy().into_owned())
+}
+
+/// Windows' ERROR_SHARING_VIOLATION (32) and ERROR_LOCK_VIOLATION (33): another process opened the file
+/// without sharing the access we asked for. Only Windows reports them; elsewhere nothing matches.
+pub fn is_in_use(e: &std::io::Error) -> bool {
+    cfg!(windows) && matches!(e.raw_os_error(), Some(32 | 33))
+}
+
+/// A file that could not be opened for reading: not found, held by Excel, or unreadable.
+pub(crate) fn open_failed(label: &str, e: &std::io::Error) -> SheetError {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        SheetError::NotFound {
+            file: label.to_owned(),
+        }
+    } else if is_in_use(e) {
+        SheetError::InUse {
+            file: label.to_owned(),
+            action: "读取",
+        }
+    } else {
+        SheetError::Unreadable {
+            file: label.to_owned(),
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// A workbook that could not be written; `file` is the name shown (or "(内存)").
+pub(crate) fn write_failed(file: &str, e: &XlsxError) -> SheetError {
+    if let XlsxError::IoError(io) = e {
+        if is_in_use(io) {
+            return SheetError::InUse {
+                file: file.to_owned(),
+                action: "保存",
+            };
+        }
+    }
+    SheetError::WriteFailed {
+        file: file.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+/// Saves a workbook at `path`, with the errors users understand (a file open in Excel → [`SheetError::InUse`]).
+pub fn save_workbook(wb: &mut Workbook, path: &Path) -> Result<(), SheetError> {
+    wb.save(path).map_err(|e| write_failed(&file_label(path), &e))
 }

@@ -183,10 +183,7 @@ fn cell_index(k: usize) -> u32 {
 }
 
 fn xlsx_err(file: &Path) -> impl Fn(XlsxError) -> SheetError + '_ {
-    move |e| SheetError::Unreadable {
-        file: file.display().to_string(),
-        reason: e.to_string(),
-    }
+    move |e| crate::error::write_failed(&crate::error::file_label(file), &e)
 }
 
 /// Writes the grid as a workbook the business's importer reads back: the header at its original row, each

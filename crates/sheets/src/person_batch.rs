@@ -15,7 +15,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::base_adjustment::{aliases, open, TemplateOptions};
-use crate::error::{file_label, SheetError};
+use crate::error::{file_label, write_failed, SheetError};
 use crate::header::ColumnSpec;
 use crate::import::{self, ImportOptions, ImportStats, RowKind};
 
@@ -69,12 +69,6 @@ pub(crate) struct Layout {
 const RED: u32 = 0xC0_00_00;
 const HEADER_FILL: u32 = 0xD9_E1_F2;
 
-fn write_failed(file: &str, e: &XlsxError) -> SheetError {
-    SheetError::WriteFailed {
-        file: file.to_owned(),
-        reason: e.to_string(),
-    }
-}
 
 /// The template as a [`Workbook`] whose only sheet is `layout.sheet`.
 pub(crate) fn workbook(layout: &Layout, opts: &TemplateOptions) -> Result<Workbook, SheetError> {

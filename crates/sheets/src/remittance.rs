@@ -25,7 +25,7 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Work
 
 use crate::base_adjustment::{is_totals_row, Builder};
 use crate::cell;
-use crate::error::{file_label, SheetError};
+use crate::error::{file_label, write_failed, SheetError};
 use crate::header::ColumnSpec;
 use crate::import::{column_letters, RowCells, RowCtx, RowKind};
 use crate::person_batch;
@@ -78,12 +78,6 @@ pub fn list_bytes(list: &RemittanceList, opts: &TemplateOptions) -> Result<Vec<u
     wb.save_to_buffer().map_err(|e| write_failed("(内存)", &e))
 }
 
-fn write_failed(file: &str, e: &XlsxError) -> SheetError {
-    SheetError::WriteFailed {
-        file: file.to_owned(),
-        reason: e.to_string(),
-    }
-}
 
 fn build(list: &RemittanceList, opts: &TemplateOptions) -> Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();

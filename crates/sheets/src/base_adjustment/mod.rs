@@ -115,15 +115,7 @@ pub(crate) fn open(path: &Path, label: &str) -> Result<File, SheetError> {
             file: label.to_owned(),
         });
     }
-    File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => SheetError::NotFound {
-            file: label.to_owned(),
-        },
-        _ => SheetError::Unreadable {
-            file: label.to_owned(),
-            reason: e.to_string(),
-        },
-    })
+    File::open(path).map_err(|e| crate::error::open_failed(label, &e))
 }
 
 /// Column indexes into [`BaseAdjustment::COLUMNS`].

@@ -21,7 +21,7 @@ use rust_xlsxwriter::{
     DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
-use crate::error::{file_label, SheetError};
+use crate::error::{file_label, write_failed, SheetError};
 
 /// The worksheet name of the template.
 pub const SHEET_NAME: &str = "基数调整";
@@ -107,12 +107,6 @@ pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError>
     build(opts).map_err(|e| write_failed("(内存)", &e))
 }
 
-fn write_failed(file: &str, e: &XlsxError) -> SheetError {
-    SheetError::WriteFailed {
-        file: file.to_owned(),
-        reason: e.to_string(),
-    }
-}
 
 fn build(opts: &TemplateOptions) -> Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();

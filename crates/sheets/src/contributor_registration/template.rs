@@ -22,7 +22,7 @@ use rust_xlsxwriter::{
 };
 
 use super::TemplateOptions;
-use crate::error::{file_label, SheetError};
+use crate::error::{file_label, write_failed, SheetError};
 
 /// The worksheet name of the template.
 pub const SHEET_NAME: &str = "缴存人登记";
@@ -93,12 +93,6 @@ pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError>
     build(opts).map_err(|e| write_failed("(内存)", &e))
 }
 
-fn write_failed(file: &str, e: &XlsxError) -> SheetError {
-    SheetError::WriteFailed {
-        file: file.to_owned(),
-        reason: e.to_string(),
-    }
-}
 
 fn build(opts: &TemplateOptions) -> Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();
