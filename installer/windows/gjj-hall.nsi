@@ -2,7 +2,8 @@
 ;
 ;   makensis -DVERSION=0.1.0 -DSRCDIR=<dir with gjj-desktop.exe, WebView2Loader.dll, gjj.exe>
 ;            -DCENTREDIR=<dir with ca-bundle.pem, managed.toml> -DOUTFILE=<setup.exe>
-;            [-DWEBVIEW2_INSTALLER=<MicrosoftEdgeWebView2RuntimeInstallerX64.exe>] gjj-hall.nsi
+;            [-DWEBVIEW2_INSTALLER=<MicrosoftEdgeWebView2RuntimeInstallerX64.exe>
+;             | -DWEBVIEW2_BOOTSTRAPPER=<MicrosoftEdgeWebview2Setup.exe>] gjj-hall.nsi
 ;
 ; What it does (IT guide: installer/README.md):
 ; - Per user by default (no administrator rights: %LOCALAPPDATA%\Programs\GJJ Hall); for all users with
@@ -22,8 +23,11 @@
 ; - WebView2: the app needs the Microsoft Edge WebView2 runtime (built into Windows 11 and current Windows 10).
 ;   For offline installs Tauri documents embedding Microsoft's Evergreen Standalone Installer
 ;   (webviewInstallMode "offlineInstaller"); this script does the same when WEBVIEW2_INSTALLER is defined, and
-;   runs it with "/silent /install" only when the runtime is missing. Without it, setup stops with a message
-;   when the runtime is missing instead of installing an app that cannot open its window.
+;   runs it with "/silent /install" only when the runtime is missing (about 180 MB: for sites WITHOUT
+;   internet). WEBVIEW2_BOOTSTRAPPER embeds Microsoft's Evergreen Bootstrapper instead (about 2 MB; it downloads
+;   the runtime, so only for sites WITH internet). With neither, setup stops with a message when the runtime is
+;   missing instead of installing an app that cannot open its window; /SKIPWEBVIEW2 installs anyway (IT deploys
+;   the runtime separately, e.g. by group policy), and the app then explains what is missing when started.
 
 Unicode true
 Target amd64-unicode
@@ -159,6 +163,12 @@ Function CheckWebView2
   ${AndIf} $0 != "0.0.0.0"
     Return
   ${EndIf}
+  ClearErrors
+  ${GetOptions} $CMDLINE "/SKIPWEBVIEW2" $1
+  ${IfNot} ${Errors}
+    DetailPrint "未安装 WebView2 运行时（/SKIPWEBVIEW2）：请 IT 另行安装，否则程序启动时会提示。"
+    Return
+  ${EndIf}
   !ifdef WEBVIEW2_INSTALLER
     InitPluginsDir
     SetOutPath "$PLUGINSDIR"
@@ -167,6 +177,17 @@ Function CheckWebView2
     ExecWait '"$PLUGINSDIR\MicrosoftEdgeWebView2RuntimeInstaller.exe" /silent /install' $1
     ${If} $1 != 0
       MessageBox MB_ICONSTOP "安装 Microsoft Edge WebView2 运行时失败（代码 $1）。请联系单位 IT 安装该运行时后重新运行本安装程序。" /SD IDOK
+      SetErrorLevel 3
+      Quit
+    ${EndIf}
+  !else ifdef WEBVIEW2_BOOTSTRAPPER
+    InitPluginsDir
+    SetOutPath "$PLUGINSDIR"
+    File "/oname=$PLUGINSDIR\MicrosoftEdgeWebview2Setup.exe" "${WEBVIEW2_BOOTSTRAPPER}"
+    DetailPrint "正在下载并安装 Microsoft Edge WebView2 运行时（需要互联网）……"
+    ExecWait '"$PLUGINSDIR\MicrosoftEdgeWebview2Setup.exe" /silent /install' $1
+    ${If} $1 != 0
+      MessageBox MB_ICONSTOP "下载或安装 Microsoft Edge WebView2 运行时失败（代码 $1）。没有互联网的电脑请使用内含离线安装程序的安装包，或由 IT 先安装该运行时。" /SD IDOK
       SetErrorLevel 3
       Quit
     ${EndIf}

@@ -15,7 +15,10 @@ fn main() {
     init_logging(&app);
     // Without the WebView2 runtime the window cannot exist: say so natively and exit, never hang.
     if let Err(e) = tauri::webview_version() {
-        fatal(&desktop::webview2_missing(&e.to_string()), desktop::EXIT_WEBVIEW2_MISSING);
+        fatal(
+            &desktop::webview2_missing(&e.to_string()),
+            desktop::EXIT_WEBVIEW2_MISSING,
+        );
     }
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -28,7 +31,12 @@ fn main() {
         .manage(app)
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!())
-        .unwrap_or_else(|e| fatal(&desktop::window_failed(&e.to_string()), desktop::EXIT_WINDOW_FAILED));
+        .unwrap_or_else(|e| {
+            fatal(
+                &desktop::window_failed(&e.to_string()),
+                desktop::EXIT_WINDOW_FAILED,
+            )
+        });
 }
 
 /// Logs the message, prints it, shows it in a native message box where there is one, and exits.

@@ -9,6 +9,7 @@
 
 #[cfg(feature = "desktop-e2e")]
 pub mod webdriver;
+pub mod wine;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

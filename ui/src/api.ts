@@ -168,6 +168,17 @@ export interface KeyInfo {
   serial: string;
   pin_flags: PinFlags;
   certificates: CertInfo[];
+  /** A certificate of the Windows certificate store: its driver asks for the PIN in its own dialog. */
+  store?: StoreKeyInfo;
+}
+
+/** keys.rs `StoreKeyInfo`. */
+export interface StoreKeyInfo {
+  location: "CurrentUser" | "LocalMachine";
+  provider: string;
+  cng: boolean;
+  /** Legacy CSP RSA key: PKCS#1 v1.5 only, so the login uses TLS 1.2. */
+  tls12_only: boolean;
 }
 
 export interface KeyList {

@@ -43,6 +43,9 @@ pub const DIST: &[&str] = &[
     "p7zip-full",
 ];
 
+/// Wine (Debian 12 has 8.0; 64-bit only, no i386 multiarch needed) to run the Windows builds in the tests.
+pub const WINE: &[&str] = &["wine64", "wine"];
+
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", package])

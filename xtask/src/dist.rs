@@ -34,7 +34,7 @@ use crate::{deps, pki, sh};
 
 /// The MSI's UpgradeCode: fixed for the life of the product (installer/windows/gjj-hall.wxs).
 pub const UPGRADE_CODE: &str = "{67B1F920-3306-48F9-9DB2-B487DF6A1E1A}";
-const WIN_TRIPLE: &str = "x86_64-pc-windows-gnu";
+pub const WIN_TRIPLE: &str = "x86_64-pc-windows-gnu";
 const PRODUCT: &str = "住房公积金网厅";
 const PUBLISHER: &str = "衡阳市住房公积金管理中心";
 /// The demo centre (`cargo xtask demo`): the default `--server` of the installed managed configuration.
@@ -498,7 +498,15 @@ fn windows(
         root.join("installer/windows/webview2/MicrosoftEdgeWebView2RuntimeInstallerX64.exe")
     });
     let embed_webview2 = webview2.is_file();
-    if !embed_webview2 {
+    // For sites with internet the small Evergreen Bootstrapper will do; the offline installer wins when both.
+    let bootstrapper = root.join("installer/windows/webview2/MicrosoftEdgeWebview2Setup.exe");
+    let embed_bootstrapper = !embed_webview2 && bootstrapper.is_file();
+    if embed_bootstrapper {
+        report.lines.push(format!(
+            "  WebView2 Evergreen Bootstrapper embedded ({}): needs internet on the PC",
+            bootstrapper.display()
+        ));
+    } else if !embed_webview2 {
         println!(
             "\n⚠ WebView2 offline installer MISSING: {} does not exist. setup.exe is built WITHOUT it: on a PC \
              without the WebView2 runtime (Windows 10 without updates) it stops and asks IT to install the runtime. \
@@ -520,6 +528,8 @@ fn windows(
             .arg(format!("-DICON={}", stage.join("icon.ico").display()));
         if embed_webview2 {
             cmd.arg(format!("-DWEBVIEW2_INSTALLER={}", webview2.display()));
+        } else if embed_bootstrapper {
+            cmd.arg(format!("-DWEBVIEW2_BOOTSTRAPPER={}", bootstrapper.display()));
         }
         cmd.arg(root.join("installer/windows/gjj-hall.nsi"));
         sh::run("makensis installer/windows/gjj-hall.nsi", &mut cmd)

@@ -43,7 +43,7 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
         // With the desktop end-to-end test and the desktop benchmark (feature-gated: they need a window).
         clippy
             .arg("--workspace")
-            .args(["--features", "gjj-tests/desktop-e2e"]);
+            .args(["--features", "gjj-tests/desktop-e2e,gjj-tests/wine-e2e"]);
     }
     sh::run("cargo clippy -D warnings", clippy.args(["--", "-D", "warnings"]))?;
     sh::run(
@@ -94,9 +94,11 @@ fn installers(root: &Path, fixtures: &Path) -> Result<()> {
         Ok(()) => dist::Target::All,
         Err(reason) => {
             println!("\nSKIPPED: Windows installers not built/checked on this machine because {reason}");
+            println!("SKIPPED: Windows under Wine (gjj.exe, setup.exe, .msi) because there is no Windows build: {reason}");
             dist::Target::Linux
         }
     };
+    let windows = target == dist::Target::All;
     dist::run(
         root,
         &dist::DistOptions {
@@ -109,7 +111,50 @@ fn installers(root: &Path, fixtures: &Path) -> Result<()> {
             update_url: dist::DEFAULT_UPDATE_URL.to_owned(),
             webview2: None,
         },
-    )
+    )?;
+    if windows {
+        windows_under_wine(root, fixtures)?;
+    }
+    Ok(())
+}
+
+/// The cross-built gjj.exe and both installers run under Wine against a Linux gateway
+/// (tests/tests/windows_wine.rs); said plainly when Wine cannot be installed here.
+fn windows_under_wine(root: &Path, fixtures: &Path) -> Result<()> {
+    if let Err(e) = deps::ensure(deps::WINE) {
+        println!(
+            "\nSKIPPED: Windows under Wine (gjj.exe, setup.exe, .msi) because Wine could not be installed ({}): {e:#}",
+            deps::WINE.join(" ")
+        );
+        return Ok(());
+    }
+    let started = Instant::now();
+    let exe = root
+        .join("target")
+        .join(dist::WIN_TRIPLE)
+        .join("debug")
+        .join("gjj.exe");
+    sh::run(
+        "Windows under Wine: gjj.exe flow, certificate store, console, installers",
+        sh::cargo()
+            .args([
+                "test",
+                "-p",
+                "gjj-tests",
+                "--features",
+                "wine-e2e",
+                "--test",
+                "windows_wine",
+            ])
+            .env(gjj_tests::FIXTURES_ENV, fixtures)
+            .env(gjj_tests::wine::GJJ_EXE_ENV, &exe)
+            .env(
+                gjj_tests::wine::DIST_ENV,
+                dist::dist_dir(root, dist::Profile::Debug).join("windows"),
+            ),
+    )?;
+    println!("Windows under Wine: {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// Whether the Windows installers are built here: `GJJ_TEST_WINDOWS=0` skips them; otherwise they are built

@@ -36,7 +36,7 @@ fn client_settings(
 }
 
 /// Runs the checks and prints them.
-pub async fn run(settings: &Settings, json: bool) -> Result<ExitCode> {
+pub async fn run(settings: &Settings, json: bool, output: Option<&Path>) -> Result<ExitCode> {
     // A malformed managed or user file is an error naming the file and line, as in the app.
     let app = gjj_client::settings::load()?;
     let (config, only_configured) = client_settings(settings, app);
@@ -81,10 +81,18 @@ pub async fn run(settings: &Settings, json: bool) -> Result<ExitCode> {
             },
         );
     }
-    if json {
-        println!("{}", serde_json::to_string(&report)?);
+    let text = if json {
+        format!("{}\n", serde_json::to_string(&report)?)
     } else {
-        print(&report);
+        report_text(&report)
+    };
+    print!("{text}");
+    if let Some(path) = output {
+        // The file IT sends back: CRLF and a BOM on Windows, so that Notepad shows it as written.
+        gjj_client::receipt::write_text_file(path, &text)?;
+        if !json {
+            println!("诊断报告已保存：{}", path.display());
+        }
     }
     Ok(if report.failed() {
         ExitCode::from(1)
@@ -93,20 +101,23 @@ pub async fn run(settings: &Settings, json: bool) -> Result<ExitCode> {
     })
 }
 
-fn print(report: &DoctorReport) {
+fn report_text(report: &DoctorReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     for c in &report.checks {
         let mut lines = c.detail.lines();
-        println!(
+        let _ = writeln!(
+            out,
             "[{}] {}：{}",
             c.status.label(),
             c.title,
             lines.next().unwrap_or_default()
         );
         for more in lines {
-            println!("       {more}");
+            let _ = writeln!(out, "       {more}");
         }
         if let Some(advice) = &c.advice {
-            println!("       建议：{advice}");
+            let _ = writeln!(out, "       建议：{advice}");
         }
     }
     let failed = report
@@ -120,8 +131,10 @@ fn print(report: &DoctorReport) {
         .filter(|c| c.status == CheckStatus::Warn)
         .count();
     if failed == 0 && warned == 0 {
-        println!("全部检查通过。");
+        out.push_str("全部检查通过。\n");
     } else {
-        println!("{failed} 项失败，{warned} 项警告。");
+        let _ = writeln!(out, "{failed} 项失败，{warned} 项警告。");
     }
+    let _ = writeln!(out, "生成时间：{}", report.generated_at);
+    out
 }

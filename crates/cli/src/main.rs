@@ -169,6 +169,9 @@ enum Cmd {
     Doctor {
         #[arg(long)]
         json: bool,
+        /// Also save the report to this file (to send to IT; CRLF on Windows)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Centre staff: review submissions (a staff certificate is required)
     Review {
@@ -245,7 +248,7 @@ impl Cmd {
                 cmd: OutboxCmd::List { json } | OutboxCmd::Send { json },
             }
             | Cmd::Withdraw { json, .. }
-            | Cmd::Doctor { json }
+            | Cmd::Doctor { json, .. }
             | Cmd::Review {
                 cmd:
                     ReviewCmd::List { json }
@@ -458,11 +461,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         )),
         Cmd::Unit { cmd } => forms::unit(&settings, cmd).await,
         Cmd::Status { serial, json } => status(&settings, &serial, json).await,
-        Cmd::Receipt {
-            serial,
-            output,
-            json,
-        } => receipt(&settings, &serial, output.as_deref(), json).await,
+        Cmd::Receipt { serial, output, json } => receipt(&settings, &serial, output.as_deref(), json).await,
         Cmd::Outbox {
             cmd: OutboxCmd::List { json },
         } => outbox_list(&settings, json).await,
@@ -473,7 +472,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let view = login::session(&settings)?.withdraw(&serial).await?;
             show_view(&view, json)
         }
-        Cmd::Doctor { json } => doctor::run(&settings, json).await,
+        Cmd::Doctor { json, output } => doctor::run(&settings, json, output.as_deref()).await,
         Cmd::Review { cmd } => match cmd {
             ReviewCmd::List { json } => review_list(&settings, json).await,
             ReviewCmd::Start { serial, json } => review(&settings, &serial, ReviewAction::Start, json).await,

@@ -421,10 +421,12 @@ impl App {
     pub async fn login(&self, key: KeyChoice, pin: String) -> AppResult<LoginInfo> {
         let pin = Zeroizing::new(pin);
         if key.module.starts_with(keys::STORE_MODULE_PREFIX) {
-            let parent = Some(self.parent_window.load(std::sync::atomic::Ordering::Relaxed)).filter(|h| *h != 0);
-            let credential = tokio::task::spawn_blocking(move || gjj_pki::winstore::login(&key.fingerprint, parent))
-                .await
-                .map_err(blocking_err)??;
+            let parent =
+                Some(self.parent_window.load(std::sync::atomic::Ordering::Relaxed)).filter(|h| *h != 0);
+            let credential =
+                tokio::task::spawn_blocking(move || gjj_pki::winstore::login(&key.fingerprint, parent))
+                    .await
+                    .map_err(blocking_err)??;
             return self.open(credential).await;
         }
         let credential = tokio::task::spawn_blocking(move || -> AppResult<Credential> {

@@ -27,7 +27,10 @@ pub fn receipt_text(view: &SubmissionView) -> String {
     }
     lines.extend([
         format!("所签内容 SHA-256：{}", r.payload_sha256),
-        format!("签名算法：{}  签名证书序列号：{}", r.signature_alg, r.certificate_serial),
+        format!(
+            "签名算法：{}  签名证书序列号：{}",
+            r.signature_alg, r.certificate_serial
+        ),
         format!("幂等键：{}", r.idempotency_key),
     ]);
     let mut text = lines.join("\n");
@@ -54,14 +57,14 @@ pub fn write_text_file(path: &Path, text: &str) -> Result<(), gjj_sheets::SheetE
     } else {
         body.into_bytes()
     };
-    let file = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     std::fs::write(path, bytes).map_err(|e| {
         if gjj_sheets::is_in_use(&e) {
             gjj_sheets::SheetError::InUse {
-                file,
-                action: "保存",
+                file, action: "保存"
             }
         } else {
             gjj_sheets::SheetError::WriteFailed {

@@ -14,8 +14,8 @@
 
 use std::sync::Arc;
 
-use gjj_winstore::{KeyAlgorithm, KeyKind, Padding, StoreKey, WinError};
 pub use gjj_winstore::Location;
+use gjj_winstore::{KeyAlgorithm, KeyKind, Padding, StoreKey, WinError};
 use rustls::{SignatureAlgorithm, SignatureScheme};
 use x509_parser::prelude::*;
 
@@ -176,12 +176,17 @@ pub fn schemes_for(
     cert: CertKey,
 ) -> Result<Vec<SignatureScheme>, PkiError> {
     match (kind, algorithm, cert) {
-        (KeyKind::Cng, KeyAlgorithm::Rsa, CertKey::Rsa) => {
-            Ok(vec![SignatureScheme::RSA_PSS_SHA256, SignatureScheme::RSA_PKCS1_SHA256])
-        }
+        (KeyKind::Cng, KeyAlgorithm::Rsa, CertKey::Rsa) => Ok(vec![
+            SignatureScheme::RSA_PSS_SHA256,
+            SignatureScheme::RSA_PKCS1_SHA256,
+        ]),
         (KeyKind::Csp, KeyAlgorithm::Rsa, CertKey::Rsa) => Ok(vec![SignatureScheme::RSA_PKCS1_SHA256]),
-        (KeyKind::Cng, KeyAlgorithm::Ecdsa, CertKey::EcP256) => Ok(vec![SignatureScheme::ECDSA_NISTP256_SHA256]),
-        (_, KeyAlgorithm::Other(name), _) => Err(PkiError::UnsupportedKey(format!("Windows 证书存储中的 {name} 密钥"))),
+        (KeyKind::Cng, KeyAlgorithm::Ecdsa, CertKey::EcP256) => {
+            Ok(vec![SignatureScheme::ECDSA_NISTP256_SHA256])
+        }
+        (_, KeyAlgorithm::Other(name), _) => Err(PkiError::UnsupportedKey(format!(
+            "Windows 证书存储中的 {name} 密钥"
+        ))),
         (_, alg, cert) => Err(PkiError::UnsupportedKey(format!(
             "Windows 证书存储中的密钥（{alg:?}，证书公钥 {cert:?}）"
         ))),
@@ -232,7 +237,10 @@ pub fn login(fingerprint: &str, parent_window: Option<isize>) -> Result<Credenti
         schemes,
         describe: format!("{}（{}）", cert.location.label(), cert.provider),
     };
-    let challenge = format!("gjj-hall login {fingerprint} {}", ::time::OffsetDateTime::now_utc());
+    let challenge = format!(
+        "gjj-hall login {fingerprint} {}",
+        ::time::OffsetDateTime::now_utc()
+    );
     let scheme = signer.schemes[0];
     let signature = signer.sign(scheme, challenge.as_bytes())?;
     let alg = SigAlg::from_scheme(scheme).ok_or_else(|| PkiError::UnsupportedKey(format!("{scheme:?}")))?;
@@ -306,7 +314,11 @@ mod tests {
         let s = schemes_for(KeyKind::Csp, &KeyAlgorithm::Rsa, CertKey::Rsa).expect("schemes");
         assert_eq!(s, vec![SignatureScheme::RSA_PKCS1_SHA256]);
         let c = schemes_for(KeyKind::Cng, &KeyAlgorithm::Rsa, CertKey::Rsa).expect("schemes");
-        assert_eq!(c[0], SignatureScheme::RSA_PSS_SHA256, "CNG RSA prefers PSS (TLS 1.3)");
+        assert_eq!(
+            c[0],
+            SignatureScheme::RSA_PSS_SHA256,
+            "CNG RSA prefers PSS (TLS 1.3)"
+        );
         assert!(c.contains(&SignatureScheme::RSA_PKCS1_SHA256));
         let e = schemes_for(KeyKind::Cng, &KeyAlgorithm::Ecdsa, CertKey::EcP256).expect("schemes");
         assert_eq!(e, vec![SignatureScheme::ECDSA_NISTP256_SHA256]);
@@ -327,7 +339,12 @@ mod tests {
 
     #[test]
     fn cancel_is_cancel_and_pin_errors_are_pin_errors() {
-        let e = |code| classify(WinError { op: "NCryptSignHash", code });
+        let e = |code| {
+            classify(WinError {
+                op: "NCryptSignHash",
+                code,
+            })
+        };
         for code in [0x8010_006E, 0x4C7, 0x8007_04C7, 0x8009_0036, 0x8010_0002] {
             assert_eq!(e(code).code(), "PIN_CANCELLED", "{code:#x}");
         }
@@ -348,7 +365,10 @@ mod tests {
         assert!(usable_for_login(&cert(client, &rcgen::PKCS_ECDSA_P256_SHA256)));
 
         let plain = rcgen::CertificateParams::new(vec!["unit".into()]).expect("params");
-        assert!(usable_for_login(&cert(plain, &rcgen::PKCS_ECDSA_P256_SHA256)), "no EKU/KU: any use");
+        assert!(
+            usable_for_login(&cert(plain, &rcgen::PKCS_ECDSA_P256_SHA256)),
+            "no EKU/KU: any use"
+        );
 
         let mut server = rcgen::CertificateParams::new(vec!["unit".into()]).expect("params");
         server.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
@@ -369,8 +389,14 @@ mod tests {
     #[test]
     fn cert_key_family_is_read_from_the_certificate() {
         let p = || rcgen::CertificateParams::new(vec!["unit".into()]).expect("params");
-        assert_eq!(CertKey::of(&cert(p(), &rcgen::PKCS_ECDSA_P256_SHA256)), CertKey::EcP256);
-        assert_eq!(CertKey::of(&cert(p(), &rcgen::PKCS_ECDSA_P384_SHA384)), CertKey::Other);
+        assert_eq!(
+            CertKey::of(&cert(p(), &rcgen::PKCS_ECDSA_P256_SHA256)),
+            CertKey::EcP256
+        );
+        assert_eq!(
+            CertKey::of(&cert(p(), &rcgen::PKCS_ECDSA_P384_SHA384)),
+            CertKey::Other
+        );
         assert_eq!(CertKey::of(b"junk"), CertKey::Other);
     }
 

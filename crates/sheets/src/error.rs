@@ -58,7 +58,9 @@ pub enum SheetError {
 
     /// Another program holds the file open without sharing it (Excel or WPS keeps a workbook it shows locked
     /// against writing; some programs lock it against reading too): Windows' sharing or lock violation.
-    #[error("文件“{file}”正被其他程序（如 Excel、WPS）打开，无法{action}。请先在 Excel 中关闭该文件，然后重试。")]
+    #[error(
+        "文件“{file}”正被其他程序（如 Excel、WPS）打开，无法{action}。请先在 Excel 中关闭该文件，然后重试。"
+    )]
     InUse {
         /// The file name.
         file: String,

@@ -69,7 +69,6 @@ pub(crate) struct Layout {
 const RED: u32 = 0xC0_00_00;
 const HEADER_FILL: u32 = 0xD9_E1_F2;
 
-
 /// The template as a [`Workbook`] whose only sheet is `layout.sheet`.
 pub(crate) fn workbook(layout: &Layout, opts: &TemplateOptions) -> Result<Workbook, SheetError> {
     build(layout, opts).map_err(|e| write_failed("(内存)", &e))

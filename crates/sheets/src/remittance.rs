@@ -78,7 +78,6 @@ pub fn list_bytes(list: &RemittanceList, opts: &TemplateOptions) -> Result<Vec<u
     wb.save_to_buffer().map_err(|e| write_failed("(内存)", &e))
 }
 
-
 fn build(list: &RemittanceList, opts: &TemplateOptions) -> Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();

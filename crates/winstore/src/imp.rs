@@ -414,7 +414,11 @@ impl Key {
 
 /// Acquires the certificate's container again through `CryptAcquireContextW`, with another provider when
 /// given. None when the certificate names no container.
-fn reacquire(cert: *const CERT_CONTEXT, provider: Option<(PCWSTR, u32)>, spec: u32) -> Result<Option<Csp>, WinError> {
+fn reacquire(
+    cert: *const CERT_CONTEXT,
+    provider: Option<(PCWSTR, u32)>,
+    spec: u32,
+) -> Result<Option<Csp>, WinError> {
     // SAFETY: a valid context.
     let Some((prov_name, container, prov_type, flags, _)) = (unsafe { prov_info(cert) }) else {
         return Ok(None);
@@ -425,7 +429,13 @@ fn reacquire(cert: *const CERT_CONTEXT, provider: Option<(PCWSTR, u32)>, spec: u
     let mut prov = 0usize;
     // SAFETY: NUL-terminated names alive for the call.
     let ok = unsafe {
-        CryptAcquireContextW(&mut prov, container.as_ptr(), name, prov_type, flags & CRYPT_MACHINE_KEYSET)
+        CryptAcquireContextW(
+            &mut prov,
+            container.as_ptr(),
+            name,
+            prov_type,
+            flags & CRYPT_MACHINE_KEYSET,
+        )
     };
     if ok == 0 {
         return if provider.is_some() {

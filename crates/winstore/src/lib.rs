@@ -28,7 +28,9 @@ impl Location {
 
     /// Parses [`Location::id`].
     pub fn parse(id: &str) -> Option<Location> {
-        Location::ALL.into_iter().find(|l| l.id().eq_ignore_ascii_case(id))
+        Location::ALL
+            .into_iter()
+            .find(|l| l.id().eq_ignore_ascii_case(id))
     }
 
     /// The name certmgr.msc shows, in Chinese.
@@ -133,7 +135,11 @@ impl StoreKey {
     /// Acquires the key of the certificate with this thumbprint: CNG when the provider offers it, the legacy
     /// CSP otherwise. `parent_window` (an HWND) becomes the owner of the driver's PIN dialog where the API
     /// allows. Does not sign; the PIN dialog, if any, appears at the first [`sign_sha256`](Self::sign_sha256).
-    pub fn open(location: Location, sha1: &[u8; 20], parent_window: Option<isize>) -> Result<StoreKey, WinError> {
+    pub fn open(
+        location: Location,
+        sha1: &[u8; 20],
+        parent_window: Option<isize>,
+    ) -> Result<StoreKey, WinError> {
         imp::Key::open(location, sha1, parent_window).map(|inner| StoreKey { inner })
     }
 

@@ -227,6 +227,51 @@ describe("login: PIN", () => {
   });
 });
 
+describe("login: a certificate of the Windows certificate store", () => {
+  const storeKey = () =>
+    key({
+      module: "windows-store:CurrentUser",
+      label: "Windows 证书存储（当前用户\\个人）",
+      vendor: "HaiTai Cryptographic Service Provider",
+      serial: "ff10aac62c8fd84cdbd6b8c227d3b70785678595",
+      store: { location: "CurrentUser", provider: "HaiTai Cryptographic Service Provider", cng: false, tls12_only: true },
+    });
+
+  it("logs in without our PIN dialog (the driver asks) and says a legacy CSP means TLS 1.2", async () => {
+    const calls = mockCommands({
+      keys_list: () => keyList([storeKey()]),
+      login: () => loginInfo("employer"),
+      home: () => homeOf("employer"),
+    });
+    const { wrapper, router } = await open();
+    expect(wrapper.get('[data-testid="store-tag"]').text()).toBe("CSP · TLS 1.2");
+    expect(wrapper.get('[data-testid="key"]').text()).toContain("指纹 ff10aac6");
+    await wrapper.get('[data-testid="login-button"]').trigger("click");
+    await settle();
+    expect(wrapper.find('[data-testid="pin-dialog"] input').exists()).toBe(false);
+    const call = calls.find((c) => c.cmd === "login");
+    expect(call?.args.pin).toBe("");
+    expect((call?.args.key as { module: string }).module).toBe("windows-store:CurrentUser");
+    expect(router.currentRoute.value.name).toBe("home");
+  });
+
+  it("reports the driver dialog's cancel as a cancel, not as a wrong PIN", async () => {
+    mockCommands({
+      keys_list: () => keyList([storeKey()]),
+      login: () => {
+        throw appError("PIN_CANCELLED", "已取消输入 PIN，未登录。");
+      },
+    });
+    const { wrapper, router } = await open();
+    await wrapper.get('[data-testid="login-button"]').trigger("click");
+    await settle();
+    const error = wrapper.get('[data-testid="driver-pin-error"]').text();
+    expect(error).toContain("已取消登录");
+    expect(error).not.toContain("PIN 错误");
+    expect(router.currentRoute.value.name).toBe("login");
+  });
+});
+
 describe("login: success and the role's menu", () => {
   async function loginAs(role: "employer" | "developer") {
     const calls = mockCommands({

@@ -93,7 +93,6 @@ pub fn template_workbook(opts: &TemplateOptions) -> Result<Workbook, SheetError>
     build(opts).map_err(|e| write_failed("(内存)", &e))
 }
 
-
 fn build(opts: &TemplateOptions) -> Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
