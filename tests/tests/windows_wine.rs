@@ -484,7 +484,26 @@ fn the_console_shows_chinese_at_code_page_936_and_65001_and_json_stays_utf8() {
 fn settings_and_data_live_under_appdata_and_it_settings_under_programdata() {
     let centre = LocalCentre::start(&Fixtures::from_env(), Backend::Sqlite).expect("centre");
     let wine = Wine::new().expect("wine prefix");
-    // IT's managed file where the installer lays it down: %ProgramData%\GJJ\managed.toml.
+    // The user's own settings (the app's 设置 page writes them): %APPDATA%\gjj-hall\settings.toml.
+    let roaming = user_of(&wine).join("AppData").join("Roaming").join("gjj-hall");
+    std::fs::create_dir_all(&roaming).expect("APPDATA");
+    std::fs::write(
+        roaming.join("settings.toml"),
+        "server = \"https://wt.user-setting.example:8443\"\n",
+    )
+    .expect("settings");
+    let out = wine
+        .command(gjj_exe())
+        .args(["doctor", "--json"])
+        .output()
+        .expect("doctor");
+    assert!(
+        json(&out).to_string().contains("wt.user-setting.example"),
+        "the user's settings are read: {}",
+        text(&out)
+    );
+
+    // IT's managed file where the installer lays it down: %ProgramData%\GJJ\managed.toml; it wins.
     let gjj_dir = wine.c_drive().join("ProgramData").join("GJJ");
     std::fs::create_dir_all(&gjj_dir).expect("ProgramData");
     std::fs::copy(centre.fixtures.ca_bundle(), gjj_dir.join("ca-bundle.pem")).expect("bundle");
@@ -712,6 +731,65 @@ fn setup_exe_installs_and_uninstalls_silently_and_the_app_says_webview2_is_missi
         "entry removed"
     );
     assert!(managed.join("managed.toml").exists(), "IT's file is kept");
+
+    // For every user of the PC: Program Files, the common Start menu and desktop, HKLM.
+    let out = wine
+        .command(&setup)
+        .args(["/S", "/ALLUSERS"])
+        .output()
+        .expect("setup /ALLUSERS");
+    wine.wait_idle();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let machine_dir = wine.c_drive().join("Program Files").join("GJJ Hall");
+    for f in APP_FILES.iter().chain(&["uninstall.exe"]) {
+        assert!(
+            machine_dir.join(f).exists(),
+            "{f} not installed in {}",
+            machine_dir.display()
+        );
+    }
+    let common = [
+        wine.c_drive()
+            .join("ProgramData/Microsoft/Windows/Start Menu/Programs"),
+        wine.c_drive().join("users/Public/Desktop"),
+    ];
+    for place in &common {
+        assert!(
+            walk(place)
+                .iter()
+                .any(|p| p.extension().is_some_and(|e| e == "lnk")),
+            "a shortcut under {}",
+            place.display()
+        );
+    }
+    let machine_key = UNINSTALL_KEY.replacen("HKCU", "HKLM", 1);
+    assert!(wine
+        .reg_query(&machine_key, "UninstallString")
+        .is_some_and(|u| u.contains("/AllUsers")));
+    let out = wine
+        .command(machine_dir.join("uninstall.exe"))
+        .args(["/AllUsers", "/S"])
+        .output()
+        .expect("uninstall /AllUsers");
+    wine.wait_idle();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        wine::wait_for_gone(&machine_dir.join("gjj.exe"), Duration::from_secs(30)),
+        "program removed"
+    );
+    for place in &common {
+        assert!(
+            walk(place)
+                .iter()
+                .all(|p| p.extension().is_none_or(|e| e != "lnk")),
+            "shortcut removed"
+        );
+    }
+    assert_eq!(
+        wine.reg_query(&machine_key, "UninstallString"),
+        None,
+        "entry removed"
+    );
 }
 
 #[test]
