@@ -123,6 +123,43 @@ pub fn locked_token_double(out_dir: &Path) -> Result<PathBuf> {
     Ok(out)
 }
 
+/// Environment variable naming the state directory of the SKF test double.
+pub const SKF_DOUBLE_DIR_ENV: &str = "GJJ_SKF_DOUBLE_DIR";
+
+/// The SKF TEST DOUBLE library (tests/skf-double, built with the workspace): what the client loads in place of a
+/// vendor's SM2 USB-key driver.
+pub fn skf_double() -> PathBuf {
+    let name = if cfg!(windows) {
+        "skf_test_double.dll"
+    } else {
+        "libskf_test_double.so"
+    };
+    bin("x").with_file_name(name)
+}
+
+/// Puts an SM2 unit certificate of the fixtures (`clients/{stem}.pem` + `.key`, and `{enc}` as the encryption
+/// certificate) into a fresh state directory of the SKF test double with user PIN [`DEV_PIN`]; returns the dir.
+pub fn skf_double_state(fixtures: &Fixtures, stem: &str, enc: Option<&str>, out: &Path) -> Result<PathBuf> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+    std::fs::create_dir_all(out)?;
+    let clients = fixtures.dir.join("clients");
+    let der = |name: &str| -> Result<Vec<u8>> {
+        let pem = std::fs::read(clients.join(format!("{name}.pem")))?;
+        Ok(CertificateDer::from_pem_slice(&pem)
+            .with_context(|| format!("{name}.pem"))?
+            .to_vec())
+    };
+    std::fs::copy(clients.join(format!("{stem}.key")), out.join("sign.key"))?;
+    std::fs::write(out.join("sign.der"), der(stem)?)?;
+    if let Some(enc) = enc {
+        std::fs::write(out.join("enc.der"), der(enc)?)?;
+    }
+    std::fs::write(out.join("pin"), DEV_PIN)?;
+    let _ = std::fs::remove_file(out.join("retries"));
+    Ok(out.to_path_buf())
+}
+
 /// Runs a `gjj` command: (exit code, stdout as JSON — or as a JSON string when it is not JSON —, stderr).
 pub fn run_gjj(cmd: &mut Command) -> (i32, serde_json::Value, String) {
     let out = cmd.output().expect("run gjj");

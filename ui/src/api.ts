@@ -170,6 +170,17 @@ export interface KeyInfo {
   certificates: CertInfo[];
   /** A certificate of the Windows certificate store: its driver asks for the PIN in its own dialog. */
   store?: StoreKeyInfo;
+  /** An SM2 (国密) key behind its SKF driver: `label` is the device, `serial` the container. */
+  skf?: SkfKeyInfo;
+}
+
+/** keys.rs `SkfKeyInfo`. */
+export interface SkfKeyInfo {
+  application: string;
+  container: string;
+  pin_remaining: number;
+  pin_max: number;
+  encryption_certificate?: CertInfo;
 }
 
 /** keys.rs `StoreKeyInfo`. */

@@ -13,6 +13,10 @@ pub const CORE: &[&str] = &[
     "pkg-config",
     "libssl-dev",
     "softhsm2",
+    // The `openssl` command makes the SM2 branch of the dev PKI (rcgen has no SM2).
+    "openssl",
+    // A venv for the foreign verifiers the tests run (Python gmssl for SM2), where python3 is Debian's.
+    "python3-venv",
     "opensc",
     "postgresql",
     // The PKCS#11 header for the locked-USB-key test double (tests/pkcs11-double), built by the tests with gcc.

@@ -14,6 +14,7 @@ mod demo_data;
 mod deps;
 mod dist;
 mod pki;
+mod pki_sm2;
 mod postgres;
 mod sh;
 mod test;

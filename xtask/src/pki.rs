@@ -234,9 +234,11 @@ pub fn run(dir: &Path) -> Result<()> {
     )
     .signed_by(&int_key, &root.cert, &root.key)?;
     write_pem_pair(dir, "intermediate-ca", &int.pem(), &int_key)?;
+    // The SM2 (国密) chain sits beside the ECDSA one in the centre's bundle (pki_sm2.rs).
+    let sm2_chain = crate::pki_sm2::run(dir, &centre, now)?;
     fs::write(
         dir.join("ca-bundle.pem"),
-        format!("{}{}", root.cert.pem(), int.pem()),
+        format!("{}{}{sm2_chain}", root.cert.pem(), int.pem()),
     )?;
     let int = Ca {
         cert: int,

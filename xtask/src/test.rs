@@ -47,9 +47,18 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
     }
     sh::run("cargo clippy -D warnings", clippy.args(["--", "-D", "warnings"]))?;
     sh::run(
-        "build gjj-server and gjj",
-        sh::cargo().args(["build", "-p", "gjj-server", "-p", "gjj-cli"]),
+        "build gjj-server, gjj and the SKF test double",
+        sh::cargo().args([
+            "build",
+            "-p",
+            "gjj-server",
+            "-p",
+            "gjj-cli",
+            "-p",
+            "gjj-skf-test-double",
+        ]),
     )?;
+    let python = foreign_python(root)?;
 
     // A fresh dev PKI and fresh tokens for this run: the tests change token PIN flags.
     let fixtures = root.join("target").join("gjj-test-fixtures");
@@ -72,6 +81,7 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
             ])
             .env(gjj_tests::FIXTURES_ENV, &fixtures)
             .env(gjj_tests::POSTGRES_ENV, &pg.url)
+            .env("GJJ_PYTHON", &python)
             .env("SOFTHSM2_CONF", token::softhsm_conf(&fixtures)),
     )?;
     drop(pg);
@@ -164,6 +174,32 @@ fn windows_plan() -> std::result::Result<(), String> {
         return Err("GJJ_TEST_WINDOWS=0 is set".into());
     }
     dist::windows_toolchain().map_err(|e| format!("{e:#}"))
+}
+
+/// A Python with the foreign verifiers the tests call (gmssl: an independent SM2 implementation), in a venv
+/// under target/ so that nothing is installed system-wide.
+fn foreign_python(root: &Path) -> Result<std::path::PathBuf> {
+    let venv = root.join("target").join("gjj-test-python");
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        sh::run(
+            "python venv for the foreign verifiers",
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+        )?;
+    }
+    sh::run(
+        "pip install gmssl asn1crypto (PyPI)",
+        Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "gmssl==3.2.2",
+            "asn1crypto==1.5.1",
+        ]),
+    )?;
+    Ok(python)
 }
 
 /// `npm ci` + type check + vite build of the ui (the desktop app embeds ui/dist).

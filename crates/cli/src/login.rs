@@ -19,6 +19,8 @@ pub enum KeySource {
     Pfx(std::path::PathBuf),
     /// A certificate of the Windows certificate store (its SHA-1 thumbprint or SHA-256 fingerprint).
     WindowsStore(String),
+    /// An SM2 (国密) key's SKF driver (the module given is not PKCS#11 but GM/T 0016).
+    Skf(gjj_pki::skf::SkfDriver),
 }
 
 /// The configured key source. With nothing configured, the one certificate of the Windows certificate store
@@ -31,7 +33,13 @@ pub fn key_source(settings: &Settings) -> Result<KeySource> {
         return Ok(KeySource::WindowsStore(cert.clone()));
     }
     if let Some(module) = &settings.pkcs11_module {
-        return Ok(KeySource::Token(Module::load(module)?));
+        return match Module::load(module) {
+            Ok(m) => Ok(KeySource::Token(m)),
+            // The user need not know which interface the driver speaks.
+            Err(e) => gjj_pki::skf::SkfDriver::load(module)
+                .map(KeySource::Skf)
+                .map_err(|_| e.into()),
+        };
     }
     let store = gjj_pki::winstore::certificates().certificates;
     match store.as_slice() {
@@ -62,6 +70,10 @@ fn selector(settings: &Settings) -> TokenSelector {
 pub fn identity_without_pin(settings: &Settings) -> Result<Option<CertIdentity>> {
     match key_source(settings)? {
         KeySource::Pfx(_) => Ok(None),
+        KeySource::Skf(driver) => Ok(match driver.keys()?.as_slice() {
+            [one] => Some(one.identity.clone()),
+            _ => None,
+        }),
         KeySource::WindowsStore(id) => Ok(gjj_pki::winstore::certificates()
             .certificates
             .into_iter()
@@ -106,6 +118,10 @@ pub fn credential(settings: &Settings) -> Result<Credential> {
         }
         // The driver asks for the PIN in its own dialog; no window of ours to own it.
         KeySource::WindowsStore(id) => Ok(gjj_pki::winstore::login(&id, None)?),
+        KeySource::Skf(driver) => Err(gjj_pki::PkiError::Sm2LoginUnavailable {
+            key: driver.path().display().to_string(),
+        }
+        .into()),
     }
 }
 

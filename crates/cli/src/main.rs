@@ -491,6 +491,7 @@ fn token_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
     let store = gjj_pki::winstore::certificates().certificates;
     let module = match login::key_source(settings) {
         Ok(login::KeySource::Token(module)) => Some(module),
+        Ok(login::KeySource::Skf(driver)) => return skf_list(&driver, json),
         Ok(login::KeySource::Pfx(_)) if store.is_empty() => {
             return Err(anyhow!("当前配置使用 .pfx 证书文件，没有 USB key 可列出。"));
         }
@@ -559,6 +560,52 @@ fn token_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
         }
     }
     print_store(&store);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `gjj token list` for an SM2 key's SKF driver: the keys, their signing certificates and PIN counters.
+fn skf_list(driver: &gjj_pki::skf::SkfDriver, json: bool) -> Result<ExitCode> {
+    let keys = driver.keys()?;
+    if json {
+        let list: Vec<_> = keys
+            .iter()
+            .map(|k| {
+                json!({
+                    "device": k.device, "application": k.application, "container": k.container,
+                    "name": k.identity.name, "uscc": k.identity.uscc, "issuer": k.identity.issuer,
+                    "fingerprint": k.identity.fingerprint, "not_after": output::date(k.identity.not_after),
+                    "encryption_certificate": k.encryption.as_ref().map(|e| e.serial.clone()),
+                    "pin": { "remaining": k.pin.remaining, "max": k.pin.max, "locked": k.pin.locked },
+                })
+            })
+            .collect();
+        println!("{}", json!({ "skf_driver": driver.path(), "keys": list }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("SKF 驱动（国密）：{}", driver.path().display());
+    if keys.is_empty() {
+        println!("未检测到国密 USB key。请插入单位的 USB key。");
+    }
+    for k in &keys {
+        let pin = if k.pin.locked {
+            "（PIN 已锁定）".to_owned()
+        } else {
+            format!("（PIN 剩余 {}/{} 次）", k.pin.remaining, k.pin.max)
+        };
+        println!("国密 USB key “{}” 容器 {}{pin}", k.device, k.container);
+        println!(
+            "  签名证书：{}  统一社会信用代码 {}  签发者 {}  有效期至 {}{}",
+            k.identity.name,
+            k.identity.uscc.as_deref().unwrap_or("（无）"),
+            k.identity.issuer,
+            output::date(k.identity.not_after),
+            if k.encryption.is_some() {
+                "  （另有加密证书，不用于登录）"
+            } else {
+                ""
+            }
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

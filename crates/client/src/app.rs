@@ -430,7 +430,17 @@ impl App {
             return self.open(credential).await;
         }
         let credential = tokio::task::spawn_blocking(move || -> AppResult<Credential> {
-            let module = Module::load(Path::new(&key.module))?;
+            let path = Path::new(&key.module);
+            let module = Module::load(path).map_err(|e| {
+                // An SM2 key's SKF driver: listed, but its login with the centre is not in this version.
+                if gjj_pki::skf::SkfDriver::load(path).is_ok() {
+                    gjj_pki::PkiError::Sm2LoginUnavailable {
+                        key: key.label.clone(),
+                    }
+                } else {
+                    e
+                }
+            })?;
             let selector = TokenSelector {
                 label: Some(key.label),
                 certificate: Some(key.fingerprint),

@@ -282,6 +282,20 @@ fn check_settings(settings: &Settings) -> (Check, Option<Target>, Option<TrustBu
                     trust.intermediates.len(),
                     names.join("、")
                 ));
+                if !trust.sm2_roots.is_empty() {
+                    let sm2: Vec<String> = trust
+                        .sm2_roots
+                        .iter()
+                        .chain(&trust.sm2_intermediates)
+                        .map(|c| cert_name(c.as_ref()))
+                        .collect();
+                    lines.push(format!(
+                        "另有国密 SM2 证书链：根证书 {} 个、中级证书 {} 个（{}）。",
+                        trust.sm2_roots.len(),
+                        trust.sm2_intermediates.len(),
+                        sm2.join("、")
+                    ));
+                }
                 Some(trust)
             }
             Err(e) => {

@@ -526,6 +526,26 @@ pub struct KeyInfo {
     /// location, `serial` the SHA-1 thumbprint): its PIN dialog is the driver's, not ours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<StoreKeyInfo>,
+    /// Set for an SM2 (国密) key reached through its SKF driver (then `label` is the device, `serial` the
+    /// container): the PIN counter is the key's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skf: Option<SkfKeyInfo>,
+}
+
+/// An SM2 key behind an SKF driver (api.ts `SkfKeyInfo`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkfKeyInfo {
+    /// SKF application holding the PIN and the container.
+    pub application: String,
+    /// Container of the signing key.
+    pub container: String,
+    /// PIN tries left, as the key counts them.
+    pub pin_remaining: u32,
+    /// PIN tries allowed.
+    pub pin_max: u32,
+    /// The encryption certificate of the pair (never used to log in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_certificate: Option<CertInfo>,
 }
 
 /// `KeyInfo::module` of a Windows certificate-store entry: this prefix + "CurrentUser" / "LocalMachine".
@@ -568,7 +588,9 @@ pub fn discover_candidates(candidates: &[ModuleCandidate], now: OffsetDateTime) 
         let path = candidate.path.display().to_string();
         let module = match Module::load(&candidate.path) {
             Ok(m) => m,
-            Err(e) => {
+            // Not a PKCS#11 module: it may be the vendor's SKF library (GM/T 0016) of an SM2 key. The user is
+            // never asked which interface a key speaks.
+            Err(e) if skf_keys(candidate, &path, now, &mut list).is_none() => {
                 list.modules.push(ModuleInfo {
                     path,
                     vendor: candidate.vendor.clone(),
@@ -578,6 +600,7 @@ pub fn discover_candidates(candidates: &[ModuleCandidate], now: OffsetDateTime) 
                 });
                 continue;
             }
+            Err(_) => continue, // an SKF library: listed by skf_keys
         };
         let info = module.info().ok();
         let vendor = if candidate.vendor.is_empty() {
@@ -609,6 +632,52 @@ pub fn discover_candidates(candidates: &[ModuleCandidate], now: OffsetDateTime) 
     list
 }
 
+/// Lists the SM2 keys of `candidate` when it is an SKF library; None when it is not one.
+fn skf_keys(candidate: &ModuleCandidate, path: &str, now: OffsetDateTime, list: &mut KeyList) -> Option<()> {
+    let driver = gjj_pki::skf::SkfDriver::load(&candidate.path).ok()?;
+    let mut error = None;
+    match driver.keys() {
+        Ok(keys) => {
+            for (slot, k) in keys.into_iter().enumerate() {
+                list.keys.push(KeyInfo {
+                    module: path.to_owned(),
+                    vendor: candidate.vendor.clone(),
+                    slot: slot as u64,
+                    label: k.device.clone(),
+                    serial: k.container.clone(),
+                    pin_flags: PinFlags {
+                        count_low: k.pin.count_low,
+                        final_try: k.pin.final_try,
+                        locked: k.pin.locked,
+                    },
+                    certificates: vec![cert_info(&k.identity, now)],
+                    store: None,
+                    skf: Some(SkfKeyInfo {
+                        application: k.application,
+                        container: k.container,
+                        pin_remaining: k.pin.remaining,
+                        pin_max: k.pin.max,
+                        encryption_certificate: k.encryption.as_ref().map(|c| cert_info(c, now)),
+                    }),
+                });
+            }
+        }
+        Err(e) => error = Some(format!("读取国密 USB key 失败：{e}")),
+    }
+    list.modules.push(ModuleInfo {
+        path: path.to_owned(),
+        vendor: if candidate.vendor.is_empty() {
+            "SKF 驱动（国密）".to_owned()
+        } else {
+            format!("{}（SKF 国密接口）", candidate.vendor)
+        },
+        library_version: None,
+        configured: candidate.configured,
+        error,
+    });
+    Some(())
+}
+
 /// The certificates of the Windows certificate store a unit can log in with, one entry each (empty off
 /// Windows). Reads no key: no PIN dialog.
 pub fn store_keys(now: OffsetDateTime) -> Vec<KeyInfo> {
@@ -629,6 +698,7 @@ pub fn store_keys(now: OffsetDateTime) -> Vec<KeyInfo> {
                 serial: c.thumbprint(),
                 pin_flags: PinFlags::default(),
                 certificates: vec![cert_info(&c.identity, now)],
+                skf: None,
                 store: Some(StoreKeyInfo {
                     location: c.location.id().to_owned(),
                     provider: c.provider.clone(),
@@ -662,6 +732,7 @@ fn key_info(module: &str, vendor: &str, token: TokenSummary, now: OffsetDateTime
             .map(|c| cert_info(&c.identity, now))
             .collect(),
         store: None,
+        skf: None,
     }
 }
 

@@ -20,6 +20,8 @@ mod error;
 pub mod identity;
 pub mod pfx;
 pub mod pkcs11;
+pub mod skf;
+pub mod sm2;
 pub mod trust;
 pub mod winstore;
 
