@@ -60,8 +60,11 @@ impl KnownDriver {
     }
 }
 
-/// Known USB-key drivers. Vendor SKF libraries (GM/T 0016) are listed where the same file is commonly also the
-/// PKCS#11 module; when a file turns out to be SKF-only, loading it reports that it has no PKCS#11 interface.
+/// Known USB-key drivers: PKCS#11 modules and vendors' SKF libraries (GM/T 0016, the interface of most SM2 keys).
+/// Discovery loads each file found as PKCS#11 and, when it is not one, as SKF, so one table serves both. An SKF
+/// file name is listed only with a source, given beside it: N = wuxiaoxia-stu/crypto (NETCA's device installer
+/// scripts, 安装包/*.iss), L = liuzhenxin/liuzx-skf config/skf.yaml, Q = radtek/QZSyncWorker src/SOFMedia.h,
+/// U = liuzhenxin/uKeyManage choosekeydialog.h.
 pub const KNOWN_DRIVERS: &[KnownDriver] = &[
     KnownDriver {
         vendor: "飞天诚信 Feitian",
@@ -79,7 +82,12 @@ pub const KNOWN_DRIVERS: &[KnownDriver] = &[
         vendor: "飞天诚信 Feitian",
         product: "ePass3000GM",
         issuers: &["SZCA 深圳 CA", "GDCA 数安时代"], // [S] ShuttleCsp11_3000GM_SZCA.dll; GDCA [I]
-        windows: &["ShuttleCsp11_3000GM.dll", "ShuttleCsp11_3000GM_SZCA.dll"], // [S] System32
+        windows: &[
+            "ShuttleCsp11_3000GM.dll",      // [S] System32; SKF too (L)
+            "ShuttleCsp11_3000GM_SZCA.dll", // [S] SKF (N: SkfDllPath)
+            "Ft3000GM_Netca_SKF.dll",       // [S] SKF (N)
+            "HNCA3000GM.dll",               // [S] SKF, the Hunan CA build (U)
+        ],
         // [S] libes_3000gm.so.1.0.0 (SKF; PKCS#11 export [I]); libshuttle_p11v220.so [S on Android, I here].
         linux: &["libes_3000gm.so.1.0.0", "libshuttle_p11v220.so"],
         macos: &["/usr/local/lib/libes_3000gm.dylib"], // [S] name, [I] directory
@@ -92,7 +100,8 @@ pub const KNOWN_DRIVERS: &[KnownDriver] = &[
             "gm3000_pkcs11.dll",                                // [S]
             r"C:\Program Files (x86)\GM3000\gm3000_pkcs11.dll", // [I] beside mtoken_gm3000.dll [S]
             r"C:\Program Files\GM3000\gm3000_pkcs11.dll",       // [I]
-            "mtoken_gm3000.dll",                                // [S] SKF
+            "mtoken_gm3000.dll",                                // [S] SKF (L)
+            "mtoken_k5.dll",                                    // [S] SKF, mToken K5 (N)
         ],
         linux: &[
             "libgm3000_pkcs11.so",                                            // [S] /usr/lib
@@ -109,9 +118,15 @@ pub const KNOWN_DRIVERS: &[KnownDriver] = &[
         vendor: "海泰方圆 HaiTai",
         product: "USB key",
         issuers: &["NETCA 网证通", "SZCA 深圳 CA", "ZJCA 浙江 CA"], // [S]
-        windows: &["HtPkcs11.dll"],                                 // [S] System32
-        linux: &["libhtpkcs11.so"],                                 // [I]
-        macos: &["/usr/local/lib/libhtpkcs11.dylib"],               // [I]
+        windows: &[
+            "HtPkcs11.dll",    // [S] System32
+            "SKFAPI20524.dll", // [S] SKF, SM2 (N: Netca_Devices_HTSM2.iss)
+            "SKFAPI20079.dll", // [S] SKF (Q)
+            "SKFAPI20549.dll", // [S] SKF (Q)
+            "SKFAPI20509.dll", // [S] SKF (U)
+        ],
+        linux: &["libhtpkcs11.so"],                   // [I]
+        macos: &["/usr/local/lib/libhtpkcs11.dylib"], // [I]
     },
     KnownDriver {
         vendor: "握奇 Watchdata",
@@ -123,6 +138,46 @@ pub const KNOWN_DRIVERS: &[KnownDriver] = &[
         ],
         linux: &["libwdpkcs.so"],                   // [I]
         macos: &["/usr/local/lib/libwdpkcs.dylib"], // [I]
+    },
+    KnownDriver {
+        vendor: "网证通 NETCA",
+        product: "SKF 接口",
+        issuers: &["NETCA 网证通"],
+        windows: &["NetcaSKF.dll"], // [S] SKF (N: Netca_Crypto.iss)
+        linux: &[],
+        macos: &[],
+    },
+    KnownDriver {
+        vendor: "数安时代 GDCA",
+        product: "USB key（国密）",
+        issuers: &["GDCA 数安时代"],
+        windows: &["gdca_dal_szd3003_sm2.dll", "gdca_dal_ecc27.dll"], // [S] SKF (N: Netca_Devices(GDCA).iss)
+        linux: &[],
+        macos: &[],
+    },
+    KnownDriver {
+        vendor: "林果 Linguo",
+        product: "USB key（北京 CA 国密）",
+        issuers: &["BJCA 北京数字认证"],
+        windows: &["lgu3073_p1514_gm.dll"], // [S] SKF (Q)
+        linux: &[],
+        macos: &[],
+    },
+    KnownDriver {
+        vendor: "渔翁 Fisherman",
+        product: "USB key",
+        issuers: &[],
+        windows: &["KeyGDBApi.dll"], // [S] SKF (L)
+        linux: &[],
+        macos: &[],
+    },
+    KnownDriver {
+        vendor: "文鼎创 Excelsecu",
+        product: "USB key",
+        issuers: &[],
+        windows: &["SJK1217SKF.dll"], // [S] SKF (N: Netca_Devices_ES.iss)
+        linux: &[],
+        macos: &[],
     },
     KnownDriver {
         // [I] GUESS. REFERENCE §I: the Hengyang centre's CA vendor and its driver files are not known; the names
@@ -1065,7 +1120,7 @@ mod tests {
             |issuer: &str| -> Vec<String> { drivers_for_issuer(issuer).iter().map(|d| d.label()).collect() };
         assert_eq!(
             labels("BJCA SM2 CA (Beijing Certificate Authority)"),
-            vec!["龙脉 Longmai mToken GM3000"]
+            vec!["龙脉 Longmai mToken GM3000", "林果 Linguo USB key（北京 CA 国密）"]
         );
         let gdca = labels("数安时代科技股份有限公司 (GDCA)");
         assert!(
