@@ -1120,7 +1120,10 @@ mod tests {
             |issuer: &str| -> Vec<String> { drivers_for_issuer(issuer).iter().map(|d| d.label()).collect() };
         assert_eq!(
             labels("BJCA SM2 CA (Beijing Certificate Authority)"),
-            vec!["龙脉 Longmai mToken GM3000", "林果 Linguo USB key（北京 CA 国密）"]
+            vec![
+                "龙脉 Longmai mToken GM3000",
+                "林果 Linguo USB key（北京 CA 国密）"
+            ]
         );
         let gdca = labels("数安时代科技股份有限公司 (GDCA)");
         assert!(
