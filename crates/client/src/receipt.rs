@@ -57,22 +57,7 @@ pub fn write_text_file(path: &Path, text: &str) -> Result<(), gjj_sheets::SheetE
     } else {
         body.into_bytes()
     };
-    let file = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    std::fs::write(path, bytes).map_err(|e| {
-        if gjj_sheets::is_in_use(&e) {
-            gjj_sheets::SheetError::InUse {
-                file, action: "保存"
-            }
-        } else {
-            gjj_sheets::SheetError::WriteFailed {
-                file,
-                reason: e.to_string(),
-            }
-        }
-    })
+    std::fs::write(path, bytes).map_err(|e| gjj_sheets::save_failed(path, &e))
 }
 
 #[cfg(test)]

@@ -101,7 +101,7 @@ pub(crate) fn file_label(path: &Path) -> String {
 
 /// Windows' ERROR_SHARING_VIOLATION (32) and ERROR_LOCK_VIOLATION (33): another process opened the file
 /// without sharing the access we asked for. Only Windows reports them; elsewhere nothing matches.
-pub fn is_in_use(e: &std::io::Error) -> bool {
+fn is_in_use(e: &std::io::Error) -> bool {
     cfg!(windows) && matches!(e.raw_os_error(), Some(32 | 33))
 }
 
@@ -124,20 +124,31 @@ pub(crate) fn open_failed(label: &str, e: &std::io::Error) -> SheetError {
     }
 }
 
-/// A workbook that could not be written; `file` is the name shown (or "(内存)").
-pub(crate) fn write_failed(file: &str, e: &XlsxError) -> SheetError {
-    if let XlsxError::IoError(io) = e {
-        if is_in_use(io) {
-            return SheetError::InUse {
-                file: file.to_owned(),
-                action: "保存",
-            };
+/// A file that could not be written: held open by another program (Excel) or failed for `reason`.
+fn save_error(file: &str, in_use: bool, reason: String) -> SheetError {
+    if in_use {
+        SheetError::InUse {
+            file: file.to_owned(),
+            action: "保存",
+        }
+    } else {
+        SheetError::WriteFailed {
+            file: file.to_owned(),
+            reason,
         }
     }
-    SheetError::WriteFailed {
-        file: file.to_owned(),
-        reason: e.to_string(),
-    }
+}
+
+/// A workbook that could not be written; `file` is the name shown (or "(内存)").
+pub(crate) fn write_failed(file: &str, e: &XlsxError) -> SheetError {
+    let in_use = matches!(e, XlsxError::IoError(io) if is_in_use(io));
+    save_error(file, in_use, e.to_string())
+}
+
+/// Any file the app writes for the user (a text receipt, a report) that could not be written, with the same
+/// errors as a workbook: held open by Excel → [`SheetError::InUse`].
+pub fn save_failed(path: &Path, e: &std::io::Error) -> SheetError {
+    save_error(&file_label(path), is_in_use(e), e.to_string())
 }
 
 /// Saves a workbook at `path`, with the errors users understand (a file open in Excel → [`SheetError::InUse`]).

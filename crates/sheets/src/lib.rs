@@ -48,6 +48,6 @@ mod person_batch;
 mod source;
 mod spreadsheetml;
 
-pub use error::{is_in_use, save_workbook, SheetError};
+pub use error::{save_failed, save_workbook, SheetError};
 pub use grid::{read_grid, write_grid, write_issues, CellKind, Grid, GridRow};
 pub use import::{ImportOptions, ImportStats, Imported, WorkbookFormat, HEADER_SEARCH_ROWS, MAX_ROWS};
