@@ -548,15 +548,7 @@ fn token_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
         };
         println!("USB key “{}” 序列号 {} {}{warn}", t.label, t.serial, t.model);
         for c in &t.certificates {
-            let id = &c.identity;
-            println!(
-                "  证书：{}  统一社会信用代码 {}  签发者 {}  有效期至 {}  序列号 {}",
-                id.name,
-                id.uscc.as_deref().unwrap_or("（无）"),
-                id.issuer,
-                output::date(id.not_after),
-                id.serial
-            );
+            println!("{}", cert_line("证书", &c.identity));
         }
     }
     print_store(&store);
@@ -594,11 +586,8 @@ fn skf_list(driver: &gjj_pki::skf::SkfDriver, json: bool) -> Result<ExitCode> {
         };
         println!("国密 USB key “{}” 容器 {}{pin}", k.device, k.container);
         println!(
-            "  签名证书：{}  统一社会信用代码 {}  签发者 {}  有效期至 {}{}",
-            k.identity.name,
-            k.identity.uscc.as_deref().unwrap_or("（无）"),
-            k.identity.issuer,
-            output::date(k.identity.not_after),
+            "{}{}",
+            cert_line("签名证书", &k.identity),
             if k.encryption.is_some() {
                 "  （另有加密证书，不用于登录）"
             } else {
@@ -611,7 +600,6 @@ fn skf_list(driver: &gjj_pki::skf::SkfDriver, json: bool) -> Result<ExitCode> {
 
 fn print_store(store: &[gjj_pki::winstore::StoreCertificate]) {
     for c in store {
-        let id = &c.identity;
         let interface = if c.cng_provider { "CNG" } else { "CSP" };
         println!(
             "{}（{}，{interface}）指纹 {}",
@@ -619,15 +607,20 @@ fn print_store(store: &[gjj_pki::winstore::StoreCertificate]) {
             c.provider,
             c.thumbprint()
         );
-        println!(
-            "  证书：{}  统一社会信用代码 {}  签发者 {}  有效期至 {}  序列号 {}",
-            id.name,
-            id.uscc.as_deref().unwrap_or("（无）"),
-            id.issuer,
-            output::date(id.not_after),
-            id.serial
-        );
+        println!("{}", cert_line("证书", &c.identity));
     }
+}
+
+/// One certificate under its key in `gjj token list`.
+fn cert_line(label: &str, id: &gjj_pki::CertIdentity) -> String {
+    format!(
+        "  {label}：{}  统一社会信用代码 {}  签发者 {}  有效期至 {}  序列号 {}",
+        id.name,
+        id.uscc.as_deref().unwrap_or("（无）"),
+        id.issuer,
+        output::date(id.not_after),
+        id.serial
+    )
 }
 
 async fn whoami(settings: &config::Settings, json: bool) -> Result<ExitCode> {
