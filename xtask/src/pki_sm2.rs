@@ -149,17 +149,10 @@ impl Sm2Ca {
             dir.join(format!("{}.db", self.stem)).join("serial"),
             format!("{serial:04X}\n"),
         )?;
-        openssl(
+        self.ca(
             dir,
             &[
-                "ca",
                 "-batch",
-                "-config",
-                &format!("{}.db/ca.cnf", self.stem),
-                "-cert",
-                &format!("{}.pem", self.stem),
-                "-keyfile",
-                &format!("{}.key", self.stem),
                 "-in",
                 &format!("{stem}.csr"),
                 "-out",
@@ -182,37 +175,30 @@ impl Sm2Ca {
         Ok(())
     }
 
+    /// `openssl ca` with this CA's database, certificate and key, then `args`.
+    fn ca(&self, dir: &Path, args: &[&str]) -> Result<()> {
+        let (config, cert, key) = (
+            format!("{}.db/ca.cnf", self.stem),
+            format!("{}.pem", self.stem),
+            format!("{}.key", self.stem),
+        );
+        let mut all = vec!["ca", "-config", &config, "-cert", &cert, "-keyfile", &key];
+        all.extend_from_slice(args);
+        openssl(dir, &all)
+    }
+
     fn revoke(&self, dir: &Path, stem: &str) -> Result<()> {
-        openssl(
+        self.ca(
             dir,
-            &[
-                "ca",
-                "-config",
-                &format!("{}.db/ca.cnf", self.stem),
-                "-cert",
-                &format!("{}.pem", self.stem),
-                "-keyfile",
-                &format!("{}.key", self.stem),
-                "-revoke",
-                &format!("{stem}.pem"),
-                "-crl_reason",
-                "keyCompromise",
-            ],
+            &["-revoke", &format!("{stem}.pem"), "-crl_reason", "keyCompromise"],
         )
     }
 
     fn crl(&self, dir: &Path) -> Result<()> {
-        openssl(
+        self.ca(
             dir,
             &[
-                "ca",
                 "-gencrl",
-                "-config",
-                &format!("{}.db/ca.cnf", self.stem),
-                "-cert",
-                &format!("{}.pem", self.stem),
-                "-keyfile",
-                &format!("{}.key", self.stem),
                 "-sigopt",
                 &format!("distid:{DIST_ID}"),
                 "-out",
