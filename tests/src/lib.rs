@@ -171,6 +171,14 @@ pub fn run_gjj(cmd: &mut Command) -> (i32, serde_json::Value, String) {
     )
 }
 
+/// One check of a `gjj doctor --json` report by its id; panics naming the id when the report has none.
+pub fn doctor_check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id} in {report}"))
+}
+
 /// A current-thread runtime for the blocking tests' async calls.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

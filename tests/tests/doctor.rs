@@ -4,6 +4,7 @@
 
 use std::process::Command;
 
+use gjj_tests::doctor_check as check;
 use gjj_tests::{bin, units, Backend, Fixtures, LocalCentre, DEV_PIN, SOFTHSM_MODULE};
 use serde_json::Value;
 
@@ -31,15 +32,6 @@ fn report(cmd: &mut Command) -> (i32, Value) {
     let report: Value = serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("{e}: {text}\n{}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap_or(-1), report)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id} in {report}"))
 }
 
 #[test]

@@ -32,6 +32,17 @@ fn crls(fixtures: &Fixtures) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The SKF double's state for employer B's SM2 key (signing + encryption certificate, PIN untouched).
+fn employer_b_key(fixtures: &Fixtures, work: &Path) -> std::path::PathBuf {
+    skf_double_state(
+        fixtures,
+        "sm2-employer-b-sign",
+        Some("sm2-employer-b-enc"),
+        &work.join("key"),
+    )
+    .expect("double state")
+}
+
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -137,13 +148,7 @@ print(v.verify_with_sm3(sys.argv[3], bytes.fromhex(sys.argv[2])))
 fn an_sm2_key_behind_an_skf_driver_lists_without_a_pin_locks_like_a_key_and_signs_what_gmssl_verifies() {
     let fixtures = Fixtures::from_env();
     let work = tempfile::tempdir().expect("tmp");
-    let state = skf_double_state(
-        &fixtures,
-        "sm2-employer-b-sign",
-        Some("sm2-employer-b-enc"),
-        &work.path().join("key"),
-    )
-    .expect("double state");
+    let state = employer_b_key(&fixtures, work.path());
     std::env::set_var(SKF_DOUBLE_DIR_ENV, &state);
     let driver =
         gjj_pki::skf::SkfDriver::load(&skf_double()).expect("load the SKF double like a vendor's driver");
@@ -219,13 +224,7 @@ fn an_sm2_key_behind_an_skf_driver_lists_without_a_pin_locks_like_a_key_and_sign
 fn the_cli_lists_an_skf_key_beside_the_others_and_says_plainly_that_sm2_login_is_not_open_yet() {
     let fixtures = Fixtures::from_env();
     let work = tempfile::tempdir().expect("tmp");
-    let state = skf_double_state(
-        &fixtures,
-        "sm2-employer-b-sign",
-        Some("sm2-employer-b-enc"),
-        &work.path().join("key"),
-    )
-    .expect("double state");
+    let state = employer_b_key(&fixtures, work.path());
     let gjj = || {
         let mut cmd = Command::new(gjj_tests::bin("gjj"));
         cmd.env(SKF_DOUBLE_DIR_ENV, &state)
@@ -250,11 +249,7 @@ fn the_cli_lists_an_skf_key_beside_the_others_and_says_plainly_that_sm2_login_is
 
     let (code, out, _) = gjj_tests::run_gjj(gjj().args(["doctor", "--json"]));
     assert_eq!(code, 1, "the centre is unreachable here: {out}");
-    let keys = out["checks"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["id"] == "keys"))
-        .cloned()
-        .expect("keys check");
+    let keys = gjj_tests::doctor_check(&out, "keys");
     assert!(
         keys["detail"]
             .as_str()

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use gjj_domain::money::Fen;
 use gjj_tests::wine::{self, text, z_path, Wine};
-use gjj_tests::{runtime, scalar, units, write_base_adjustment, Backend, Fixtures, LocalCentre, SheetRow};
+use gjj_tests::{
+    doctor_check, runtime, scalar, units, write_base_adjustment, Backend, Fixtures, LocalCentre, SheetRow,
+};
 
 fn gjj_exe() -> PathBuf {
     PathBuf::from(std::env::var_os(wine::GJJ_EXE_ENV).expect("GJJ_WINE_GJJ_EXE: run with `cargo xtask test`"))
@@ -27,10 +29,16 @@ fn dist() -> PathBuf {
 
 /// `gjj.exe` in the prefix, configured for the centre with a .pfx (password from the environment).
 fn gjj(wine: &Wine, centre: &LocalCentre, pfx: &str) -> Command {
+    let mut cmd = gjj_pfx_only(wine, centre, pfx);
+    cmd.args(["--server", &centre.url()])
+        .args(["--ca-bundle", &z_path(&centre.fixtures.ca_bundle())]);
+    cmd
+}
+
+/// `gjj.exe` with only a .pfx (password from the environment): centre and CA bundle must come from settings.
+fn gjj_pfx_only(wine: &Wine, centre: &LocalCentre, pfx: &str) -> Command {
     let mut cmd = wine.command(gjj_exe());
     cmd.env("GJJ_TEST_PIN", gjj_tests::DEV_PIN)
-        .args(["--server", &centre.url()])
-        .args(["--ca-bundle", &z_path(&centre.fixtures.ca_bundle())])
         .args(["--pfx", &z_path(&centre.fixtures.pfx(pfx))])
         .args(["--pin-env", "GJJ_TEST_PIN"]);
     cmd
@@ -90,13 +98,7 @@ fn gjj_exe_runs_the_whole_flow_with_a_pfx_and_chinese_paths() {
         .expect("doctor");
     let report = json(&out);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let handshake = report["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .find(|c| c["id"] == "handshake")
-        .expect("handshake check");
-    assert_eq!(handshake["status"], "ok", "{report}");
+    assert_eq!(doctor_check(&report, "handshake")["status"], "ok", "{report}");
 
     // 桌面\基数调整 2026.xlsx: a Chinese user folder and a space in the name.
     let (win_desktop, desktop) = desktop(&wine);
@@ -272,11 +274,10 @@ fn a_certificate_in_the_windows_store_logs_in_through_its_csp_over_tls12() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let report = json(&out);
     let detail = |id: &str| {
-        report["checks"]
-            .as_array()
-            .and_then(|c| c.iter().find(|c| c["id"] == id))
-            .map(|c| c["detail"].as_str().unwrap_or_default().to_owned())
+        doctor_check(&report, id)["detail"]
+            .as_str()
             .unwrap_or_default()
+            .to_owned()
     };
     assert!(
         detail("keys").contains("传统 CSP") && detail("keys").contains("TLS 1.2"),
@@ -517,25 +518,13 @@ fn settings_and_data_live_under_appdata_and_it_settings_under_programdata() {
     .expect("managed.toml");
 
     // No option at all but the key: centre and CA bundle come from IT's file.
-    let out = wine
-        .command(gjj_exe())
-        .env("GJJ_TEST_PIN", gjj_tests::DEV_PIN)
-        .args([
-            "--pfx",
-            &z_path(&centre.fixtures.pfx("employer-a-soft")),
-            "--pin-env",
-            "GJJ_TEST_PIN",
-        ])
+    let out = gjj_pfx_only(&wine, &centre, "employer-a-soft")
         .args(["doctor", "--json"])
         .output()
         .expect("doctor");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let report = json(&out);
-    let settings = report["checks"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["id"] == "settings"))
-        .cloned()
-        .expect("settings check");
+    let settings = doctor_check(&report, "settings");
     assert!(
         settings["detail"]
             .as_str()
@@ -545,15 +534,7 @@ fn settings_and_data_live_under_appdata_and_it_settings_under_programdata() {
     );
 
     // The local store (outbox + receipts) under the user's %LOCALAPPDATA%\gjj-hall, created on first use.
-    let out = wine
-        .command(gjj_exe())
-        .env("GJJ_TEST_PIN", gjj_tests::DEV_PIN)
-        .args([
-            "--pfx",
-            &z_path(&centre.fixtures.pfx("employer-a-soft")),
-            "--pin-env",
-            "GJJ_TEST_PIN",
-        ])
+    let out = gjj_pfx_only(&wine, &centre, "employer-a-soft")
         .args(["whoami", "--json"])
         .output()
         .expect("whoami");
