@@ -33,13 +33,11 @@ pub fn key_source(settings: &Settings) -> Result<KeySource> {
         return Ok(KeySource::WindowsStore(cert.clone()));
     }
     if let Some(module) = &settings.pkcs11_module {
-        return match Module::load(module) {
-            Ok(m) => Ok(KeySource::Token(m)),
-            // The user need not know which interface the driver speaks.
-            Err(e) => gjj_pki::skf::SkfDriver::load(module)
-                .map(KeySource::Skf)
-                .map_err(|_| e.into()),
-        };
+        // The user need not know which interface the driver speaks.
+        return Ok(match gjj_pki::Driver::load(module)? {
+            gjj_pki::Driver::Pkcs11(m) => KeySource::Token(m),
+            gjj_pki::Driver::Skf(d) => KeySource::Skf(d),
+        });
     }
     let store = gjj_pki::winstore::certificates().certificates;
     match store.as_slice() {

@@ -14,7 +14,7 @@ use gjj_domain::api::{Me, Receipt, Role, SubmissionStatus, SubmissionView};
 use gjj_domain::business::Business;
 use gjj_domain::issue::Issue;
 use gjj_domain::policy::Policy;
-use gjj_pki::pkcs11::{Module, TokenSelector};
+use gjj_pki::pkcs11::TokenSelector;
 use gjj_pki::{Credential, TrustBundle};
 use gjj_sheets::Grid;
 pub use gjj_sheets::GridRow;
@@ -430,17 +430,13 @@ impl App {
             return self.open(credential).await;
         }
         let credential = tokio::task::spawn_blocking(move || -> AppResult<Credential> {
-            let path = Path::new(&key.module);
-            let module = Module::load(path).map_err(|e| {
+            let module = match gjj_pki::Driver::load(Path::new(&key.module))? {
+                gjj_pki::Driver::Pkcs11(m) => m,
                 // An SM2 key's SKF driver: listed, but its login with the centre is not in this version.
-                if gjj_pki::skf::SkfDriver::load(path).is_ok() {
-                    gjj_pki::PkiError::Sm2LoginUnavailable {
-                        key: key.label.clone(),
-                    }
-                } else {
-                    e
+                gjj_pki::Driver::Skf(_) => {
+                    return Err(gjj_pki::PkiError::Sm2LoginUnavailable { key: key.label }.into())
                 }
-            })?;
+            };
             let selector = TokenSelector {
                 label: Some(key.label),
                 certificate: Some(key.fingerprint),

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 use gjj_domain::api::Role;
-use gjj_pki::pkcs11::{Module, TokenSummary};
+use gjj_pki::pkcs11::TokenSummary;
 use gjj_pki::CertIdentity;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -641,11 +641,14 @@ pub fn discover_candidates(candidates: &[ModuleCandidate], now: OffsetDateTime) 
     let mut list = KeyList::default();
     for candidate in candidates {
         let path = candidate.path.display().to_string();
-        let module = match Module::load(&candidate.path) {
-            Ok(m) => m,
-            // Not a PKCS#11 module: it may be the vendor's SKF library (GM/T 0016) of an SM2 key. The user is
-            // never asked which interface a key speaks.
-            Err(e) if skf_keys(candidate, &path, now, &mut list).is_none() => {
+        let module = match gjj_pki::Driver::load(&candidate.path) {
+            Ok(gjj_pki::Driver::Pkcs11(m)) => m,
+            // A vendor's SKF library (GM/T 0016) of an SM2 key: listed beside the PKCS#11 keys.
+            Ok(gjj_pki::Driver::Skf(driver)) => {
+                skf_keys(candidate, &driver, &path, now, &mut list);
+                continue;
+            }
+            Err(e) => {
                 list.modules.push(ModuleInfo {
                     path,
                     vendor: candidate.vendor.clone(),
@@ -655,7 +658,6 @@ pub fn discover_candidates(candidates: &[ModuleCandidate], now: OffsetDateTime) 
                 });
                 continue;
             }
-            Err(_) => continue, // an SKF library: listed by skf_keys
         };
         let info = module.info().ok();
         let vendor = if candidate.vendor.is_empty() {
@@ -687,9 +689,14 @@ pub fn discover_candidates(candidates: &[ModuleCandidate], now: OffsetDateTime) 
     list
 }
 
-/// Lists the SM2 keys of `candidate` when it is an SKF library; None when it is not one.
-fn skf_keys(candidate: &ModuleCandidate, path: &str, now: OffsetDateTime, list: &mut KeyList) -> Option<()> {
-    let driver = gjj_pki::skf::SkfDriver::load(&candidate.path).ok()?;
+/// Lists the SM2 keys of an SKF library.
+fn skf_keys(
+    candidate: &ModuleCandidate,
+    driver: &gjj_pki::skf::SkfDriver,
+    path: &str,
+    now: OffsetDateTime,
+    list: &mut KeyList,
+) {
     let mut error = None;
     match driver.keys() {
         Ok(keys) => {
@@ -730,7 +737,6 @@ fn skf_keys(candidate: &ModuleCandidate, path: &str, now: OffsetDateTime, list: 
         configured: candidate.configured,
         error,
     });
-    Some(())
 }
 
 /// The certificates of the Windows certificate store a unit can log in with, one entry each (empty off

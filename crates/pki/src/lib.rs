@@ -30,3 +30,21 @@ pub use detached::{verify_detached, DetachedSignature, SigAlg};
 pub use error::{PinState, PkiError};
 pub use identity::CertIdentity;
 pub use trust::TrustBundle;
+
+/// A USB-key driver file, whichever interface it speaks: the user and IT never say which.
+pub enum Driver {
+    /// A PKCS#11 module.
+    Pkcs11(pkcs11::Module),
+    /// A vendor's SKF library (GM/T 0016) of an SM2 key.
+    Skf(skf::SkfDriver),
+}
+
+impl Driver {
+    /// Loads `path` as PKCS#11 and, when it is not one, as SKF; when it is neither, the PKCS#11 error.
+    pub fn load(path: &std::path::Path) -> Result<Driver, PkiError> {
+        match pkcs11::Module::load(path) {
+            Ok(m) => Ok(Driver::Pkcs11(m)),
+            Err(e) => skf::SkfDriver::load(path).map(Driver::Skf).map_err(|_| e),
+        }
+    }
+}
