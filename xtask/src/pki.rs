@@ -408,8 +408,20 @@ pub fn run(dir: &Path) -> Result<()> {
 }
 
 /// An RSA-2048 key (rcgen's ring backend signs with RSA but cannot generate it).
+///
+/// Drawn again until d has 256 bytes and dP, dQ and qInv have 128 each. Wine 8's PFX import (crypt32
+/// unixlib.c, `import_key`) stops copying at the first shorter component yet reports success, leaving a corrupt
+/// key in the certificate store that signs wrongly — about one key in 60. Windows takes any key; the Wine test
+/// needs one Wine can import.
 fn rsa_key() -> Result<KeyPair> {
-    let rsa = openssl::rsa::Rsa::generate(2048)?;
+    let full = |n: Option<&openssl::bn::BigNumRef>, bytes: i32| n.is_some_and(|n| n.num_bytes() == bytes);
+    let rsa = loop {
+        let rsa = openssl::rsa::Rsa::generate(2048)?;
+        if full(Some(rsa.d()), 256) && full(rsa.dmp1(), 128) && full(rsa.dmq1(), 128) && full(rsa.iqmp(), 128)
+        {
+            break rsa;
+        }
+    };
     let pem = PKey::from_rsa(rsa)?.private_key_to_pem_pkcs8()?;
     Ok(KeyPair::from_pem_and_sign_algo(
         std::str::from_utf8(&pem)?,
