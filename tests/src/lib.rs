@@ -287,12 +287,14 @@ impl LocalCentre {
         };
         let f = &fixtures.dir;
         let config = format!(
-            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\ncrls = [\"{}\", \"{}\"]\n\n[limits]\nmax_body_bytes = {MAX_BODY_BYTES}\nrequest_timeout_secs = {REQUEST_TIMEOUT_SECS}\n",
+            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\ncrls = [\"{}\", \"{}\", \"{}\", \"{}\"]\n\n[limits]\nmax_body_bytes = {MAX_BODY_BYTES}\nrequest_timeout_secs = {REQUEST_TIMEOUT_SECS}\n",
             f.join("server.pem").display(),
             f.join("server.key").display(),
             f.join("ca-bundle.pem").display(),
             f.join("root-ca.crl.pem").display(),
             f.join("intermediate-ca.crl.pem").display(),
+            f.join("sm2-root-ca.crl.pem").display(),
+            f.join("sm2-intermediate-ca.crl.pem").display(),
         );
         std::fs::write(dir.path().join("server.toml"), config)?;
         private_token_store(fixtures, dir.path())?;

@@ -7,9 +7,14 @@
 use std::path::Path;
 use std::process::Command;
 
+use base64::Engine;
+use gjj_domain::money::Fen;
 use gjj_pki::sm2::{verify_certificate, Sm2CertError};
 use gjj_pki::TrustBundle;
-use gjj_tests::{skf_double, skf_double_state, Fixtures, SKF_DOUBLE_DIR_ENV};
+use gjj_tests::{
+    skf_double, skf_double_state, units, write_base_adjustment, Backend, Fixtures, LocalCentre, SheetRow,
+    SKF_DOUBLE_DIR_ENV,
+};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 
@@ -221,7 +226,7 @@ fn an_sm2_key_behind_an_skf_driver_lists_without_a_pin_locks_like_a_key_and_sign
 }
 
 #[test]
-fn the_cli_lists_an_skf_key_beside_the_others_and_says_plainly_that_sm2_login_is_not_open_yet() {
+fn the_cli_lists_an_skf_key_beside_the_others() {
     let fixtures = Fixtures::from_env();
     let work = tempfile::tempdir().expect("tmp");
     let state = employer_b_key(&fixtures, work.path());
@@ -257,15 +262,315 @@ fn the_cli_lists_an_skf_key_beside_the_others_and_says_plainly_that_sm2_login_is
             .contains("衡阳蒸湘机械有限公司"),
         "{keys}"
     );
+}
 
-    let (code, out, _) = gjj_tests::run_gjj(gjj().args(["whoami", "--json"]));
-    assert_eq!(code, 2);
-    assert_eq!(out["error"]["code"], "SM2_LOGIN_UNAVAILABLE", "{out}");
-    // No PIN try was used for that.
-    assert_eq!(
-        std::fs::read_to_string(state.join("retries"))
-            .unwrap_or_else(|_| "6".into())
-            .trim(),
-        "6"
+/// `gjj` on the local centre with employer B's SM2 key behind the SKF double.
+fn gjj_sm2(centre: &LocalCentre, state: &Path) -> Command {
+    let mut cmd = centre.gjj_with_module(units::EMPLOYER_B, &skf_double());
+    cmd.env(SKF_DOUBLE_DIR_ENV, state)
+        .env("GJJ_SKF_DOUBLE_PRESENT", "1");
+    cmd
+}
+
+#[test]
+fn an_sm2_unit_logs_in_through_its_skf_key_and_submits_a_base_adjustment_that_gmssl_verifies() {
+    let fixtures = Fixtures::from_env();
+    let centre = LocalCentre::start(&fixtures, Backend::Sqlite).expect("centre");
+    let state = employer_b_key(&fixtures, centre.dir.path());
+
+    // Wrong PIN: the key's own counter, the same code as a PKCS#11 key, and nothing reaches the centre.
+    let (code, out, err) = gjj_tests::run_gjj(
+        gjj_sm2(&centre, &state)
+            .env("GJJ_TEST_PIN", "000000")
+            .args(["whoami", "--json"]),
     );
+    assert_eq!(
+        (code, out["error"]["code"].as_str()),
+        (2, Some("PIN_INCORRECT")),
+        "{out} {err}"
+    );
+
+    let (code, out, err) = gjj_tests::run_gjj(gjj_sm2(&centre, &state).args(["whoami", "--json"]));
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(out["me"]["unit"]["name"], units::EMPLOYER_B, "{out}");
+    let sm2_cert = der(&fixtures, "clients/sm2-employer-b-sign.pem");
+    let serial = gjj_pki::CertIdentity::from_der(&sm2_cert).expect("id").serial;
+    assert_eq!(
+        out["me"]["certificate_serial"],
+        serial.as_str(),
+        "the SM2 certificate logged in"
+    );
+
+    // 基数调整 from Excel, signed on the key.
+    // From the month after 缴至年月, as the spine test does.
+    let paid: gjj_domain::month::Month = out["me"]["unit"]["paid_through"]
+        .as_str()
+        .expect("paid_through")
+        .parse()
+        .expect("month");
+    let due = paid.next().to_string();
+    let employees = gjj_tests::runtime()
+        .block_on(centre.active_employees(units::EMPLOYER_B))
+        .expect("employees");
+    let rows: Vec<SheetRow> = employees
+        .iter()
+        .take(5)
+        .map(|e| SheetRow::adjust(e, Fen((e.base.0 * 110 / 100) / 100 * 100), &due))
+        .collect();
+    let sheet = centre.dir.path().join("sm2-raise.xlsx");
+    write_base_adjustment(&sheet, &rows).expect("sheet");
+    let (code, out, err) = gjj_tests::run_gjj(
+        gjj_sm2(&centre, &state)
+            .args(["submit", "base-adjustment"])
+            .arg(&sheet)
+            .arg("--json"),
+    );
+    assert_eq!(code, 0, "{out} {err}");
+    let receipt = &out["receipt"];
+    assert_eq!(receipt["signature_alg"], "sm2-sm3", "{out}");
+    assert_eq!(receipt["accepted_rows"], 5);
+    assert_eq!(receipt["certificate_serial"], serial.as_str());
+
+    // The stored signature is the key's SM2 signature over the stored payload: gmssl says so.
+    let serial = receipt["serial"].as_str().expect("serial").to_owned();
+    let (payload, signature): (String, String) = gjj_tests::runtime().block_on(async {
+        let pool = centre.db().await.expect("db");
+        sqlx::query_as("SELECT payload, signature FROM submissions WHERE serial = $1")
+            .bind(&serial)
+            .fetch_one(&pool)
+            .await
+            .expect("row")
+    });
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(signature.trim())
+        .expect("base64 signature");
+    let cert = fixtures.dir.join("clients/sm2-employer-b-sign.pem");
+    assert!(
+        gmssl_verifies(&cert, payload.as_bytes(), &signature),
+        "gmssl verifies the stored signature"
+    );
+}
+
+/// A raw TLS 1.3 connection to the centre without a client certificate, and its exporter value: what a
+/// client (or an attacker) has on its own connection.
+struct Channel {
+    sender: hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>,
+    exporter: [u8; 32],
+}
+
+impl Channel {
+    async fn open(centre: &LocalCentre) -> Channel {
+        let trust = gjj_pki::TrustBundle::from_pem_file(&centre.fixtures.ca_bundle()).expect("bundle");
+        let mut roots = rustls::RootCertStore::empty();
+        for c in trust.all() {
+            roots.add(c.clone()).expect("root");
+        }
+        let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .expect("TLS 1.3")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let tcp = tokio::net::TcpStream::connect(&centre.addr).await.expect("tcp");
+        let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            .connect(
+                rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name"),
+                tcp,
+            )
+            .await
+            .expect("TLS 1.3 with server authentication only");
+        let mut exporter = [0u8; 32];
+        tls.get_ref()
+            .1
+            .export_keying_material(&mut exporter, b"EXPORTER-Channel-Binding", None)
+            .expect("exporter");
+        let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+            .await
+            .expect("http1");
+        tokio::spawn(conn);
+        Channel { sender, exporter }
+    }
+
+    async fn call(&mut self, method: &str, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("Host", "127.0.0.1")
+            .header("Content-Type", "application/json")
+            .body(http_body_util::Full::new(bytes::Bytes::from(body.to_string())))
+            .expect("request");
+        self.sender.ready().await.expect("ready");
+        let response = self.sender.send_request(request).await.expect("response");
+        let status = response.status().as_u16();
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    async fn challenge(&mut self) -> Vec<u8> {
+        let (status, body) = self
+            .call("POST", "/api/v1/sm2/challenge", &serde_json::json!({}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        base64::engine::general_purpose::STANDARD
+            .decode(body["challenge"].as_str().expect("challenge"))
+            .expect("base64")
+    }
+
+    async fn login(&mut self, cert_der: &[u8], signature: &[u8]) -> (u16, serde_json::Value) {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        self.call(
+            "POST",
+            "/api/v1/sm2/login",
+            &serde_json::json!({"certificate": b64.encode(cert_der), "signature": b64.encode(signature)}),
+        )
+        .await
+    }
+}
+
+/// An SM2 signature made by OpenSSL from a key file (the certificates no USB key holds here: expired,
+/// revoked, foreign CA, the encryption certificate).
+fn openssl_sm2_sign(key: &Path, message: &[u8]) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = dir.path().join("m");
+    std::fs::write(&input, message).expect("write");
+    let out = Command::new("openssl")
+        .args(["dgst", "-sm3", "-sign"])
+        .arg(key)
+        .args(["-sigopt", &format!("distid:{}", gjj_pki::sm2::DIST_ID)])
+        .arg(&input)
+        .output()
+        .expect("openssl");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+#[test]
+fn the_sm2_login_holds_on_its_own_connection_only_and_refuses_replay_relay_and_bad_certificates() {
+    let fixtures = Fixtures::from_env();
+    let centre = LocalCentre::start(&fixtures, Backend::Sqlite).expect("centre");
+    let work = tempfile::tempdir().expect("tmp");
+    let state = employer_b_key(&fixtures, work.path());
+    std::env::set_var(SKF_DOUBLE_DIR_ENV, &state);
+    let driver = gjj_pki::skf::SkfDriver::load(&skf_double()).expect("double");
+    let key = driver.login(None, gjj_tests::DEV_PIN).expect("login on the key");
+    let cert = key.certificate().to_vec();
+    let sign = |challenge: &[u8], exporter: &[u8]| {
+        key.sign(&gjj_pki::sm2::login_message(challenge, exporter))
+            .expect("sign on the key")
+    };
+
+    gjj_tests::runtime().block_on(async {
+        let mut a = Channel::open(&centre).await;
+        let mut b = Channel::open(&centre).await;
+        assert_ne!(
+            a.exporter, b.exporter,
+            "every connection has its own exporter value"
+        );
+
+        // Nothing answers before the login.
+        let (status, body) = a.call("GET", "/api/v1/me", &serde_json::Value::Null).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("CERT_REQUIRED")),
+            "{body}"
+        );
+
+        // Replay: a login signed for connection A, sent on connection B.
+        let challenge_a = a.challenge().await;
+        let signed_for_a = sign(&challenge_a, &a.exporter);
+        let _challenge_b = b.challenge().await;
+        let (status, body) = b.login(&cert, &signed_for_a).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("SM2_SIGNATURE_INVALID")),
+            "{body}"
+        );
+
+        // Relay: a man in the middle holds connection A to the centre and gets the key to sign A's challenge
+        // over the exporter of the key's own connection (here B's): useless on A.
+        let challenge_a = a.challenge().await;
+        let relayed = sign(&challenge_a, &b.exporter);
+        let (status, body) = a.login(&cert, &relayed).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("SM2_SIGNATURE_INVALID")),
+            "{body}"
+        );
+
+        // The real login on A: the unit's session, on A only.
+        let challenge_a = a.challenge().await;
+        let good = sign(&challenge_a, &a.exporter);
+        let (status, body) = a.login(&cert, &good).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["unit"]["name"], units::EMPLOYER_B);
+        let (status, body) = a.call("GET", "/api/v1/me", &serde_json::Value::Null).await;
+        assert_eq!(
+            (status, body["unit"]["name"].as_str()),
+            (200, Some(units::EMPLOYER_B)),
+            "{body}"
+        );
+        let (status, _) = b.call("GET", "/api/v1/me", &serde_json::Value::Null).await;
+        assert_eq!(status, 401, "B is not logged in by A's login");
+        // The same login again: the challenge was used up, here and anywhere else.
+        let (status, body) = a.login(&cert, &good).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("SM2_CHALLENGE_MISSING")),
+            "{body}"
+        );
+        let mut c = Channel::open(&centre).await;
+        let _ = c.challenge().await;
+        let (status, body) = c.login(&cert, &good).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("SM2_SIGNATURE_INVALID")),
+            "{body}"
+        );
+        // Without asking for a challenge first.
+        let mut d = Channel::open(&centre).await;
+        let (status, body) = d.login(&cert, &good).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("SM2_CHALLENGE_MISSING")),
+            "{body}"
+        );
+
+        // Certificates are judged as mutual TLS judges them, with the same codes, even with a valid signature.
+        for (stem, code) in [
+            ("sm2-expired-sign", "CERT_EXPIRED"),
+            ("sm2-revoked-sign", "CERT_REVOKED"),
+            ("sm2-foreign-sign", "CERT_UNTRUSTED"),
+            ("sm2-employer-b-enc", "CERT_PURPOSE"),
+        ] {
+            let mut ch = Channel::open(&centre).await;
+            let challenge = ch.challenge().await;
+            let key = fixtures.dir.join(format!("clients/{stem}.key"));
+            let signature = openssl_sm2_sign(&key, &gjj_pki::sm2::login_message(&challenge, &ch.exporter));
+            let (status, body) = ch
+                .login(&der(&fixtures, &format!("clients/{stem}.pem")), &signature)
+                .await;
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (401, Some(code)),
+                "{stem}: {body}"
+            );
+            assert!(
+                body["message"].as_str().is_some_and(|m| m.contains("请")),
+                "{body}"
+            );
+        }
+        // And OpenSSL's signature with the unit's own key file logs in: the bytes signed are the documented ones.
+        let mut e = Channel::open(&centre).await;
+        let challenge = e.challenge().await;
+        let signature = openssl_sm2_sign(
+            &fixtures.dir.join("clients/sm2-employer-b-sign.key"),
+            &gjj_pki::sm2::login_message(&challenge, &e.exporter),
+        );
+        let (status, body) = e.login(&cert, &signature).await;
+        assert_eq!(status, 200, "{body}");
+    });
 }

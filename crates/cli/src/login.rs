@@ -116,10 +116,11 @@ pub fn credential(settings: &Settings) -> Result<Credential> {
         }
         // The driver asks for the PIN in its own dialog; no window of ours to own it.
         KeySource::WindowsStore(id) => Ok(gjj_pki::winstore::login(&id, None)?),
-        KeySource::Skf(driver) => Err(gjj_pki::PkiError::Sm2LoginUnavailable {
-            key: driver.path().display().to_string(),
+        // An SM2 key: the PIN on the key, then the channel-bound login when the session first connects.
+        KeySource::Skf(driver) => {
+            let pin = secret(settings, "请输入 USB key 的 PIN：")?;
+            Ok(driver.login(None, &pin)?.into_credential()?)
         }
-        .into()),
     }
 }
 

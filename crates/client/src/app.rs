@@ -432,9 +432,9 @@ impl App {
         let credential = tokio::task::spawn_blocking(move || -> AppResult<Credential> {
             let module = match gjj_pki::Driver::load(Path::new(&key.module))? {
                 gjj_pki::Driver::Pkcs11(m) => m,
-                // An SM2 key's SKF driver: listed, but its login with the centre is not in this version.
-                gjj_pki::Driver::Skf(_) => {
-                    return Err(gjj_pki::PkiError::Sm2LoginUnavailable { key: key.label }.into())
+                // An SM2 key's SKF driver: the same PIN, then the channel-bound login (Session).
+                gjj_pki::Driver::Skf(driver) => {
+                    return Ok(driver.login(Some(&key.fingerprint), &pin)?.into_credential()?)
                 }
             };
             let selector = TokenSelector {

@@ -1007,7 +1007,9 @@ fn explain_tls(err: Option<&rustls::Error>, io: &std::io::Error, host: &str) -> 
 /// Which TLS version the key allows, in words: a key that cannot sign RSA-PSS (a legacy CSP, a token
 /// restricted to CKM_RSA_PKCS) connects with TLS 1.2 only.
 fn tls_version_note(credential: &gjj_pki::Credential) -> &'static str {
-    if credential.tls12_only() {
+    if credential.is_sm2() {
+        "国密 SM2 证书：TLS 1.3 单向认证（只信任中心 CA），再用 USB key 对中心的挑战和本连接的 TLS 导出值签名登录，签名只在本连接有效。"
+    } else if credential.tls12_only() {
         "使用 TLS 1.2：该密钥只能做 RSA PKCS#1 v1.5 签名，不支持 TLS 1.3 要求的 RSA-PSS（安全性仍满足要求）。"
     } else {
         "TLS 1.3 优先。"
@@ -1022,7 +1024,12 @@ async fn mutual_tls(session: &Session) -> (Check, Result<gjj_domain::api::Me, (S
                 TITLE_HANDSHAKE,
                 CheckStatus::Ok,
                 format!(
-                    "双向认证成功：中心确认证书属于“{}”（{}，单位账号 {}）。密钥：{}；{}",
+                    "{}：中心确认证书属于“{}”（{}，单位账号 {}）。密钥：{}；{}",
+                    if session.credential().is_sm2() {
+                        "国密登录成功"
+                    } else {
+                        "双向认证成功"
+                    },
                     me.unit.name,
                     me.role.label(),
                     me.unit.account,

@@ -67,7 +67,10 @@ impl ClientError {
     }
 
     /// Classifies a transport error: a TLS alert from the centre names which certificate problem it was.
-    pub(crate) fn from_transport(err: &reqwest::Error, identity: &CertIdentity) -> ClientError {
+    pub(crate) fn from_transport(
+        err: &(dyn std::error::Error + 'static),
+        identity: &CertIdentity,
+    ) -> ClientError {
         match find_rustls(err) {
             Some(rustls::Error::AlertReceived(alert)) => refused(*alert, identity),
             Some(rustls::Error::InvalidCertificate(e)) => ClientError::ServerUntrusted(e.to_string()),

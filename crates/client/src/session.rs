@@ -6,14 +6,16 @@ use base64::Engine;
 use gjj_domain::api::{self, ApiError, Employee, Me, Receipt, ReturnReason, ReviewItem, SubmissionView};
 use gjj_domain::policy::Policy;
 use gjj_pki::{Credential, TrustBundle};
-use reqwest::Method;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::outbox::{Outbox, OutboxEntry};
 use crate::ClientError;
 
+mod bound;
 mod project_material;
+use bound::{Bound, Reply};
 pub use project_material::{manifest_of, MaterialFile, MaterialUpload};
 
 /// Where the centre is and whom to trust.
@@ -30,9 +32,18 @@ pub struct SessionConfig {
 /// A logged-in session.
 #[derive(Clone, Debug)]
 pub struct Session {
-    http: reqwest::Client,
+    transport: Transport,
     base: String,
     credential: Credential,
+}
+
+/// How requests reach the centre.
+#[derive(Clone, Debug)]
+enum Transport {
+    /// Mutual TLS: the key signs the handshake; reqwest pools the connections.
+    Mtls(reqwest::Client),
+    /// An SM2 key: one TLS 1.3 connection, logged in by a signature bound to it.
+    Sm2(std::sync::Arc<Bound>),
 }
 
 /// The outcome of sending one outbox entry.
@@ -61,6 +72,15 @@ impl Session {
         proxy: Option<&str>,
     ) -> Result<Session, ClientError> {
         let tls = credential.client_config(&config.trust)?;
+        let base = config.server.trim_end_matches('/').to_owned();
+        if credential.is_sm2() {
+            let bound = Bound::new(&base, tls, credential.clone(), proxy, config.timeout)?;
+            return Ok(Session {
+                transport: Transport::Sm2(std::sync::Arc::new(bound)),
+                base,
+                credential,
+            });
+        }
         let mut builder = reqwest::Client::builder();
         if let Some(url) = proxy.map(str::trim).filter(|p| !p.is_empty()) {
             let proxy = reqwest::Proxy::all(url).map_err(|e| {
@@ -82,8 +102,8 @@ impl Session {
             .build()
             .map_err(|e| ClientError::Protocol(e.to_string()))?;
         Ok(Session {
-            http,
-            base: config.server.trim_end_matches('/').to_owned(),
+            transport: Transport::Mtls(http),
+            base,
             credential,
         })
     }
@@ -93,38 +113,59 @@ impl Session {
         &self.credential
     }
 
+    /// One request, whichever transport: the whole answer.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        headers: HeaderMap,
+        body: Vec<u8>,
+    ) -> Result<Reply, ClientError> {
+        match &self.transport {
+            Transport::Sm2(bound) => bound.send(method, path, headers, body).await,
+            Transport::Mtls(http) => {
+                let transport =
+                    |e: reqwest::Error| ClientError::from_transport(&e, self.credential.identity());
+                let response = http
+                    .request(method, format!("{}{path}", self.base))
+                    .headers(headers)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(transport)?;
+                let status = response.status();
+                let headers = response.headers().clone();
+                let body = response.bytes().await.map_err(transport)?;
+                Ok(Reply {
+                    status,
+                    headers,
+                    body,
+                })
+            }
+        }
+    }
+
+    /// A request with a JSON answer: the value, and whether the centre replayed an earlier answer.
     async fn send<T: DeserializeOwned>(
         &self,
-        request: reqwest::RequestBuilder,
+        method: Method,
+        path: &str,
+        headers: HeaderMap,
+        body: Vec<u8>,
     ) -> Result<(T, bool), ClientError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ClientError::from_transport(&e, self.credential.identity()))?;
-        let status = response.status();
-        let replayed = response.headers().contains_key(api::REPLAYED);
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| ClientError::from_transport(&e, self.credential.identity()))?;
-        if status.is_success() {
-            let value = serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let reply = self.exchange(method, path, headers, body).await?;
+        let replayed = reply.headers.contains_key(api::REPLAYED);
+        if reply.status.is_success() {
+            let value =
+                serde_json::from_slice(&reply.body).map_err(|e| ClientError::Protocol(e.to_string()))?;
             return Ok((value, replayed));
         }
-        let body = serde_json::from_slice::<ApiError>(&bytes).unwrap_or_else(|_| ApiError {
-            code: format!("HTTP_{}", status.as_u16()),
-            message: format!("中心返回错误 {status}。请稍后重试；仍失败请联系中心。"),
-            issues: Vec::new(),
-        });
-        Err(ClientError::Api {
-            status: status.as_u16(),
-            body,
-        })
+        Err(api_error(reply.status, &reply.body))
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         Ok(self
-            .send(self.http.request(Method::GET, format!("{}{path}", self.base)))
+            .send(Method::GET, path, HeaderMap::new(), Vec::new())
             .await?
             .0)
     }
@@ -235,10 +276,31 @@ impl Session {
         path: &str,
         body: &B,
     ) -> Result<T, ClientError> {
+        let body = serde_json::to_vec(body).map_err(|e| ClientError::Protocol(e.to_string()))?;
         Ok(self
-            .send(self.http.post(format!("{}{path}", self.base)).json(body))
+            .send(Method::POST, path, content_type("application/json"), body)
             .await?
             .0)
+    }
+
+    /// A signed JSON body: the detached signature of exactly these bytes goes in the headers.
+    async fn post_signed_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        idempotency_key: &str,
+        body: Vec<u8>,
+    ) -> Result<(T, bool), ClientError> {
+        let signature = self.credential.sign_detached(&body)?;
+        let mut headers = content_type("application/json");
+        let header =
+            |v: &str| HeaderValue::from_str(v).map_err(|_| ClientError::Protocol("请求头含非法字符".into()));
+        headers.insert(HeaderName::from_static(IDEMPOTENCY), header(idempotency_key)?);
+        headers.insert(HeaderName::from_static(SIG_ALG), header(signature.alg.as_str())?);
+        headers.insert(
+            HeaderName::from_static(SIG),
+            header(&base64::engine::general_purpose::STANDARD.encode(&signature.signature))?,
+        );
+        self.send(Method::POST, path, headers, body).await
     }
 
     /// Fetches `me` + `policy` and caches them in the outbox for offline checks.
@@ -308,19 +370,9 @@ impl Session {
         key: &str,
         body: &[u8],
     ) -> Result<(Receipt, bool), ClientError> {
-        let signature = self.credential.sign_detached(body)?;
-        let request = self
-            .http
-            .post(format!("{}/api/v1/{business}", self.base))
-            .header(api::IDEMPOTENCY_KEY, key)
-            .header(api::SIGNATURE_ALG, signature.alg.as_str())
-            .header(
-                api::SIGNATURE,
-                base64::engine::general_purpose::STANDARD.encode(&signature.signature),
-            )
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_vec());
-        let (receipt, replayed): (Receipt, bool) = self.send(request).await?;
+        let (receipt, replayed): (Receipt, bool) = self
+            .post_signed_json(&format!("/api/v1/{business}"), key, body.to_vec())
+            .await?;
         if receipt.idempotency_key != key {
             return Err(ClientError::Protocol("回执与提交编号不符".into()));
         }
@@ -337,6 +389,30 @@ pub enum ReviewAction {
     Approve,
     /// → 已退回 with this reason.
     Return(String),
+}
+
+// The api header names, lower-cased as `HeaderName::from_static` wants them.
+const IDEMPOTENCY: &str = "idempotency-key";
+const SIG: &str = "x-gjj-signature";
+const SIG_ALG: &str = "x-gjj-signature-alg";
+
+fn content_type(value: &'static str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(value));
+    headers
+}
+
+/// The centre's error answer (its `ApiError`, or a generic one when the body is not one).
+pub(crate) fn api_error(status: StatusCode, body: &[u8]) -> ClientError {
+    let body = serde_json::from_slice::<ApiError>(body).unwrap_or_else(|_| ApiError {
+        code: format!("HTTP_{}", status.as_u16()),
+        message: format!("中心返回错误 {status}。请稍后重试；仍失败请联系中心。"),
+        issues: Vec::new(),
+    });
+    ClientError::Api {
+        status: status.as_u16(),
+        body,
+    }
 }
 
 /// A serial as a path segment: only its letters and digits.

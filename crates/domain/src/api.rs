@@ -74,6 +74,25 @@ pub struct Me {
     pub today: Month,
 }
 
+/// `POST /api/v1/sm2/challenge`: a one-time challenge for logging in an SM2 (国密) key on this TLS connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sm2Challenge {
+    /// 32 random bytes, base64.
+    pub challenge: String,
+    /// Seconds the challenge stays valid.
+    pub expires_in: u32,
+}
+
+/// `POST /api/v1/sm2/login`: the SM2 signing certificate and its signature over the challenge and this
+/// connection's TLS exporter value (`gjj_pki::sm2::login_message`). Answered with [`Me`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sm2Login {
+    /// The signing certificate, DER, base64.
+    pub certificate: String,
+    /// SM2-with-SM3 signature (DER `SEQUENCE { r, s }`), base64.
+    pub signature: String,
+}
+
 /// Where a submission is in the centre.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

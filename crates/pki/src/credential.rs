@@ -29,6 +29,11 @@ pub trait KeySigner: Send + Sync + fmt::Debug {
     fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, PkiError>;
     /// Where the key lives, for messages ("USB key“…”", "证书文件 …").
     fn describe(&self) -> String;
+    /// An SM2 (国密) key: signs SM2-with-SM3 (the scheme argument is ignored) and logs in through the
+    /// channel-bound login ([`crate::sm2::login_message`]), since TLS cannot carry it.
+    fn sm2(&self) -> bool {
+        false
+    }
 }
 
 struct Inner {
@@ -89,17 +94,34 @@ impl Credential {
         self.inner.signer.schemes()
     }
 
+    /// An SM2 key: no client certificate in TLS; the session logs in with a channel-bound signature instead.
+    pub fn is_sm2(&self) -> bool {
+        self.inner.signer.sm2()
+    }
+
+    /// Signs the channel-bound SM2 login ([`crate::sm2::login_message`]) of one TLS connection.
+    pub fn sign_login(&self, challenge: &[u8], exporter: &[u8]) -> Result<Vec<u8>, PkiError> {
+        if !self.is_sm2() {
+            return Err(PkiError::UnsupportedKey("只有国密 SM2 密钥使用签名登录".into()));
+        }
+        self.inner.signer.sign(
+            SignatureScheme::Unknown(0),
+            &crate::sm2::login_message(challenge, exporter),
+        )
+    }
+
     /// True when the key can only make RSA PKCS#1 signatures, which TLS 1.3 forbids: connect with TLS 1.2.
     pub fn tls12_only(&self) -> bool {
-        !self.schemes().iter().any(|s| {
-            matches!(
-                s,
-                SignatureScheme::ECDSA_NISTP256_SHA256
-                    | SignatureScheme::RSA_PSS_SHA256
-                    | SignatureScheme::RSA_PSS_SHA384
-                    | SignatureScheme::RSA_PSS_SHA512
-            )
-        })
+        !self.is_sm2()
+            && !self.schemes().iter().any(|s| {
+                matches!(
+                    s,
+                    SignatureScheme::ECDSA_NISTP256_SHA256
+                        | SignatureScheme::RSA_PSS_SHA256
+                        | SignatureScheme::RSA_PSS_SHA384
+                        | SignatureScheme::RSA_PSS_SHA512
+                )
+            })
     }
 
     /// Signatures made by the key for TLS handshakes since login.
@@ -114,6 +136,14 @@ impl Credential {
 
     /// Signs a submission payload (non-repudiation) with the key's preferred scheme.
     pub fn sign_detached(&self, payload: &[u8]) -> Result<DetachedSignature, PkiError> {
+        if self.is_sm2() {
+            let signature = self.inner.signer.sign(SignatureScheme::Unknown(0), payload)?;
+            self.inner.detached_signatures.fetch_add(1, Ordering::Relaxed);
+            return Ok(DetachedSignature {
+                alg: SigAlg::Sm2Sm3,
+                signature,
+            });
+        }
         let scheme = *self
             .schemes()
             .first()
@@ -129,19 +159,23 @@ impl Credential {
     ///
     /// TLS 1.2 only when the key cannot sign RSA-PSS; otherwise TLS 1.3 preferred. Session resumption stays on
     /// (rustls' default in-memory cache), so a reconnect within a login does not need the token again.
+    /// An SM2 key gets TLS 1.3 with server authentication only: it logs in over the connection afterwards,
+    /// bound to the connection's exporter, which TLS 1.3 makes safe without more negotiation.
     pub fn client_config(&self, trust: &TrustBundle) -> Result<rustls::ClientConfig, PkiError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let roots = roots_of(trust)?;
+        if self.is_sm2() {
+            return Ok(rustls::ClientConfig::builder_with_provider(provider)
+                .with_protocol_versions(&[&rustls::version::TLS13])
+                .map_err(|e| PkiError::UnsupportedKey(e.to_string()))?
+                .with_root_certificates(roots)
+                .with_no_client_auth());
+        }
         let versions: &[&rustls::SupportedProtocolVersion] = if self.tls12_only() {
             &[&rustls::version::TLS12]
         } else {
             &[&rustls::version::TLS13, &rustls::version::TLS12]
         };
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in trust.all() {
-            roots
-                .add(cert.clone())
-                .map_err(|e| PkiError::CertificateInvalid(e.to_string()))?;
-        }
         let mut chain = vec![self.inner.leaf.clone()];
         chain.extend(trust.intermediates.iter().cloned());
         let certified = Arc::new(CertifiedKey::new(chain, Arc::new(RustlsKey(self.clone()))));
@@ -152,6 +186,17 @@ impl Credential {
             .with_client_cert_resolver(Arc::new(Resolver(certified)));
         Ok(config)
     }
+}
+
+/// The centre's RSA/ECDSA roots and intermediates as a rustls store (the SM2 chains never go to rustls).
+fn roots_of(trust: &TrustBundle) -> Result<rustls::RootCertStore, PkiError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in trust.all() {
+        roots
+            .add(cert.clone())
+            .map_err(|e| PkiError::CertificateInvalid(e.to_string()))?;
+    }
+    Ok(roots)
 }
 
 #[derive(Debug)]

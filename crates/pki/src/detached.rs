@@ -17,6 +17,9 @@ pub enum SigAlg {
     /// RSA PKCS#1 v1.5 with SHA-256.
     #[serde(rename = "rsa-pkcs1-sha256")]
     RsaPkcs1Sha256,
+    /// SM2 with SM3 and GM/T 0009's distinguishing ID (国密 keys), DER signature.
+    #[serde(rename = "sm2-sm3")]
+    Sm2Sm3,
 }
 
 impl SigAlg {
@@ -26,6 +29,7 @@ impl SigAlg {
             SigAlg::EcdsaP256Sha256 => "ecdsa-p256-sha256",
             SigAlg::RsaPssSha256 => "rsa-pss-sha256",
             SigAlg::RsaPkcs1Sha256 => "rsa-pkcs1-sha256",
+            SigAlg::Sm2Sm3 => "sm2-sm3",
         }
     }
 
@@ -35,6 +39,7 @@ impl SigAlg {
             SigAlg::EcdsaP256Sha256,
             SigAlg::RsaPssSha256,
             SigAlg::RsaPkcs1Sha256,
+            SigAlg::Sm2Sm3,
         ]
         .into_iter()
         .find(|a| a.as_str() == text)
@@ -74,6 +79,8 @@ pub fn verify_detached(
         SigAlg::EcdsaP256Sha256 => &ring::signature::ECDSA_P256_SHA256_ASN1,
         SigAlg::RsaPssSha256 => &ring::signature::RSA_PSS_2048_8192_SHA256,
         SigAlg::RsaPkcs1Sha256 => &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        // ring has no SM2.
+        SigAlg::Sm2Sm3 => return crate::sm2::verify_by_certificate(cert_der, payload, signature),
     };
     ring::signature::UnparsedPublicKey::new(algorithm, key)
         .verify(payload, signature)

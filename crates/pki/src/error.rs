@@ -74,13 +74,6 @@ pub enum PkiError {
         /// Its error code.
         code: u32,
     },
-    /// An SM2 (国密) key: found and readable, but the centre's SM2 login (a signature bound to the TLS session,
-    /// issue 12 §3) is not in this version yet; SM2 keys cannot be a TLS client key.
-    #[error("这是国密 SM2 证书（{key}）。本版本可以识别它、读取证书和核对 PIN 状态，但与中心的国密登录尚未开通：请暂用单位的 RSA/ECDSA 证书或 .pfx 证书文件登录。")]
-    Sm2LoginUnavailable {
-        /// Which key.
-        key: String,
-    },
     /// A detached signature does not verify against the certificate.
     #[error("签名验证失败：提交内容与签名不符。请重新提交；若反复出现请联系中心。")]
     SignatureInvalid,
@@ -123,7 +116,6 @@ impl PkiError {
             Self::TrustBundle { .. } => "CA_BUNDLE_UNREADABLE",
             Self::SignatureInvalid => "SIGNATURE_INVALID",
             Self::PinCancelled => "PIN_CANCELLED",
-            Self::Sm2LoginUnavailable { .. } => "SM2_LOGIN_UNAVAILABLE",
             Self::StoreKey { .. } => "STORE_KEY_ERROR",
         }
     }

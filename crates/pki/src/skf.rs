@@ -298,6 +298,12 @@ impl Sm2Signer {
         format!("国密 USB key（SKF 驱动 {}）", self.library)
     }
 
+    /// The logged-in key as a session credential (it logs in with the centre by the channel-bound login).
+    pub fn into_credential(self) -> Result<crate::Credential, PkiError> {
+        let leaf = rustls_pki_types::CertificateDer::from(self.der.clone());
+        crate::Credential::new(leaf, Arc::new(self))
+    }
+
     /// Signs `message` (SM2 with SM3 and the default ID); returns the DER `SEQUENCE { r, s }`.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, PkiError> {
         let e = digest(&self.z, message);
@@ -307,6 +313,30 @@ impl Sm2Signer {
             .sign_digest(&e)
             .map_err(|e| token_error("SKF_ECCSignData", e))?;
         crate::credential::der_ecdsa_signature(&raw)
+    }
+}
+
+/// An SM2 key in a [`crate::Credential`]: it signs detached signatures and the channel-bound login, never a
+/// TLS handshake (no scheme is offered to rustls).
+impl crate::KeySigner for Sm2Signer {
+    fn schemes(&self) -> &[rustls::SignatureScheme] {
+        &[]
+    }
+
+    fn algorithm(&self) -> rustls::SignatureAlgorithm {
+        rustls::SignatureAlgorithm::Unknown(0)
+    }
+
+    fn sign(&self, _scheme: rustls::SignatureScheme, message: &[u8]) -> Result<Vec<u8>, PkiError> {
+        Sm2Signer::sign(self, message)
+    }
+
+    fn describe(&self) -> String {
+        Sm2Signer::describe(self)
+    }
+
+    fn sm2(&self) -> bool {
+        true
     }
 }
 

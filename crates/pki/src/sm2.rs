@@ -20,6 +20,24 @@ const OID_SM2_SM3: &str = "1.2.156.10197.1.501";
 /// The SM2 curve (sm2p256v1).
 const OID_SM2_CURVE: &str = "1.2.156.10197.1.301";
 
+/// RFC 9266's exporter label for channel binding ("tls-exporter"): both ends derive the value of their TLS 1.3
+/// connection with it (32 bytes, no context).
+pub const EXPORTER_LABEL: &[u8] = b"EXPORTER-Channel-Binding";
+/// Length of the exporter value.
+pub const EXPORTER_LEN: usize = 32;
+
+/// What an SM2 key signs to log in on one TLS connection: a fixed purpose string, the gateway's one-time
+/// challenge and the connection's exporter value. The exporter differs on every connection (and a relay in the
+/// middle has two connections), so the signature is worth nothing anywhere but where it was made.
+pub fn login_message(challenge: &[u8], exporter: &[u8]) -> Vec<u8> {
+    const PURPOSE: &[u8] = b"GJJ-HALL SM2 LOGIN v1\0";
+    let mut message = Vec::with_capacity(PURPOSE.len() + challenge.len() + exporter.len());
+    message.extend_from_slice(PURPOSE);
+    message.extend_from_slice(challenge);
+    message.extend_from_slice(exporter);
+    message
+}
+
 fn oid_is(oid: &Oid<'_>, dotted: &str) -> bool {
     oid.to_id_string() == dotted
 }
@@ -43,6 +61,12 @@ pub fn is_sm2_der(der: &[u8]) -> bool {
     X509Certificate::from_der(der).is_ok_and(|(_, c)| is_sm2(&c))
 }
 
+/// Whether a DER CRL is signed with SM2-with-SM3 (false for anything unparsable).
+pub fn is_sm2_crl(der: &[u8]) -> bool {
+    CertificateRevocationList::from_der(der)
+        .is_ok_and(|(_, crl)| oid_is(&crl.signature_algorithm.algorithm, OID_SM2_SM3))
+}
+
 /// The SM2 public key of a certificate, for verifying its signatures with [`DIST_ID`].
 pub fn verifying_key(cert: &X509Certificate<'_>) -> Result<VerifyingKey, PkiError> {
     if !has_sm2_key(cert) {
@@ -59,6 +83,13 @@ pub fn verify(key: &VerifyingKey, message: &[u8], der_signature: &[u8]) -> Resul
     let signature = Signature::from_slice(&raw).map_err(|_| PkiError::SignatureInvalid)?;
     key.verify(message, &signature)
         .map_err(|_| PkiError::SignatureInvalid)
+}
+
+/// Verifies an SM2 signature over `message` by the key of a DER certificate.
+pub fn verify_by_certificate(cert_der: &[u8], message: &[u8], der_signature: &[u8]) -> Result<(), PkiError> {
+    let (_, cert) =
+        X509Certificate::from_der(cert_der).map_err(|e| PkiError::CertificateInvalid(e.to_string()))?;
+    verify(&verifying_key(&cert)?, message, der_signature)
 }
 
 /// DER `SEQUENCE { INTEGER r, INTEGER s }` → `r || s`, 32 bytes each (sm2 0.13 reads no DER).

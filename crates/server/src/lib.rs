@@ -23,12 +23,14 @@ use time::UtcOffset;
 /// read it; `listen = "127.0.0.1:0"` picks a free port).
 pub async fn run(config: config::Config, shutdown: impl Future<Output = ()>) -> Result<()> {
     let db = db::Db::connect(&config.database_url).await?;
-    let tls = tls::server_config(&config.tls)?;
+    let trust = std::sync::Arc::new(tls::ClientTrust::load(&config.tls)?);
+    let tls = tls::server_config(&config.tls, &trust)?;
     let offset = UtcOffset::from_hms(config.utc_offset_hours, 0, 0)?;
     let state = http::AppState {
         db,
         limits: config.limits.clone(),
         offset,
+        trust,
     };
     let handshake = Duration::from_secs(config.tls.handshake_timeout_secs);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -29,24 +29,68 @@ pub struct Peer {
     pub identity: CertIdentity,
 }
 
-/// Builds the server TLS configuration.
-pub fn server_config(tls: &TlsConfig) -> Result<rustls::ServerConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let bundle = TrustBundle::from_pem_file(&tls.client_ca)?;
-    let mut roots = rustls::RootCertStore::empty();
-    for root in bundle.roots {
-        roots.add(root).context("client_ca 中的根证书无效")?;
-    }
-    let mut crls = Vec::new();
-    for path in &tls.crls {
-        for crl in CertificateRevocationListDer::pem_file_iter(path)
-            .with_context(|| format!("读取 CRL {}", path.display()))?
-        {
-            crls.push(crl.with_context(|| format!("CRL {} 格式错误", path.display()))?);
+/// A connection without a client certificate: TLS 1.3 with server authentication, on which an SM2 (国密) key
+/// logs in by signing the gateway's challenge together with this connection's exporter value (RFC 9266).
+/// The login holds for this connection only: it lives here, not in a token the client could carry elsewhere.
+#[derive(Debug)]
+pub struct ChannelLogin {
+    /// `EXPORTER-Channel-Binding` of this connection.
+    pub exporter: [u8; gjj_pki::sm2::EXPORTER_LEN],
+    /// The outstanding one-time challenge and when it was issued.
+    pub challenge: std::sync::Mutex<Option<([u8; 32], std::time::Instant)>>,
+    /// Set once by a successful login.
+    pub peer: std::sync::OnceLock<Arc<Peer>>,
+}
+
+/// The centre's trust for client certificates: the bundle and CRLs, with the SM2 ones apart (webpki cannot
+/// check SM2 signatures; [`gjj_pki::sm2`] checks SM2 certificates against them at the SM2 login).
+#[derive(Debug)]
+pub struct ClientTrust {
+    /// The CA bundle.
+    pub bundle: TrustBundle,
+    /// RSA/ECDSA CRLs, for webpki.
+    pub crls: Vec<CertificateRevocationListDer<'static>>,
+    /// SM2 CRLs (DER), for the SM2 login.
+    pub sm2_crls: Vec<Vec<u8>>,
+}
+
+impl ClientTrust {
+    /// Reads `client_ca` and `crls`.
+    pub fn load(tls: &TlsConfig) -> Result<ClientTrust> {
+        let bundle = TrustBundle::from_pem_file(&tls.client_ca)?;
+        let (mut crls, mut sm2_crls) = (Vec::new(), Vec::new());
+        for path in &tls.crls {
+            for crl in CertificateRevocationListDer::pem_file_iter(path)
+                .with_context(|| format!("读取 CRL {}", path.display()))?
+            {
+                let crl = crl.with_context(|| format!("CRL {} 格式错误", path.display()))?;
+                if gjj_pki::sm2::is_sm2_crl(&crl) {
+                    sm2_crls.push(crl.to_vec());
+                } else {
+                    crls.push(crl);
+                }
+            }
         }
+        Ok(ClientTrust {
+            bundle,
+            crls,
+            sm2_crls,
+        })
+    }
+}
+
+/// Builds the server TLS configuration. A client certificate is asked for and, when sent, must pass (chain,
+/// CRL, expiry, purpose); a client without one gets a connection whose requests need the SM2 login
+/// ([`ChannelLogin`]) before anything else answers.
+pub fn server_config(tls: &TlsConfig, trust: &ClientTrust) -> Result<rustls::ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for root in &trust.bundle.roots {
+        roots.add(root.clone()).context("client_ca 中的根证书无效")?;
     }
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .with_crls(crls)
+        .with_crls(trust.crls.iter().cloned())
+        .allow_unauthenticated()
         .build()
         .context("客户端证书校验器配置错误")?;
     let chain = CertificateDer::pem_file_iter(&tls.cert)
@@ -61,8 +105,9 @@ pub fn server_config(tls: &TlsConfig) -> Result<rustls::ServerConfig> {
     Ok(config)
 }
 
-/// Accepts connections until `shutdown` resolves: the mTLS API. Each connection's verified client certificate
-/// goes to the router as an `Extension<Arc<Peer>>`.
+/// Accepts connections until `shutdown` resolves: the API. Each connection's verified client certificate goes
+/// to the router as an `Extension<Arc<Peer>>`; a TLS 1.3 connection without one gets an
+/// `Extension<Arc<ChannelLogin>>` for the SM2 login.
 pub async fn serve(
     listener: TcpListener,
     tls: rustls::ServerConfig,
@@ -79,13 +124,29 @@ pub async fn serve(
         move |tls, remote| {
             let app = app.clone();
             async move {
-                let Some(leaf) = tls
-                    .get_ref()
-                    .1
+                let conn = tls.get_ref().1;
+                let Some(leaf) = conn
                     .peer_certificates()
                     .and_then(|c| c.first())
                     .map(|c| c.to_vec())
                 else {
+                    let mut exporter = [0u8; gjj_pki::sm2::EXPORTER_LEN];
+                    let app = if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)
+                        && conn
+                            .export_keying_material(&mut exporter, gjj_pki::sm2::EXPORTER_LABEL, None)
+                            .is_ok()
+                    {
+                        app.layer(Extension(Arc::new(ChannelLogin {
+                            exporter,
+                            challenge: std::sync::Mutex::new(None),
+                            peer: std::sync::OnceLock::new(),
+                        })))
+                    } else {
+                        // TLS 1.2 without a certificate: every request answers CERT_REQUIRED.
+                        app
+                    };
+                    tracing::debug!(%remote, "client connected without a certificate");
+                    serve_http(tls, app, remote).await;
                     return;
                 };
                 let identity = match CertIdentity::from_der(&leaf) {

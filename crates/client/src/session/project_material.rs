@@ -2,14 +2,13 @@
 //! manifest. A broken connection costs only the chunk in flight: the next attempt (even from a new session or
 //! process) re-declares the same file, learns which chunks the centre holds and sends the rest.
 
-use base64::Engine;
-use gjj_domain::api::{self, ApiError};
+use gjj_domain::api::ApiError;
 use gjj_domain::issue::Issue;
 use gjj_domain::project_material::{
     self, Manifest, Material, MaterialReceipt, UploadDeclaration, UploadState,
 };
 
-use super::{clean, Session};
+use super::{clean, content_type, Session};
 use crate::ClientError;
 
 /// What [`Session::upload_material`] did.
@@ -89,16 +88,19 @@ impl Session {
         index: u64,
         bytes: Vec<u8>,
     ) -> Result<UploadState, ClientError> {
-        let request = self
-            .http
-            .put(format!(
-                "{}/api/v1/project_material/uploads/{}/chunks/{index}",
-                self.base,
-                clean(upload_id)
-            ))
-            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(bytes);
-        Ok(self.send(request).await?.0)
+        let path = format!(
+            "/api/v1/project_material/uploads/{}/chunks/{index}",
+            clean(upload_id)
+        );
+        Ok(self
+            .send(
+                http::Method::PUT,
+                &path,
+                content_type("application/octet-stream"),
+                bytes,
+            )
+            .await?
+            .0)
     }
 
     /// `POST /api/v1/project_material/uploads/{id}/complete`: signs the manifest with the session's key. The
@@ -116,23 +118,8 @@ impl Session {
             "pm-{}",
             &hex::encode(ring::digest::digest(&ring::digest::SHA256, &keyed))[..40]
         );
-        let signature = self.credential.sign_detached(&body)?;
-        let request = self
-            .http
-            .post(format!(
-                "{}/api/v1/project_material/uploads/{}/complete",
-                self.base,
-                clean(upload_id)
-            ))
-            .header(api::IDEMPOTENCY_KEY, key)
-            .header(api::SIGNATURE_ALG, signature.alg.as_str())
-            .header(
-                api::SIGNATURE,
-                base64::engine::general_purpose::STANDARD.encode(&signature.signature),
-            )
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        Ok(self.send(request).await?.0)
+        let path = format!("/api/v1/project_material/uploads/{}/complete", clean(upload_id));
+        Ok(self.post_signed_json(&path, &key, body).await?.0)
     }
 
     /// `GET /api/v1/project_material?project=…`.
@@ -144,36 +131,22 @@ impl Session {
     /// `GET /api/v1/project_material/{id}/content`: the file's bytes (checked against the SHA-256 the centre
     /// states for them).
     pub async fn material_content(&self, id: &str) -> Result<Vec<u8>, ClientError> {
-        let response = self
-            .http
-            .get(format!(
-                "{}/api/v1/project_material/{}/content",
-                self.base,
-                clean(id)
-            ))
-            .send()
-            .await
-            .map_err(|e| ClientError::from_transport(&e, self.credential.identity()))?;
-        let status = response.status();
-        let stated = response
-            .headers()
+        let reply = self
+            .exchange(
+                http::Method::GET,
+                &format!("/api/v1/project_material/{}/content", clean(id)),
+                http::HeaderMap::new(),
+                Vec::new(),
+            )
+            .await?;
+        let stated = reply
+            .headers
             .get("X-Gjj-Content-Sha256")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| ClientError::from_transport(&e, self.credential.identity()))?;
-        if !status.is_success() {
-            let body = serde_json::from_slice::<ApiError>(&bytes).unwrap_or_else(|_| ApiError {
-                code: format!("HTTP_{}", status.as_u16()),
-                message: format!("中心返回错误 {status}。请稍后重试；仍失败请联系中心。"),
-                issues: Vec::new(),
-            });
-            return Err(ClientError::Api {
-                status: status.as_u16(),
-                body,
-            });
+        let bytes = reply.body;
+        if !reply.status.is_success() {
+            return Err(super::api_error(reply.status, &bytes));
         }
         let digest = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
         if stated.is_some_and(|s| s != digest) {

@@ -16,7 +16,7 @@ use time::{OffsetDateTime, UtcOffset};
 
 use crate::config::Limits;
 use crate::db::{Db, UnitRecord};
-use crate::tls::Peer;
+use crate::tls::{ChannelLogin, ClientTrust, Peer};
 
 mod base_adjustment;
 mod building;
@@ -32,6 +32,7 @@ mod rate_adjustment;
 mod remittance;
 mod review;
 mod seal;
+mod sm2_login;
 mod submissions;
 mod supplementary;
 pub(crate) mod unit_change;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub limits: Limits,
     /// The centre's UTC offset: "this month" is the centre's month.
     pub offset: UtcOffset,
+    /// The CA bundle and CRLs (the SM2 login checks SM2 certificates against them).
+    pub trust: Arc<ClientTrust>,
 }
 
 impl AppState {
@@ -69,6 +72,8 @@ pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.limits.request_timeout_secs);
     let body_limit = state.limits.max_body_bytes;
     Router::new()
+        .route("/api/v1/sm2/challenge", post(sm2_login::challenge))
+        .route("/api/v1/sm2/login", post(sm2_login::login))
         .route("/api/v1/me", get(me::me))
         .route("/api/v1/policy", get(me::policy))
         .route("/api/v1/employees", get(me::employees))
@@ -177,29 +182,45 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<Arc<Peer>>().cloned().ok_or_else(|| {
-            HttpError::new(
-                StatusCode::UNAUTHORIZED,
-                "CERT_REQUIRED",
-                "需要使用 USB key 证书登录。",
-            )
-        })?;
-        let Some(uscc) = peer.identity.uscc.clone() else {
-            return Err(HttpError::new(
-                StatusCode::FORBIDDEN,
-                "CERT_NO_USCC",
-                "证书中没有统一社会信用代码，无法确定所属单位。请联系证书颁发机构核对证书信息。",
-            ));
-        };
-        let unit = state.db.unit_by_uscc(&uscc).await?.ok_or_else(|| {
-            HttpError::new(
-                StatusCode::FORBIDDEN,
-                "UNIT_UNKNOWN",
-                format!("证书对应的单位（统一社会信用代码 {uscc}）未在中心登记。请先到中心办理单位登记或核对证书信息。"),
-            )
-        })?;
+        // The mTLS certificate, or the SM2 login made on this very connection.
+        let peer = parts
+            .extensions
+            .get::<Arc<Peer>>()
+            .cloned()
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<Arc<ChannelLogin>>()
+                    .and_then(|l| l.peer.get().cloned())
+            })
+            .ok_or_else(|| {
+                HttpError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "CERT_REQUIRED",
+                    "需要使用 USB key 证书登录。请在登录页选择 USB key 并输入 PIN。",
+                )
+            })?;
+        let unit = unit_of(state, &peer).await?;
         Ok(Caller { peer, unit })
     }
+}
+
+/// The unit the centre binds a certificate to, by the 统一社会信用代码 in it.
+async fn unit_of(state: &AppState, peer: &Peer) -> Result<UnitRecord, HttpError> {
+    let Some(uscc) = peer.identity.uscc.clone() else {
+        return Err(HttpError::new(
+            StatusCode::FORBIDDEN,
+            "CERT_NO_USCC",
+            "证书中没有统一社会信用代码，无法确定所属单位。请联系证书颁发机构核对证书信息。",
+        ));
+    };
+    state.db.unit_by_uscc(&uscc).await?.ok_or_else(|| {
+        HttpError::new(
+            StatusCode::FORBIDDEN,
+            "UNIT_UNKNOWN",
+            format!("证书对应的单位（统一社会信用代码 {uscc}）未在中心登记。请先到中心办理单位登记或核对证书信息。"),
+        )
+    })
 }
 
 /// State extractor alias for handlers.
