@@ -206,6 +206,41 @@ pub fn execute(centre: &LocalCentre, sql: &str) {
     });
 }
 
+/// OpenSSL's own verdict on a detached CMS signature (DER) over `payload`, against the centre's CA bundle:
+/// `openssl cms -verify -binary` (`-purpose any`: unit certificates are for client authentication, not S/MIME).
+pub fn openssl_cms_verify(fixtures: &Fixtures, payload: &[u8], cms_der: &[u8]) -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let (content, signature) = (dir.path().join("payload"), dir.path().join("signature.p7s"));
+    std::fs::write(&content, payload).map_err(|e| e.to_string())?;
+    std::fs::write(&signature, cms_der).map_err(|e| e.to_string())?;
+    let out = Command::new("openssl")
+        .args([
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ])
+        .arg("-in")
+        .arg(&signature)
+        .arg("-content")
+        .arg(&content)
+        .arg("-CAfile")
+        .arg(fixtures.ca_bundle())
+        .output()
+        .map_err(|e| format!("openssl: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.success() && stderr.contains("Verification successful") {
+        Ok(())
+    } else {
+        Err(stderr)
+    }
+}
+
 /// Where the workspace's binaries are: next to the running test, example or xtask binary.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();

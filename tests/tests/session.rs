@@ -163,7 +163,62 @@ async fn a_tampered_signature_is_refused_and_nothing_is_stored() {
     assert_eq!(response.status(), 400);
     let error: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error["code"], "SIGNATURE_INVALID");
+
+    // The CMS format: tampered content, and a CMS made by another unit's key on A's connection.
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let post_cms = |key: &'static str, cms: Vec<u8>, body: Vec<u8>| {
+        raw_client(&centre, &credential)
+            .post(format!("{}/api/v1/base_adjustment", centre.url()))
+            .header("Idempotency-Key", key)
+            .header("X-Gjj-Signature-Format", "cms")
+            .header("X-Gjj-Signature", b64.encode(cms))
+            .body(body)
+            .send()
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let cms = gjj_pki::cms::sign(&credential, &body, now).unwrap();
+    let mut tampered = body.clone();
+    tampered[at] = b'9';
+    let response = post_cms("tampered-0002", cms.clone(), tampered).await.unwrap();
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["code"], "SIGNATURE_INVALID", "{error}");
+    let other = gjj_pki::cms::sign(&login(&fixtures, units::EMPLOYER_B), &body, now).unwrap();
+    let response = post_cms("other-key-0001", other, body.clone()).await.unwrap();
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["code"], "SIGNATURE_CERT_MISMATCH", "{error}");
+    let response = post_cms("garbage-0001", b"not a CMS".to_vec(), body.clone())
+        .await
+        .unwrap();
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["code"], "SIGNATURE_FORMAT", "{error}");
     assert_eq!(count(&centre, "SELECT COUNT(*) FROM submissions").await, 0);
+
+    // A client of the earlier raw format is still served, and both stored formats verify with one reader.
+    let response = raw_client(&centre, &credential)
+        .post(format!("{}/api/v1/base_adjustment", centre.url()))
+        .header("Idempotency-Key", "raw-format-0001")
+        .header("X-Gjj-Signature-Alg", signature.alg.as_str())
+        .header("X-Gjj-Signature", b64.encode(&signature.signature))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let pool = centre.db().await.unwrap();
+    let (format, alg, stored): (String, String, String) =
+        sqlx::query_as("SELECT signature_format, signature_alg, signature FROM submissions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(format, "raw");
+    let leaf = credential.leaf().to_vec();
+    let verify = |format: &str, sig: &[u8], payload: &[u8]| {
+        gjj_pki::cms::verify_stored(format, &alg, sig, payload, &leaf)
+    };
+    verify(&format, &b64.decode(stored).unwrap(), &body).unwrap();
+    verify("cms", &cms, &body).unwrap();
+    assert!(verify("cms", &cms, b"other").is_err());
+    assert!(verify("raw", &signature.signature, b"other").is_err());
 }
 
 #[tokio::test(flavor = "multi_thread")]

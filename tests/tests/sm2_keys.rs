@@ -331,24 +331,73 @@ fn an_sm2_unit_logs_in_through_its_skf_key_and_submits_a_base_adjustment_that_gm
     assert_eq!(receipt["accepted_rows"], 5);
     assert_eq!(receipt["certificate_serial"], serial.as_str());
 
-    // The stored signature is the key's SM2 signature over the stored payload: gmssl says so.
+    // The stored signature is a GB/T 35275 CMS SignedData by the key over the stored payload: gmssl (with
+    // asn1crypto reading the structure) says so, and refuses it for other bytes.
     let serial = receipt["serial"].as_str().expect("serial").to_owned();
-    let (payload, signature): (String, String) = gjj_tests::runtime().block_on(async {
+    let (payload, signature, format): (String, String, String) = gjj_tests::runtime().block_on(async {
         let pool = centre.db().await.expect("db");
-        sqlx::query_as("SELECT payload, signature FROM submissions WHERE serial = $1")
+        sqlx::query_as("SELECT payload, signature, signature_format FROM submissions WHERE serial = $1")
             .bind(&serial)
             .fetch_one(&pool)
             .await
             .expect("row")
     });
-    let signature = base64::engine::general_purpose::STANDARD
+    assert_eq!(format, "cms");
+    let cms = base64::engine::general_purpose::STANDARD
         .decode(signature.trim())
         .expect("base64 signature");
     let cert = fixtures.dir.join("clients/sm2-employer-b-sign.pem");
-    assert!(
-        gmssl_verifies(&cert, payload.as_bytes(), &signature),
-        "gmssl verifies the stored signature"
-    );
+    assert_eq!(gmssl_verifies_cms(&cert, payload.as_bytes(), &cms), "True");
+    let mut other = payload.into_bytes();
+    other[10] ^= 1;
+    assert_eq!(gmssl_verifies_cms(&cert, &other, &cms), "DIGEST_MISMATCH");
+}
+
+/// gmssl's verdict on an SM2 CMS SignedData (GB/T 35275) over `content` by the key of `cert_pem`: the
+/// messageDigest attribute against gmssl's SM3 of the content, then the SM2 signature over the DER of the
+/// signed attributes (default ID). asn1crypto reads the structure; nothing of ours is involved.
+fn gmssl_verifies_cms(cert_pem: &Path, content: &[u8], cms_der: &[u8]) -> String {
+    let python =
+        std::env::var("GJJ_PYTHON").expect("GJJ_PYTHON: a Python with gmssl; run with `cargo xtask test`");
+    let dir = tempfile::tempdir().expect("tmp");
+    let (content_file, cms_file) = (dir.path().join("content"), dir.path().join("sig.p7s"));
+    std::fs::write(&content_file, content).expect("write");
+    std::fs::write(&cms_file, cms_der).expect("write");
+    let script = r#"
+import sys
+from asn1crypto import pem, x509, cms, core, algos
+from gmssl import sm2, sm3, func
+data = open(sys.argv[1], 'rb').read()
+_, _, data = pem.unarmor(data)
+point = x509.Certificate.load(data).public_key['public_key'].native
+info = cms.ContentInfo.load(open(sys.argv[3], 'rb').read())
+assert info['content_type'].dotted == '1.2.156.10197.6.1.4.2.2', info['content_type'].dotted
+signed = info['content'].parse(cms.SignedData)
+si = signed['signer_infos'][0]
+assert si['digest_algorithm']['algorithm'].dotted == '1.2.156.10197.1.401'
+assert si['signature_algorithm']['algorithm'].dotted == '1.2.156.10197.1.301.1'
+content = open(sys.argv[2], 'rb').read()
+digest = None
+for attr in si['signed_attrs']:
+    if attr['type'].dotted == '1.2.840.113549.1.9.4':
+        digest = attr['values'][0].native
+if digest.hex() != sm3.sm3_hash(func.bytes_to_list(content)):
+    print('DIGEST_MISMATCH'); sys.exit(0)
+attrs = si['signed_attrs'].untag().dump(force=True)
+attrs = b'1' + attrs[1:]
+rs = algos.DSASignature.load(si['signature'].native).native
+sig = '%064x%064x' % (rs['r'], rs['s'])
+print(sm2.CryptSM2(public_key=point[1:].hex(), private_key='').verify_with_sm3(sig, attrs))
+"#;
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(cert_pem)
+        .arg(&content_file)
+        .arg(&cms_file)
+        .output()
+        .expect("python");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// A raw TLS 1.3 connection to the centre without a client certificate, and its exporter value: what a

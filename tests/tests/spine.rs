@@ -4,6 +4,8 @@
 
 use std::process::Command;
 
+use base64::Engine;
+
 use gjj_domain::money::Fen;
 use gjj_domain::month::Month;
 use gjj_tests::{run_gjj as run, runtime as rt, scalar as count};
@@ -91,7 +93,20 @@ fn a_valid_sheet_is_accepted_stored_and_receipted_for_every_key_type() {
         });
         assert_eq!(digest, receipt["payload_sha256"].as_str().unwrap());
         assert_eq!(digest, sha256_hex(payload.as_bytes()));
-        assert!(signature.len() > 80, "signature stored");
+        // A detached CMS SignedData that OpenSSL itself verifies over the stored payload, and refuses for
+        // other bytes.
+        let cms = base64::engine::general_purpose::STANDARD
+            .decode(signature.trim())
+            .unwrap();
+        let fixtures = Fixtures::from_env();
+        gjj_tests::openssl_cms_verify(&fixtures, payload.as_bytes(), &cms)
+            .unwrap_or_else(|e| panic!("{label}: openssl cms -verify: {e}"));
+        let mut tampered = payload.clone().into_bytes();
+        tampered[10] ^= 1;
+        assert!(
+            gjj_tests::openssl_cms_verify(&fixtures, &tampered, &cms).is_err(),
+            "{label}: tampered payload verified"
+        );
 
         let (code, status, _) = run(centre.gjj(label).args(["status", &serial, "--json"]));
         assert_eq!(code, 0);

@@ -283,22 +283,27 @@ impl Session {
             .0)
     }
 
-    /// A signed JSON body: the detached signature of exactly these bytes goes in the headers.
+    /// A signed JSON body: a detached CMS SignedData of exactly these bytes (signer certificate and signing
+    /// time inside) goes in the headers.
     async fn post_signed_json<T: DeserializeOwned>(
         &self,
         path: &str,
         idempotency_key: &str,
         body: Vec<u8>,
     ) -> Result<(T, bool), ClientError> {
-        let signature = self.credential.sign_detached(&body)?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let signature = gjj_pki::cms::sign(&self.credential, &body, now)?;
         let mut headers = content_type("application/json");
         let header =
             |v: &str| HeaderValue::from_str(v).map_err(|_| ClientError::Protocol("请求头含非法字符".into()));
         headers.insert(HeaderName::from_static(IDEMPOTENCY), header(idempotency_key)?);
-        headers.insert(HeaderName::from_static(SIG_ALG), header(signature.alg.as_str())?);
+        headers.insert(
+            HeaderName::from_static(SIG_FORMAT),
+            HeaderValue::from_static("cms"),
+        );
         headers.insert(
             HeaderName::from_static(SIG),
-            header(&base64::engine::general_purpose::STANDARD.encode(&signature.signature))?,
+            header(&base64::engine::general_purpose::STANDARD.encode(&signature))?,
         );
         self.send(Method::POST, path, headers, body).await
     }
@@ -394,7 +399,7 @@ pub enum ReviewAction {
 // The api header names, lower-cased as `HeaderName::from_static` wants them.
 const IDEMPOTENCY: &str = "idempotency-key";
 const SIG: &str = "x-gjj-signature";
-const SIG_ALG: &str = "x-gjj-signature-alg";
+const SIG_FORMAT: &str = "x-gjj-signature-format";
 
 fn content_type(value: &'static str) -> HeaderMap {
     let mut headers = HeaderMap::new();

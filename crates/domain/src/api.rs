@@ -10,8 +10,11 @@ use crate::unit::UnitFacts;
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 /// Header carrying the base64 detached signature over the exact request body.
 pub const SIGNATURE: &str = "X-Gjj-Signature";
-/// Header naming the signature algorithm ("ecdsa-p256-sha256", "rsa-pss-sha256", "rsa-pkcs1-sha256").
+/// Header naming the signature algorithm ("ecdsa-p256-sha256", "rsa-pss-sha256", "rsa-pkcs1-sha256", "sm2-sm3").
 pub const SIGNATURE_ALG: &str = "X-Gjj-Signature-Alg";
+/// Header naming the signature's format: "cms" (detached CMS SignedData, DER, carrying the signer certificate;
+/// what this client sends) or absent/"raw" (the bare signature of earlier clients, with `SIGNATURE_ALG`).
+pub const SIGNATURE_FORMAT: &str = "X-Gjj-Signature-Format";
 /// Response header set when a submission was already received under the same idempotency key.
 pub const REPLAYED: &str = "Idempotent-Replayed";
 

@@ -77,6 +77,9 @@ pub enum PkiError {
     /// A detached signature does not verify against the certificate.
     #[error("签名验证失败：提交内容与签名不符。请重新提交；若反复出现请联系中心。")]
     SignatureInvalid,
+    /// A CMS signature that cannot be read as a detached SignedData of one signer.
+    #[error("签名格式不正确（{0}）。请升级客户端后重新提交；若反复出现请联系中心。")]
+    CmsInvalid(String),
 }
 
 fn pin_message(state: PinState) -> &'static str {
@@ -115,6 +118,7 @@ impl PkiError {
             Self::PfxPassword => "PFX_PASSWORD",
             Self::TrustBundle { .. } => "CA_BUNDLE_UNREADABLE",
             Self::SignatureInvalid => "SIGNATURE_INVALID",
+            Self::CmsInvalid(_) => "SIGNATURE_FORMAT",
             Self::PinCancelled => "PIN_CANCELLED",
             Self::StoreKey { .. } => "STORE_KEY_ERROR",
         }

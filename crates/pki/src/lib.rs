@@ -5,7 +5,8 @@
 //!   token. SoftHSM2 stands in for the USB key in development and tests.
 //! - [`pfx`] loads a soft certificate (.pfx / PKCS#12, including legacy RC2-encrypted files).
 //! - [`credential`] turns either into a rustls client identity and signs detached submission signatures.
-//! - [`detached`] verifies those signatures on the gateway.
+//! - [`detached`] verifies raw signatures on the gateway; [`cms`] wraps business signatures as detached CMS
+//!   SignedData (RFC 5652; GB/T 35275 for SM2) that OpenSSL and other tools check.
 //! - [`winstore`] lists and logs in with certificates in the Windows certificate store (CNG or legacy CSP keys,
 //!   through `gjj-winstore`).
 //!
@@ -14,6 +15,7 @@
 //! stable code ([`PkiError::code`]) and a Chinese message that says what to do.
 #![forbid(unsafe_code)]
 
+pub mod cms;
 pub mod credential;
 pub mod detached;
 mod error;

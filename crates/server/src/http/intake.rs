@@ -21,8 +21,10 @@ pub struct SignedBody {
     pub key: String,
     /// Signature algorithm.
     pub alg: SigAlg,
-    /// Detached signature over `body`.
+    /// Detached signature over `body`: CMS SignedData (DER) or, from earlier clients, the raw signature.
     pub signature: Vec<u8>,
+    /// "cms" or "raw".
+    pub format: &'static str,
     /// The exact bytes signed.
     pub body: Bytes,
     /// SHA-256 of `body`, hex.
@@ -67,14 +69,6 @@ pub fn verify(caller: &Caller, headers: &HeaderMap, body: Bytes) -> Result<Signe
             )
         })?
         .to_owned();
-    let alg = header(api::SIGNATURE_ALG)
-        .and_then(SigAlg::parse)
-        .ok_or_else(|| {
-            bad_request(
-                "SIGNATURE_REQUIRED",
-                "请求缺少签名算法。提交必须由 USB key 签名，请升级客户端后重试。",
-            )
-        })?;
     let signature = header(api::SIGNATURE)
         .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
         .ok_or_else(|| {
@@ -83,17 +77,43 @@ pub fn verify(caller: &Caller, headers: &HeaderMap, body: Bytes) -> Result<Signe
                 "请求缺少签名。提交必须由 USB key 签名，请升级客户端后重试。",
             )
         })?;
-    gjj_pki::verify_detached(&caller.peer.cert_der, alg, &body, &signature).map_err(|_| {
+    let mismatch = || {
         bad_request(
             "SIGNATURE_INVALID",
             "签名与提交内容或登录证书不符，中心未受理。请重新提交；若反复出现请联系中心。",
         )
-    })?;
+    };
+    let (alg, format) = if header(api::SIGNATURE_FORMAT) == Some("cms") {
+        let cms = gjj_pki::cms::verify(&signature, &body).map_err(|e| match e {
+            gjj_pki::PkiError::CmsInvalid(_) => bad_request("SIGNATURE_FORMAT", &e.to_string()),
+            _ => mismatch(),
+        })?;
+        // The signer must be the certificate this connection logged in with.
+        if cms.certificate != caller.peer.cert_der {
+            return Err(bad_request(
+                "SIGNATURE_CERT_MISMATCH",
+                "签名所用证书与登录证书不是同一张，中心未受理。请用登录所用的 USB key 重新提交。",
+            ));
+        }
+        (cms.alg, "cms")
+    } else {
+        let alg = header(api::SIGNATURE_ALG)
+            .and_then(SigAlg::parse)
+            .ok_or_else(|| {
+                bad_request(
+                    "SIGNATURE_REQUIRED",
+                    "请求缺少签名算法。提交必须由 USB key 签名，请升级客户端后重试。",
+                )
+            })?;
+        gjj_pki::verify_detached(&caller.peer.cert_der, alg, &body, &signature).map_err(|_| mismatch())?;
+        (alg, "raw")
+    };
     let sha256 = hex::encode(ring::digest::digest(&ring::digest::SHA256, &body));
     Ok(SignedBody {
         key,
         alg,
         signature,
+        format,
         body,
         sha256,
     })
@@ -245,8 +265,8 @@ pub async fn begin(
     let receipt_json = serde_json::to_string(&receipt).map_err(|e| sqlx::Error::Encode(e.into()))?;
     sqlx::query(
         "INSERT INTO submissions (serial, unit_account, business, idempotency_key, status, payload, payload_sha256, \
-         signature, signature_alg, cert_serial, cert_fingerprint, row_count, receipt, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+         signature, signature_alg, cert_serial, cert_fingerprint, row_count, receipt, created_at, updated_at, \
+         signature_format) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)",
     )
     .bind(&serial)
     .bind(&unit.account)
@@ -262,6 +282,7 @@ pub async fn begin(
     .bind(i64::from(row_count))
     .bind(&receipt_json)
     .bind(&received_at)
+    .bind(signed.format)
     .execute(&mut *tx)
     .await?;
     Ok(Begun::New(Pending {
