@@ -31,6 +31,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         send_pending,
         withdraw,
         receipt,
+        receipt_pdf_save,
         drafts_list,
         draft_save,
         draft_delete,
@@ -123,6 +124,11 @@ async fn withdraw(app: State<'_, App>, serial: String) -> AppResult<SubmissionVi
 #[tauri::command]
 async fn receipt(app: State<'_, App>, serial: String) -> AppResult<SubmissionView> {
     app.receipt(&serial).await
+}
+
+#[tauri::command]
+async fn receipt_pdf_save(app: State<'_, App>, serial: String, path: PathBuf) -> AppResult<()> {
+    app.save_receipt_pdf(&serial, &path).await
 }
 
 #[tauri::command]

@@ -241,6 +241,41 @@ pub fn openssl_cms_verify(fixtures: &Fixtures, payload: &[u8], cms_der: &[u8]) -
     }
 }
 
+/// pyHanko's verdict on a signed PDF (`pyhanko sign validate`, trusting only the centre's root CA): its output
+/// and whether it judged the signature intact, trusted and covering the whole file. `GJJ_PYHANKO` names the
+/// executable (`cargo xtask test` installs it from PyPI); unset, the test fails with what to run.
+pub fn pyhanko_validate(fixtures: &Fixtures, pdf: &Path) -> (bool, String) {
+    let pyhanko = std::env::var("GJJ_PYHANKO").unwrap_or_else(|_| {
+        panic!("GJJ_PYHANKO is not set: run with `cargo xtask test` (it installs pyHanko)")
+    });
+    let out = Command::new(pyhanko)
+        .args(["sign", "validate", "--no-revocation-check", "--trust"])
+        .arg(fixtures.dir.join("root-ca.pem"))
+        .arg("--trust-replace")
+        .arg(pdf)
+        .output()
+        .expect("pyhanko");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.success() && text.contains("INTACT:TRUSTED,UNTOUCHED"),
+        text,
+    )
+}
+
+/// The text of a PDF as poppler's `pdftotext` extracts it.
+pub fn pdftotext(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian poppler-utils)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Where the workspace's binaries are: next to the running test, example or xtask binary.
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
@@ -322,7 +357,7 @@ impl LocalCentre {
         };
         let f = &fixtures.dir;
         let config = format!(
-            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\ncrls = [\"{}\", \"{}\", \"{}\", \"{}\"]\n\n[limits]\nmax_body_bytes = {MAX_BODY_BYTES}\nrequest_timeout_secs = {REQUEST_TIMEOUT_SECS}\n",
+            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\ncrls = [\"{}\", \"{}\", \"{}\", \"{}\"]\n\n[limits]\nmax_body_bytes = {MAX_BODY_BYTES}\nrequest_timeout_secs = {REQUEST_TIMEOUT_SECS}\n\n[receipt]\ncert = \"{}\"\nkey = \"{}\"\n",
             f.join("server.pem").display(),
             f.join("server.key").display(),
             f.join("ca-bundle.pem").display(),
@@ -330,6 +365,8 @@ impl LocalCentre {
             f.join("intermediate-ca.crl.pem").display(),
             f.join("sm2-root-ca.crl.pem").display(),
             f.join("sm2-intermediate-ca.crl.pem").display(),
+            f.join("receipt-signer.pem").display(),
+            f.join("receipt-signer.key").display(),
         );
         std::fs::write(dir.path().join("server.toml"), config)?;
         private_token_store(fixtures, dir.path())?;

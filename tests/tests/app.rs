@@ -182,6 +182,12 @@ async fn every_app_command_works_against_a_real_centre() {
     );
     let open = app.home().await.unwrap().open;
     assert!(open.iter().any(|s| s.receipt.serial == receipt.serial));
+    // 保存 PDF 回执: the centre's signed PDF, which the clerk's copy verifies offline.
+    let pdf = home.path().join("回执.pdf");
+    app.save_receipt_pdf(&receipt.serial, &pdf).await.unwrap();
+    let trust = gjj_pki::TrustBundle::from_pem_file(&fixtures.ca_bundle()).unwrap();
+    let verified = gjj_client::receipt::verify_file(&pdf, &trust).unwrap();
+    assert_eq!(verified.receipt.serial, receipt.serial);
 
     // Forms: the centre's rules as the user types; a valid one is signed and sent.
     let current = app.form_current("rate_adjustment", None).await.unwrap();

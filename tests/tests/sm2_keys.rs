@@ -351,6 +351,30 @@ fn an_sm2_unit_logs_in_through_its_skf_key_and_submits_a_base_adjustment_that_gm
     let mut other = payload.into_bytes();
     other[10] ^= 1;
     assert_eq!(gmssl_verifies_cms(&cert, &other, &cms), "DIGEST_MISMATCH");
+
+    // The centre's signed PDF receipt, fetched over the SM2 session: pyHanko and gjj verify it.
+    let pdf = centre.dir.path().join("sm2-receipt.pdf");
+    let (code, _, err) = gjj_tests::run_gjj(
+        gjj_sm2(&centre, &state)
+            .args(["receipt", &serial, "-o"])
+            .arg(&pdf),
+    );
+    assert_eq!(code, 0, "{err}");
+    let (valid, report) = gjj_tests::pyhanko_validate(&fixtures, &pdf);
+    assert!(valid, "pyHanko: {report}");
+    assert!(gjj_tests::pdftotext(&pdf).contains(units::EMPLOYER_B));
+    let (code, out, err) = gjj_tests::run_gjj(
+        gjj_sm2(&centre, &state)
+            .args(["receipt", "verify"])
+            .arg(&pdf)
+            .arg("--json"),
+    );
+    assert_eq!(
+        (code, out["receipt"]["serial"].as_str()),
+        (0, Some(serial.as_str())),
+        "{out} {err}"
+    );
+    assert_eq!(out["receipt"]["signature_alg"], "sm2-sm3");
 }
 
 /// gmssl's verdict on an SM2 CMS SignedData (GB/T 35275) over `content` by the key of `cert_pem`: the

@@ -266,6 +266,8 @@ export const history = (filter: HistoryFilter) => invoke<HistoryEntry[]>("histor
 export const sendPending = () => invoke<number>("send_pending");
 export const withdraw = (serial: string) => invoke<SubmissionView>("withdraw", { serial });
 export const receipt = (serial: string) => invoke<SubmissionView>("receipt", { serial });
+/** Saves the PDF receipt the centre signed (PDF signature; its text, QR code and receipt.json inside). */
+export const receiptPdfSave = (serial: string, path: string) => invoke<void>("receipt_pdf_save", { serial, path });
 export const draftsList = () => invoke<Draft[]>("drafts_list");
 export const draftSave = (business: string, title: string, data: unknown, id?: string) =>
   invoke<Draft>("draft_save", { id: id ?? null, business, title, data });

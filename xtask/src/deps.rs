@@ -19,6 +19,11 @@ pub const CORE: &[&str] = &[
     "python3-venv",
     "opensc",
     "postgresql",
+    // A CJK font for the centre's PDF receipts (small TrueType; fonts-noto-cjk is preferred when installed),
+    // and the foreign readers the receipt tests use: pdftotext, qpdf.
+    "fonts-wqy-microhei",
+    "poppler-utils",
+    "qpdf",
     // The PKCS#11 header for the locked-USB-key test double (tests/pkcs11-double), built by the tests with gcc.
     "libp11-kit-dev",
 ];

@@ -263,6 +263,28 @@ pub fn run(dir: &Path) -> Result<()> {
     )?;
     fs::write(dir.join("server.key"), server_key.serialize_pem())?;
 
+    // The centre's receipt-signing certificate (回执签章): its own key, non-repudiation, and the
+    // documentSigning purpose (RFC 9336) that a verifier requires of a receipt signer, so a unit's client
+    // certificate from the same CA can never pass as the centre's seal.
+    let seal_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+    let mut rp = CertificateParams::default();
+    rp.distinguished_name = dn("衡阳市住房公积金管理中心 回执签章", &centre.centre_name);
+    rp.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(vec![1, 3, 6, 1, 5, 5, 7, 3, 36])];
+    rp.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
+    rp.not_before = now - Duration::days(1);
+    rp.not_after = now + Duration::days(825);
+    rp.serial_number = Some(serial("receipt-signer"));
+    rp.use_authority_key_identifier_extension = true;
+    let seal = rp.signed_by(&seal_key, &int.cert, &int.key)?;
+    fs::write(
+        dir.join("receipt-signer.pem"),
+        format!("{}{}", seal.pem(), int.cert.pem()),
+    )?;
+    fs::write(dir.join("receipt-signer.key"), seal_key.serialize_pem())?;
+
     // A CA the centre does not trust, for the negative matrix.
     let foreign_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
     let foreign =

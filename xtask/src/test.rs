@@ -78,10 +78,14 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
                 "--exclude",
                 "gjj-desktop",
                 "--no-fail-fast",
+                // The receipt crate's own checks with pyHanko, pdftotext and qpdf.
+                "--features",
+                "gjj-receipt/foreign-tools",
             ])
             .env(gjj_tests::FIXTURES_ENV, &fixtures)
             .env(gjj_tests::POSTGRES_ENV, &pg.url)
             .env("GJJ_PYTHON", &python)
+            .env("GJJ_PYHANKO", python.with_file_name("pyhanko"))
             .env("SOFTHSM2_CONF", token::softhsm_conf(&fixtures)),
     )?;
     drop(pg);
@@ -188,7 +192,7 @@ fn foreign_python(root: &Path) -> Result<std::path::PathBuf> {
         )?;
     }
     sh::run(
-        "pip install gmssl asn1crypto (PyPI)",
+        "pip install gmssl asn1crypto pyhanko (PyPI)",
         Command::new(&python).args([
             "-m",
             "pip",
@@ -197,6 +201,10 @@ fn foreign_python(root: &Path) -> Result<std::path::PathBuf> {
             "--disable-pip-version-check",
             "gmssl==3.2.2",
             "asn1crypto==1.5.1",
+            // pyHanko validates the centre's signed PDF receipts; since 0.38 its command is in pyhanko-cli.
+            "pyhanko==0.38.0",
+            "pyhanko-certvalidator==0.33.0",
+            "pyhanko-cli==0.6.0",
         ]),
     )?;
     Ok(python)

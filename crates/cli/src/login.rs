@@ -130,14 +130,19 @@ pub fn session_config(settings: &Settings) -> Result<SessionConfig> {
         .server
         .clone()
         .ok_or_else(|| anyhow!("未配置中心地址。请在 gjj.toml 中填写 server，或使用 --server。"))?;
+    Ok(SessionConfig {
+        server,
+        trust: trust(settings)?,
+        timeout: Duration::from_secs(300),
+    })
+}
+
+/// The centre's CA bundle from the settings.
+pub fn trust(settings: &Settings) -> Result<TrustBundle> {
     let bundle = settings.ca_bundle.as_ref().ok_or_else(|| {
         anyhow!("未配置中心 CA 证书文件。请在 gjj.toml 中填写 ca_bundle，或使用 --ca-bundle。")
     })?;
-    Ok(SessionConfig {
-        server,
-        trust: TrustBundle::from_pem_file(bundle)?,
-        timeout: Duration::from_secs(300),
-    })
+    Ok(TrustBundle::from_pem_file(bundle)?)
 }
 
 /// Logs in and opens a session.

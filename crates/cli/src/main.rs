@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
+use base64::Engine;
 use clap::{Parser, Subcommand, ValueEnum};
 use gjj_client::{sheet, OutboxState, ReviewAction, Submitted};
 use gjj_domain::api::{Me, SubmissionView};
@@ -144,10 +145,16 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// The receipt (回执) of a submission as the centre holds it now; `-o FILE` saves it as a text file
+    /// The receipt (回执) of a submission as the centre holds it now; `-o X.pdf` saves the PDF receipt the
+    /// centre signed, `-o X.json` the sealed JSON with X.json.p7s, any other name a text file.
+    /// `gjj receipt verify FILE` checks a saved PDF or JSON receipt offline against the centre's CA.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Receipt {
-        serial: String,
-        /// Save the receipt as a text file (CRLF on Windows)
+        #[command(subcommand)]
+        cmd: Option<ReceiptCmd>,
+        #[arg(required = true)]
+        serial: Option<String>,
+        /// Save the receipt: .pdf (signed PDF), .json (+ .p7s seal), else a text file (CRLF on Windows)
         #[arg(short, long)]
         output: Option<PathBuf>,
         #[arg(long)]
@@ -220,6 +227,16 @@ enum TokenCmd {
 }
 
 #[derive(Subcommand)]
+enum ReceiptCmd {
+    /// Check a saved receipt (X.pdf, or X.json with X.json.p7s) against the centre's CA, offline
+    Verify {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum OutboxCmd {
     /// Entries of the configured unit
     List {
@@ -243,7 +260,11 @@ impl Cmd {
             | Cmd::Check { json, .. }
             | Cmd::Submit { json, .. }
             | Cmd::Status { json, .. }
-            | Cmd::Receipt { json, .. }
+            | Cmd::Receipt { json, cmd: None, .. }
+            | Cmd::Receipt {
+                cmd: Some(ReceiptCmd::Verify { json, .. }),
+                ..
+            }
             | Cmd::Outbox {
                 cmd: OutboxCmd::List { json } | OutboxCmd::Send { json },
             }
@@ -461,7 +482,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         )),
         Cmd::Unit { cmd } => forms::unit(&settings, cmd).await,
         Cmd::Status { serial, json } => status(&settings, &serial, json).await,
-        Cmd::Receipt { serial, output, json } => receipt(&settings, &serial, output.as_deref(), json).await,
+        Cmd::Receipt {
+            cmd: Some(ReceiptCmd::Verify { file, json }),
+            ..
+        } => receipt_verify(&settings, &file, json),
+        Cmd::Receipt {
+            serial, output, json, ..
+        } => {
+            receipt(
+                &settings,
+                serial.as_deref().unwrap_or_default(),
+                output.as_deref(),
+                json,
+            )
+            .await
+        }
         Cmd::Outbox {
             cmd: OutboxCmd::List { json },
         } => outbox_list(&settings, json).await,
@@ -734,10 +769,31 @@ async fn receipt(
     output: Option<&Path>,
     json: bool,
 ) -> Result<ExitCode> {
-    let view = login::session(settings)?.status(serial).await?;
+    let session = login::session(settings)?;
+    let view = session.status(serial).await?;
     let text = gjj_client::receipt::receipt_text(&view);
-    if let Some(path) = output {
-        gjj_client::receipt::write_text_file(path, &text)?;
+    let extension = output
+        .and_then(Path::extension)
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match (output, extension.as_deref()) {
+        (Some(path), Some("pdf")) => {
+            let pdf = session.receipt_pdf(serial).await?;
+            std::fs::write(path, pdf).map_err(|e| gjj_sheets::save_failed(path, &e))?;
+        }
+        (Some(path), Some("json")) => {
+            let sealed = session.sealed_receipt(serial).await?;
+            let signature = base64::engine::general_purpose::STANDARD
+                .decode(&sealed.signature)
+                .map_err(|e| anyhow!("中心返回的签章不是 base64（{e}）"))?;
+            std::fs::write(path, sealed.receipt_json.as_bytes())
+                .map_err(|e| gjj_sheets::save_failed(path, &e))?;
+            let mut p7s = path.as_os_str().to_owned();
+            p7s.push(".p7s");
+            let p7s = PathBuf::from(p7s);
+            std::fs::write(&p7s, signature).map_err(|e| gjj_sheets::save_failed(&p7s, &e))?;
+        }
+        (Some(path), _) => gjj_client::receipt::write_text_file(path, &text)?,
+        (None, _) => {}
     }
     if json {
         println!("{}", serde_json::to_string(&view)?);
@@ -746,6 +802,29 @@ async fn receipt(
         if let Some(path) = output {
             println!("回执已保存：{}", path.display());
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `gjj receipt verify FILE`: the seal checked offline against the configured CA bundle.
+fn receipt_verify(settings: &config::Settings, file: &Path, json: bool) -> Result<ExitCode> {
+    let verified = gjj_client::receipt::verify_file(file, &login::trust(settings)?)?;
+    if json {
+        println!(
+            "{}",
+            json!({
+                "valid": true,
+                "kind": verified.kind,
+                "signer": verified.seal.signer.name,
+                "signer_serial": verified.seal.signer.serial,
+                "signing_time": verified.seal.signing_time,
+                "signature_alg": verified.seal.alg.as_str(),
+                "verification_code": verified.verification_code,
+                "receipt": verified.receipt,
+            })
+        );
+    } else {
+        print!("{}", gjj_client::receipt::verified_text(&verified));
     }
     Ok(ExitCode::SUCCESS)
 }

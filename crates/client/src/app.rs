@@ -612,6 +612,14 @@ impl App {
         Ok(session.status(serial).await?)
     }
 
+    /// `receipt_pdf_save`: the PDF receipt the centre signed, saved where the clerk chose (to file or print).
+    pub async fn save_receipt_pdf(&self, serial: &str, path: &Path) -> AppResult<()> {
+        let (session, ..) = self.logged_in().await?;
+        let pdf = session.receipt_pdf(serial).await?;
+        std::fs::write(path, pdf).map_err(|e| gjj_sheets::save_failed(path, &e))?;
+        Ok(())
+    }
+
     /// `drafts_list`.
     pub async fn drafts(&self) -> AppResult<Vec<DraftView>> {
         let (_, outbox, me, _) = self.logged_in().await?;

@@ -37,6 +37,9 @@ pub enum ClientError {
     /// The centre answered something this client does not understand.
     #[error("中心返回了无法识别的内容（{0}）。请升级客户端；仍有问题请联系中心。")]
     Protocol(String),
+    /// A receipt file that cannot be read as the centre's sealed receipt (PDF structure, modified after signing).
+    #[error(transparent)]
+    Receipt(#[from] gjj_receipt::ReceiptError),
     /// The local store failed.
     #[error("本地数据库出错（{0}）。请确认磁盘空间充足、数据目录可写。")]
     Store(String),
@@ -53,6 +56,7 @@ impl ClientError {
             ClientError::Api { body, .. } => &body.code,
             ClientError::Protocol(_) => "PROTOCOL",
             ClientError::Store(_) => "LOCAL_STORE",
+            ClientError::Receipt(e) => e.code(),
         }
     }
 

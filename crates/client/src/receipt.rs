@@ -74,3 +74,102 @@ mod tests {
         }
     }
 }
+
+/// A receipt file whose centre seal holds: what it says and who sealed it.
+#[derive(Clone, Debug)]
+pub struct VerifiedReceipt {
+    /// The receipt as sealed.
+    pub receipt: gjj_domain::api::Receipt,
+    /// Who sealed it, when, with what.
+    pub seal: gjj_pki::receipt_seal::Seal,
+    /// "pdf" or "json".
+    pub kind: &'static str,
+    /// The verification code printed on the PDF.
+    pub verification_code: String,
+}
+
+/// Checks a saved receipt offline against the centre's CA bundle: a PDF receipt (its PDF signature, which must
+/// cover the whole file, and the receipt.json inside it) or a receipt JSON with its `.p7s` beside it
+/// (`X.json` + `X.json.p7s`, DER or PEM).
+pub fn verify_file(path: &Path, trust: &gjj_pki::TrustBundle) -> Result<VerifiedReceipt, crate::ClientError> {
+    let unreadable = |p: &Path, e: std::io::Error| {
+        crate::ClientError::Pki(gjj_pki::PkiError::ReceiptSeal(format!(
+            "无法读取 {}（{e}）",
+            p.display()
+        )))
+    };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
+    let (content, seal, kind) = if bytes.starts_with(b"%PDF-") {
+        let parts = gjj_receipt::signed_parts(&bytes)?;
+        let seal = gjj_pki::receipt_seal::verify(&parts.signed_bytes, &parts.cms_der, trust)?;
+        (parts.receipt_json, seal, "pdf")
+    } else {
+        let mut p7s = path.as_os_str().to_owned();
+        p7s.push(".p7s");
+        let p7s = std::path::PathBuf::from(p7s);
+        let signature = std::fs::read(&p7s).map_err(|e| unreadable(&p7s, e))?;
+        let der = match pem_body(&signature) {
+            Some(der) => der,
+            None => signature,
+        };
+        let seal = gjj_pki::receipt_seal::verify(&bytes, &der, trust)?;
+        (bytes, seal, "json")
+    };
+    let receipt = serde_json::from_slice(&content).map_err(|e| {
+        crate::ClientError::Pki(gjj_pki::PkiError::ReceiptSeal(format!("签章内容不是回执（{e}）")))
+    })?;
+    Ok(VerifiedReceipt {
+        receipt,
+        seal,
+        kind,
+        verification_code: gjj_pki::receipt_seal::verification_code(&content),
+    })
+}
+
+/// The DER inside a PEM ("-----BEGIN CMS-----" / PKCS7), if the file is PEM.
+fn pem_body(bytes: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let text = std::str::from_utf8(bytes).ok()?;
+    let start = text.find("-----BEGIN")?;
+    let body: String = text[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(body.trim()).ok()
+}
+
+/// What a verified receipt proves, in words.
+pub fn verified_text(v: &VerifiedReceipt) -> String {
+    let r = &v.receipt;
+    let business = Business::parse(&r.business).map_or(r.business.as_str(), |b| b.label());
+    let when = v
+        .seal
+        .signing_time
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| "（未注明）".into());
+    let lines = [
+        format!(
+            "回执签章有效（{}）：签章人“{}”，证书序列号 {}，签章时间 {when}。",
+            if v.kind == "pdf" {
+                "PDF 回执"
+            } else {
+                "JSON 回执 + .p7s"
+            },
+            v.seal.signer.name,
+            v.seal.signer.serial
+        ),
+        format!("业务流水号：{}  验证码：{}", r.serial, v.verification_code),
+        format!("业务：{business}"),
+        format!("单位：{}（单位账号 {}）", r.unit_name, r.unit_account),
+        format!("受理行数：{}  受理时间：{}", r.accepted_rows, r.received_at),
+        format!("所签内容 SHA-256：{}", r.payload_sha256),
+        "这证明：中心受理了上述业务并出具此回执，回执内容自签章后未被修改；提交内容可用上面的摘要核对。"
+            .into(),
+        "它不说明业务现在的办理状态（审核、办结或退回），请用 gjj status 或网厅“办理记录”查询。".into(),
+    ];
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}

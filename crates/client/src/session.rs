@@ -233,6 +233,31 @@ impl Session {
         self.get(&format!("/api/v1/submissions/{}", clean(serial))).await
     }
 
+    /// `GET /api/v1/submissions/{serial}/receipt`: the receipt with the centre's seal (CMS over its JSON).
+    pub async fn sealed_receipt(&self, serial: &str) -> Result<api::SignedReceipt, ClientError> {
+        self.get(&format!("/api/v1/submissions/{}/receipt", clean(serial)))
+            .await
+    }
+
+    /// `GET /api/v1/submissions/{serial}/receipt.pdf`: the PDF receipt the centre signed.
+    pub async fn receipt_pdf(&self, serial: &str) -> Result<Vec<u8>, ClientError> {
+        let reply = self
+            .exchange(
+                Method::GET,
+                &format!("/api/v1/submissions/{}/receipt.pdf", clean(serial)),
+                HeaderMap::new(),
+                Vec::new(),
+            )
+            .await?;
+        if !reply.status.is_success() {
+            return Err(api_error(reply.status, &reply.body));
+        }
+        if !reply.body.starts_with(b"%PDF-") {
+            return Err(ClientError::Protocol("中心返回的回执不是 PDF 文件".into()));
+        }
+        Ok(reply.body.to_vec())
+    }
+
     /// `GET /api/v1/submissions`.
     pub async fn submissions(&self) -> Result<Vec<SubmissionView>, ClientError> {
         self.get("/api/v1/submissions").await

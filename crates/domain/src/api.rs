@@ -213,6 +213,17 @@ pub struct RowAccount {
     pub account: String,
 }
 
+/// `GET /api/v1/submissions/{serial}/receipt`: the receipt sealed by the centre. `receipt_json` is the canonical
+/// receipt (exactly the bytes sealed; a [`Receipt`]), `signature` a detached CMS SignedData over them (DER, base64)
+/// by the centre's receipt-signing certificate. Saved as `X.json` + `X.json.p7s`, `openssl cms -verify` checks it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedReceipt {
+    /// The canonical receipt JSON.
+    pub receipt_json: String,
+    /// The centre's seal over it.
+    pub signature: String,
+}
+
 /// `GET /api/v1/submissions/{serial}`: a receipt and where it stands now.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SubmissionView {

@@ -77,6 +77,9 @@ pub enum PkiError {
     /// A detached signature does not verify against the certificate.
     #[error("签名验证失败：提交内容与签名不符。请重新提交；若反复出现请联系中心。")]
     SignatureInvalid,
+    /// A receipt whose centre seal does not hold.
+    #[error("回执签章无效：{0}。该回执可能被修改过或不是中心签发的，请勿作为凭证使用，并向中心核实。")]
+    ReceiptSeal(String),
     /// A CMS signature that cannot be read as a detached SignedData of one signer.
     #[error("签名格式不正确（{0}）。请升级客户端后重新提交；若反复出现请联系中心。")]
     CmsInvalid(String),
@@ -119,6 +122,7 @@ impl PkiError {
             Self::TrustBundle { .. } => "CA_BUNDLE_UNREADABLE",
             Self::SignatureInvalid => "SIGNATURE_INVALID",
             Self::CmsInvalid(_) => "SIGNATURE_FORMAT",
+            Self::ReceiptSeal(_) => "RECEIPT_SEAL_INVALID",
             Self::PinCancelled => "PIN_CANCELLED",
             Self::StoreKey { .. } => "STORE_KEY_ERROR",
         }

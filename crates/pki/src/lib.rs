@@ -22,6 +22,7 @@ mod error;
 pub mod identity;
 pub mod pfx;
 pub mod pkcs11;
+pub mod receipt_seal;
 pub mod skf;
 pub mod sm2;
 pub mod trust;

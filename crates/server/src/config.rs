@@ -25,6 +25,26 @@ pub struct Config {
     /// The desktop app's update service (crate::updates), on its own port; absent = not served.
     #[serde(default)]
     pub updates: Option<UpdatesConfig>,
+    /// The centre's receipt seal (回执签章); absent = receipts are not signed (the gateway says so at start).
+    #[serde(default)]
+    pub receipt: Option<ReceiptConfig>,
+}
+
+/// `[receipt]`: the certificate and key the centre signs receipts with, and the Chinese font of the PDF.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptConfig {
+    /// The receipt-signing certificate chain (PEM, leaf first). The leaf must allow documentSigning.
+    pub cert: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+    /// A CJK font file (TTF/OTF/TTC) for the PDF; default: a known system font (fonts-noto-cjk,
+    /// fonts-wqy-microhei; SimSun on Windows).
+    #[serde(default)]
+    pub font: Option<PathBuf>,
+    /// The face in a font collection (.ttc).
+    #[serde(default)]
+    pub font_index: u32,
 }
 
 /// `[updates]`: a second HTTPS port (the same server certificate, no client certificate) serving signed
@@ -136,6 +156,13 @@ impl Config {
         config.tls.crls.iter_mut().for_each(fix);
         if let Some(u) = config.updates.as_mut() {
             fix(&mut u.dir);
+        }
+        if let Some(r) = config.receipt.as_mut() {
+            fix(&mut r.cert);
+            fix(&mut r.key);
+            if let Some(f) = r.font.as_mut() {
+                fix(f);
+            }
         }
         if let Some(rest) = config.database_url.strip_prefix("sqlite://") {
             if !rest.starts_with('/') && !rest.starts_with(":memory:") {

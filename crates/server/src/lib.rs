@@ -9,6 +9,7 @@
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod receipts;
 pub mod seed;
 pub mod tls;
 pub mod updates;
@@ -26,11 +27,19 @@ pub async fn run(config: config::Config, shutdown: impl Future<Output = ()>) -> 
     let trust = std::sync::Arc::new(tls::ClientTrust::load(&config.tls)?);
     let tls = tls::server_config(&config.tls, &trust)?;
     let offset = UtcOffset::from_hms(config.utc_offset_hours, 0, 0)?;
+    let receipts = match &config.receipt {
+        Some(r) => Some(std::sync::Arc::new(receipts::ReceiptSeal::load(r)?)),
+        None => {
+            tracing::warn!("no [receipt] seal configured: receipts are not signed by the centre");
+            None
+        }
+    };
     let state = http::AppState {
         db,
         limits: config.limits.clone(),
         offset,
         trust,
+        receipts,
     };
     let handshake = Duration::from_secs(config.tls.handshake_timeout_secs);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -1,4 +1,5 @@
 import { mount } from "@vue/test-utils";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import ReceiptCard from "./ReceiptCard.vue";
 import { clearLogin, setLogin } from "../session";
@@ -116,7 +117,24 @@ describe("ReceiptCard", () => {
     expect(w.get('[data-testid="receipt-return-reason"]').text()).toBe("第 3 行证件号码与姓名不符");
   });
 
-  it("prints through the window's print dialog (which also saves as PDF)", async () => {
+  it("saves the centre's signed PDF where the clerk chooses, not a print of the page", async () => {
+    const calls: [string, Record<string, unknown> | undefined][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args as Record<string, unknown>]);
+      if (cmd === "pick_save") return "/home/clerk/回执.pdf";
+      return null;
+    });
+    const print = vi.spyOn(window, "print").mockImplementation(() => {});
+    const w = mount(ReceiptCard, { props: { receipt: BASE } });
+    await w.get('[data-testid="receipt-pdf"]').trigger("click");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls.map((c) => c[0])).toEqual(["pick_save", "receipt_pdf_save"]);
+    expect(calls[1][1]).toMatchObject({ serial: BASE.serial, path: "/home/clerk/回执.pdf" });
+    expect(print).not.toHaveBeenCalled();
+    clearMocks();
+  });
+
+  it("prints through the window's print dialog", async () => {
     const print = vi.spyOn(window, "print").mockImplementation(() => {});
     const w = mount(ReceiptCard, { props: { receipt: BASE } });
     await w.get('[data-testid="receipt-print"]').trigger("click");

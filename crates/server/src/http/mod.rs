@@ -51,6 +51,8 @@ pub struct AppState {
     pub offset: UtcOffset,
     /// The CA bundle and CRLs (the SM2 login checks SM2 certificates against them).
     pub trust: Arc<ClientTrust>,
+    /// The receipt seal, when configured.
+    pub receipts: Option<Arc<crate::receipts::ReceiptSeal>>,
 }
 
 impl AppState {
@@ -118,6 +120,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/loan_application", post(loan_application::submit))
         .route("/api/v1/submissions", get(submissions::list))
         .route("/api/v1/submissions/{serial}", get(submissions::show))
+        .route("/api/v1/submissions/{serial}/receipt", get(submissions::receipt))
+        .route(
+            "/api/v1/submissions/{serial}/receipt.pdf",
+            get(submissions::receipt_pdf),
+        )
         .route("/api/v1/submissions/{serial}/withdraw", post(review::withdraw))
         .route("/api/v1/review/pending", get(review::pending))
         .route("/api/v1/review/{serial}/start", post(review::start))
