@@ -104,9 +104,13 @@ pub fn run(root: &Path) -> Result<()> {
             "-p",
             "gjj-cli",
             "-p",
+            "gjj-skf-test-double",
+            "-p",
             "gjj-tests",
             "--example",
             "bench_registration_store",
+            "--example",
+            "bench_sm2",
         ]),
     )?;
     sheet_bench(root, "bench_check", "基数调整", 100_000)?;
@@ -122,6 +126,13 @@ pub fn run(root: &Path) -> Result<()> {
     sh::run(
         "gateway: accept + store a signed 50,000-row 缴存人登记 (SQLite, release)",
         Command::new(root.join("target/release/examples/bench_registration_store"))
+            .env(gjj_tests::FIXTURES_ENV, &fixtures)
+            .env("SOFTHSM2_CONF", token::softhsm_conf(&fixtures)),
+    )?;
+    println!();
+    sh::run(
+        "国密: SKF signing, CMS, SM2 login vs mTLS login, signed PDF receipt (release)",
+        Command::new(root.join("target/release/examples/bench_sm2"))
             .env(gjj_tests::FIXTURES_ENV, &fixtures)
             .env("SOFTHSM2_CONF", token::softhsm_conf(&fixtures)),
     )?;

@@ -31,10 +31,28 @@ pub fn run(root: &Path, opts: &DemoOptions) -> Result<()> {
     pki::run(&dir)?;
     token::run(&dir)?;
     sh::run(
-        "build gjj-server and gjj",
-        sh::cargo().args(["build", "-p", "gjj-server", "-p", "gjj-cli"]),
+        "build gjj-server, gjj and the SKF test double (the demo's 国密 USB key)",
+        sh::cargo().args([
+            "build",
+            "-p",
+            "gjj-server",
+            "-p",
+            "gjj-cli",
+            "-p",
+            "gjj-skf-test-double",
+        ]),
     )?;
-    let centre = LocalCentre::start(&Fixtures { dir: dir.clone() }, Backend::Sqlite)?;
+    let fixtures = Fixtures { dir: dir.clone() };
+    // Employer B's SM2 signing + encryption certificates in the SKF test double (PIN 123456): an SM2 key the
+    // app and the CLI find through its "driver" like a vendor's.
+    let sm2_key = gjj_tests::skf_double_state(
+        &fixtures,
+        "sm2-employer-b-sign",
+        Some("sm2-employer-b-enc"),
+        &dir.join("sm2-key"),
+    )?;
+    let skf = gjj_tests::skf_double();
+    let centre = LocalCentre::start(&fixtures, Backend::Sqlite)?;
     println!(
         "\n中心网关已启动：{}（演示数据：衡阳，SQLite {}）",
         centre.url(),
@@ -44,6 +62,7 @@ pub fn run(root: &Path, opts: &DemoOptions) -> Result<()> {
 
     if headless {
         cli_flow(&centre, &dir.join("demo-files"))?;
+        sm2_flow(&centre, &skf, &sm2_key, &dir.join("demo-files"))?;
     } else {
         crate::test::build_ui(root)?;
         let exe = crate::test::build_desktop(root)?;
@@ -54,19 +73,21 @@ pub fn run(root: &Path, opts: &DemoOptions) -> Result<()> {
         std::fs::write(
             config.join("settings.toml"),
             format!(
-                "server = \"{}\"\nca_bundle = \"{}\"\npkcs11_modules = [\"{SOFTHSM_MODULE}\"]\n",
+                "server = \"{}\"\nca_bundle = \"{}\"\npkcs11_modules = [\"{SOFTHSM_MODULE}\", \"{}\"]\n",
                 centre.url(),
-                dir.join("ca-bundle.pem").display()
+                dir.join("ca-bundle.pem").display(),
+                skf.display()
             ),
         )?;
-        println!("\n演示：选择任一单位的证书，PIN 为 {DEV_PIN}。");
+        println!("\n演示：选择任一单位的证书（含“国密 SM2”标记的衡阳蒸湘机械 SM2 key），PIN 为 {DEV_PIN}。");
         sh::run(
             "desktop app (close the window to end the demo)",
             Command::new(exe)
                 .env("GJJ_CONFIG_DIR", &config)
                 .env("GJJ_DATA_DIR", dir.join("app-data"))
                 .env("GJJ_MANAGED_CONFIG", dir.join("no-managed-config.toml"))
-                .env("SOFTHSM2_CONF", centre.softhsm_conf()),
+                .env("SOFTHSM2_CONF", centre.softhsm_conf())
+                .env(gjj_tests::SKF_DOUBLE_DIR_ENV, &sm2_key),
         )?;
     }
     if opts.serve {
@@ -146,10 +167,56 @@ fn cli_flow(centre: &LocalCentre, work: &Path) -> Result<()> {
         receipt["receipt"]["payload_sha256"].as_str().unwrap_or_default()
     );
     step("gjj status", &["status", &serial])?;
+    let pdf = work.join(format!("回执-{serial}.pdf"));
+    step(
+        "gjj receipt -o 回执.pdf（中心电子签章的 PDF 回执）",
+        &["receipt", &serial, "-o", &pdf.to_string_lossy()],
+    )?;
+    step(
+        "gjj receipt verify（离线核验中心签章）",
+        &["receipt", "verify", &pdf.to_string_lossy()],
+    )?;
     println!(
-        "\n演示完成：模板 → 填写 → 检查 → USB key 签名提交 → 回执 → 状态。文件在 {}",
+        "\n演示完成：模板 → 填写 → 检查 → USB key 签名提交 → 回执（签章 PDF）→ 状态。文件在 {}",
         work.display()
     );
+    Ok(())
+}
+
+/// The same unit hall with a 国密 SM2 USB key (the SKF test double): the channel-bound SM2 login and a
+/// submission signed SM2 (GB/T 35275 CMS).
+fn sm2_flow(centre: &LocalCentre, skf: &Path, key: &Path, work: &Path) -> Result<()> {
+    let gjj = || {
+        let mut cmd = centre.gjj_with_module(units::EMPLOYER_B, skf);
+        cmd.env(gjj_tests::SKF_DOUBLE_DIR_ENV, key);
+        cmd
+    };
+    sh::run(
+        "gjj token list（国密 SM2 key，经 SKF 驱动，无需 PIN）",
+        gjj().args(["token", "list"]),
+    )?;
+    sh::run(
+        "gjj whoami（国密登录：TLS 1.3 + 与本连接绑定的 SM2 签名）",
+        gjj().arg("whoami"),
+    )?;
+    let template = work.join("基数调整-国密单位.xlsx");
+    sh::run(
+        "gjj template base-adjustment --prefill（衡阳蒸湘机械）",
+        gjj().args([
+            "template",
+            "base-adjustment",
+            "--prefill",
+            "-o",
+            &template.to_string_lossy(),
+        ]),
+    )?;
+    let filled = work.join("基数调整-国密单位-已填写.xlsx");
+    let rows = fill_sample(&template, &filled)?;
+    println!("\n▶ 演示：国密单位 {rows} 名职工基数 +5%");
+    sh::run(
+        "gjj submit base-adjustment（SM2 签名，GB/T 35275 CMS）",
+        gjj().args(["submit", "base-adjustment", &filled.to_string_lossy()]),
+    )?;
     Ok(())
 }
 
