@@ -137,6 +137,20 @@ pub fn skf_double() -> PathBuf {
     bin("x").with_file_name(name)
 }
 
+/// Names the state directory of the PKCS#11 SM2 TEST DOUBLE (same format as the SKF double's).
+pub const PKCS11_SM2_DOUBLE_DIR_ENV: &str = "GJJ_PKCS11_SM2_DOUBLE_DIR";
+
+/// The PKCS#11 SM2 TEST DOUBLE library (tests/pkcs11-sm2-double): a vendor PKCS#11 module of an SM2 key with
+/// Westone's documented CKM_SM2.
+pub fn pkcs11_sm2_double() -> PathBuf {
+    let name = if cfg!(windows) {
+        "pkcs11_sm2_test_double.dll"
+    } else {
+        "libpkcs11_sm2_test_double.so"
+    };
+    bin("x").with_file_name(name)
+}
+
 /// Puts an SM2 unit certificate of the fixtures (`clients/{stem}.pem` + `.key`, and `{enc}` as the encryption
 /// certificate) into a fresh state directory of the SKF test double with user PIN [`DEV_PIN`]; returns the dir.
 pub fn skf_double_state(fixtures: &Fixtures, stem: &str, enc: Option<&str>, out: &Path) -> Result<PathBuf> {

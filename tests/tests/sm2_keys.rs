@@ -424,6 +424,38 @@ print(sm2.CryptSM2(public_key=point[1:].hex(), private_key='').verify_with_sm3(s
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+#[test]
+fn an_sm2_key_behind_a_vendor_pkcs11_module_logs_in_with_its_documented_mechanism() {
+    let fixtures = Fixtures::from_env();
+    let centre = LocalCentre::start(&fixtures, Backend::Sqlite).expect("centre");
+    let state = employer_b_key(&fixtures, &centre.dir.path().join("p11"));
+    std::fs::write(state.join("label"), units::EMPLOYER_B).expect("label");
+    let gjj = || {
+        let mut cmd = centre.gjj_with_module(units::EMPLOYER_B, &gjj_tests::pkcs11_sm2_double());
+        cmd.env(gjj_tests::PKCS11_SM2_DOUBLE_DIR_ENV, &state);
+        cmd
+    };
+    let (code, out, err) = gjj_tests::run_gjj(gjj().args(["token", "list", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.to_string().contains(EMPLOYER_B_USCC), "{out}");
+
+    let (code, out, _) = gjj_tests::run_gjj(gjj().env("GJJ_TEST_PIN", "000000").args(["whoami", "--json"]));
+    assert_eq!(
+        (code, out["error"]["code"].as_str()),
+        (2, Some("PIN_INCORRECT")),
+        "{out}"
+    );
+
+    // The SM2 login over the real gateway: the vendor mechanism's signature verified there.
+    let (code, out, err) = gjj_tests::run_gjj(gjj().args(["whoami", "--json"]));
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(out["me"]["unit"]["name"], units::EMPLOYER_B);
+    let serial = gjj_pki::CertIdentity::from_der(&der(&fixtures, "clients/sm2-employer-b-sign.pem"))
+        .expect("id")
+        .serial;
+    assert_eq!(out["me"]["certificate_serial"], serial.as_str());
+}
+
 /// A raw TLS 1.3 connection to the centre without a client certificate, and its exporter value: what a
 /// client (or an attacker) has on its own connection.
 struct Channel {

@@ -49,8 +49,8 @@ pub enum PkiError {
     /// A certificate could not be parsed.
     #[error("证书无法解析（{0}）。请确认证书文件完整，或联系证书颁发机构。")]
     CertificateInvalid(String),
-    /// The key type or signature scheme is not supported (e.g. SM2).
-    #[error("不支持的密钥类型（{0}）。本客户端支持 RSA 与 ECDSA P-256 证书；国密 SM2 证书请联系中心。")]
+    /// The key type or signature scheme is not supported.
+    #[error("不支持的密钥类型（{0}）。本客户端支持 RSA、ECDSA P-256 和国密 SM2 证书（SM2 经 USB key 厂商的 SKF 驱动，或已知厂商的 PKCS#11 驱动）。")]
     UnsupportedKey(String),
     /// A .pfx file could not be read.
     #[error("证书文件 {path} 无法读取（{detail}）。请确认文件完整且是 .pfx / .p12 格式。")]

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+use cryptoki::mechanism::vendor_defined::VendorDefinedMechanism;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, CertificateType, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
@@ -282,8 +283,142 @@ impl Module {
             .ctx
             .get_mechanism_list(slot)
             .map_err(token_err("C_GetMechanismList"))?;
+        if crate::sm2::is_sm2_der(&cert.der) {
+            let signer = Sm2TokenSigner::new(session, key, &cert.der, token, &mechanisms)?;
+            return Credential::new(cert.der.into(), Arc::new(signer));
+        }
         let signer = TokenSigner::new(session, key, &mechanisms, &token.label)?;
         Credential::new(cert.der.into(), Arc::new(signer))
+    }
+}
+
+/// Vendor-defined PKCS#11 mechanisms that sign an SM2 digest e = SM3(Z‖M) computed by the caller, by the
+/// manufacturer that documents them (token manufacturerID, lower-cased substring). The numbers collide across
+/// vendors (0x80000002 is Westone's SM2 and Sansec's SSF33-ECB), so the manufacturer picks the entry, never the
+/// number alone. The output may be r‖s or DER: both are read.
+pub const VENDOR_SM2: &[VendorSm2] = &[
+    VendorSm2 {
+        manufacturer: "westone",
+        mechanism: 0x8000_0002,
+        source: "卫士通 Westone pkcs11_extendt.h CKM_SM2 (github kztao/CSM, csm/src/main/jni/P11/pkcs11_extendt.h)",
+    },
+    VendorSm2 {
+        manufacturer: "tass",
+        mechanism: 0x8000_8000,
+        source: "江南天安 TASS CKM_VENDOR_SM2 (github xipki/ipkcs11wrapper, vendor.conf)",
+    },
+    VendorSm2 {
+        manufacturer: "sansec",
+        mechanism: 0x8000_8104,
+        source: "三未信安 Sansec swpkcs11.h CKM_SM2_SIGN (xipki/ipkcs11wrapper vendor.conf)",
+    },
+    VendorSm2 {
+        manufacturer: "safenet",
+        mechanism: 0x8000_0B21,
+        source: "Thales Luna CKM_SM2DSA (xipki/ipkcs11wrapper vendor.conf; OpenSC PR #3343)",
+    },
+];
+
+/// One documented vendor SM2 signing mechanism.
+#[derive(Clone, Copy, Debug)]
+pub struct VendorSm2 {
+    /// Lower-cased substring of the token's manufacturerID.
+    pub manufacturer: &'static str,
+    /// The CKM_ value (CKM_VENDOR_DEFINED range).
+    pub mechanism: u64,
+    /// Where it is documented.
+    pub source: &'static str,
+}
+
+/// The documented SM2 mechanism of a token by its manufacturer, if any.
+pub fn vendor_sm2(manufacturer: &str) -> Option<&'static VendorSm2> {
+    let manufacturer = manufacturer.to_ascii_lowercase();
+    VENDOR_SM2.iter().find(|v| manufacturer.contains(v.manufacturer))
+}
+
+/// An SM2 key on a PKCS#11 token through its vendor's mechanism: Z and e on the host (GM/T 0009, the default
+/// ID), e signed on the token. It logs in with the channel-bound SM2 login, like an SKF key.
+struct Sm2TokenSigner {
+    session: Mutex<Session>,
+    key: ObjectHandle,
+    mechanism: MechanismType,
+    z: [u8; 32],
+    label: String,
+}
+
+impl std::fmt::Debug for Sm2TokenSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sm2TokenSigner")
+            .field("label", &self.label)
+            .finish()
+    }
+}
+
+impl Sm2TokenSigner {
+    fn new(
+        session: Session,
+        key: ObjectHandle,
+        cert_der: &[u8],
+        token: &TokenSummary,
+        token_mechanisms: &[MechanismType],
+    ) -> Result<Sm2TokenSigner, PkiError> {
+        let no_mechanism = || {
+            PkiError::UnsupportedKey(format!(
+                "USB key“{}”（{}）的 PKCS#11 驱动没有已知的国密 SM2 签名机制。请改用该 key 厂商的 SKF 驱动（文件名多为 *_SKF.dll），或联系 IT",
+                token.label, token.manufacturer
+            ))
+        };
+        // cryptoki drops vendor-defined entries from C_GetMechanismList, so the token's list cannot confirm the
+        // mechanism: the manufacturer decides, and a token without it fails C_SignInit with a clear code.
+        let _ = token_mechanisms;
+        let vendor = vendor_sm2(&token.manufacturer).ok_or_else(no_mechanism)?;
+        let mechanism =
+            MechanismType::new_vendor_defined(vendor.mechanism as _).map_err(|_| no_mechanism())?;
+        let point = crate::skf::public_key_of(cert_der)?;
+        Ok(Sm2TokenSigner {
+            session: Mutex::new(session),
+            key,
+            mechanism,
+            z: crate::skf::z_value(&point, crate::sm2::DIST_ID)?,
+            label: token.label.clone(),
+        })
+    }
+}
+
+impl KeySigner for Sm2TokenSigner {
+    fn schemes(&self) -> &[SignatureScheme] {
+        &[]
+    }
+
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::Unknown(0)
+    }
+
+    fn sign(&self, _scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, PkiError> {
+        let e = crate::skf::digest(&self.z, message);
+        let mechanism = Mechanism::VendorDefined(VendorDefinedMechanism::new::<()>(self.mechanism, None));
+        let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let out = session
+            .sign(&mechanism, self.key, &e)
+            .map_err(token_err("C_Sign"))?;
+        if out.len() == 64 {
+            der_ecdsa_signature(&out)
+        } else if crate::sm2::raw_signature(&out).is_some() {
+            Ok(out)
+        } else {
+            Err(PkiError::Token {
+                op: "C_Sign",
+                detail: format!("SM2 签名格式异常（{} 字节）", out.len()),
+            })
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("国密 USB key“{}”（PKCS#11）", self.label)
+    }
+
+    fn sm2(&self) -> bool {
+        true
     }
 }
 
@@ -491,6 +626,21 @@ impl KeySigner for TokenSigner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sm2_mechanisms_are_picked_by_manufacturer_never_by_number() {
+        assert_eq!(
+            vendor_sm2("Westone Information Industry").map(|v| v.mechanism),
+            Some(0x8000_0002)
+        );
+        assert_eq!(vendor_sm2("SANSEC").map(|v| v.mechanism), Some(0x8000_8104));
+        assert!(vendor_sm2("Feitian Technologies").is_none());
+        assert!(vendor_sm2("SoftHSM project").is_none());
+        // Each documented number appears once.
+        let mut numbers: Vec<u64> = VENDOR_SM2.iter().map(|v| v.mechanism).collect();
+        numbers.dedup();
+        assert_eq!(numbers.len(), VENDOR_SM2.len());
+    }
 
     #[test]
     fn pin_errors_follow_token_flags() {
