@@ -93,6 +93,10 @@ pub fn run(root: &Path) -> Result<()> {
         sh::cargo().args([
             "build",
             "--release",
+            // Target flags apply to every package named: without --bins/--lib only the examples were built and
+            // the gateway step found no release gjj-server (issue 15).
+            "--bins",
+            "--lib",
             "-p",
             "gjj-sheets",
             "--example",
