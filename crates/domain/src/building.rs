@@ -14,7 +14,8 @@ use crate::area::Area;
 use crate::ids::normalize_text;
 use crate::issue::{Code, Issue};
 use crate::money::Fen;
-use crate::project::{check_permit, is_project_id, parse_date};
+use crate::month::parse_date;
+use crate::permit::{check_permit, is_project_id};
 use crate::rate::Rate;
 
 /// Column titles of the 户 sheet (and issue column names).

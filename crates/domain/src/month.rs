@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::ids::normalize_text;
 use crate::issue::Code;
+use crate::text::normalize_text;
 
 /// A calendar month, 1900-01 through 9999-12. Ordered chronologically.
 ///
@@ -243,6 +243,35 @@ impl Month {
 
 /// Splits a date text into (year, month, optional day) digit strings, or `None` for an
 /// unrecognised shape.
+/// A date `YYYY-MM-DD` from `2025-06-30`, `2025/6/30`, `2025年6月30日` or `20250630`.
+pub fn parse_date(s: &str) -> Option<String> {
+    let n = normalize_text(s);
+    let t = n.trim().trim_end_matches('日');
+    let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月']).collect();
+    let (y, m, d) = match parts.as_slice() {
+        [y, m, d] => (
+            y.parse::<i32>().ok()?,
+            m.parse::<u32>().ok()?,
+            d.parse::<u32>().ok()?,
+        ),
+        [one] if one.len() == 8 && one.bytes().all(|b| b.is_ascii_digit()) => (
+            one[..4].parse().ok()?,
+            one[4..6].parse().ok()?,
+            one[6..].parse().ok()?,
+        ),
+        _ => return None,
+    };
+    if !(1900..=2200).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// The month of a `YYYY-MM-DD` date.
+pub fn date_month(date: &str) -> Option<Month> {
+    Month::new(date.get(..4)?.parse().ok()?, date.get(5..7)?.parse().ok()?)
+}
+
 fn split_date(s: &str) -> Option<(&str, &str, Option<&str>)> {
     let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     let year_ok = |t: &str| t.len() == 4 && all_digits(t);

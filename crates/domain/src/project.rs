@@ -10,16 +10,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::area::Area;
 use crate::formats::{check_corporate_account, check_person_name, check_text};
-use crate::ids::{check_landline, check_mobile, normalize_code, normalize_text};
+use crate::ids::{check_landline, check_mobile, normalize_text};
 use crate::issue::{Code, Issue};
 use crate::money::Fen;
 use crate::month::Month;
+use crate::month::{date_month, parse_date};
+use crate::permit::{check_permit, is_project_id};
 use crate::rate::Rate;
-
-/// 项目编号: "XM" + 8 digits (a centre-wide sequence, REFERENCE §D6 has 楼盘编号 as a plain sequence).
-pub fn is_project_id(s: &str) -> bool {
-    s.len() == 10 && s.starts_with("XM") && s[2..].bytes().all(|b| b.is_ascii_digit())
-}
 
 /// The 楼盘项目 form, as a draft body or as the signed submission. `None` = not filled in.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,69 +219,6 @@ impl ProjectField {
             .iter()
             .copied()
             .find(|f| f.key().eq_ignore_ascii_case(n) || f.label() == n)
-    }
-}
-
-/// A date `YYYY-MM-DD` from `2025-06-30`, `2025/6/30`, `2025年6月30日` or `20250630`.
-pub fn parse_date(s: &str) -> Option<String> {
-    let n = normalize_text(s);
-    let t = n.trim().trim_end_matches('日');
-    let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月']).collect();
-    let (y, m, d) = match parts.as_slice() {
-        [y, m, d] => (
-            y.parse::<i32>().ok()?,
-            m.parse::<u32>().ok()?,
-            d.parse::<u32>().ok()?,
-        ),
-        [one] if one.len() == 8 && one.bytes().all(|b| b.is_ascii_digit()) => (
-            one[..4].parse().ok()?,
-            one[4..6].parse().ok()?,
-            one[6..].parse().ok()?,
-        ),
-        _ => return None,
-    };
-    if !(1900..=2200).contains(&y)
-        || !(1..=12).contains(&m)
-        || d == 0
-        || d > crate::month::days_in_month(y, m)
-    {
-        return None;
-    }
-    Some(format!("{y:04}-{m:02}-{d:02}"))
-}
-
-/// The month of a `YYYY-MM-DD` date.
-pub fn date_month(date: &str) -> Option<Month> {
-    Month::new(date.get(..4)?.parse().ok()?, date.get(5..7)?.parse().ok()?)
-}
-
-/// A permit / certificate number: 1–50 characters; letters, digits, CJK and the brackets and dashes permits are
-/// printed with (衡房预售许字〔2025〕第012号, 建字第430400202500123号).
-pub fn check_permit(field: &'static str, s: &str) -> Result<String, Issue> {
-    let n = normalize_code(s).into_owned();
-    if n.is_empty() {
-        return Err(Issue::new(
-            0,
-            field,
-            Code::Required,
-            format!("{field}不能为空，请按证书填写"),
-        ));
-    }
-    let ok = n.chars().count() <= 50
-        && n.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, '\u{4E00}'..='\u{9FFF}')
-                || "()〔〕[]【】-（）第号字".contains(c)
-        });
-    if ok {
-        Ok(n)
-    } else {
-        Err(Issue::new(
-            0,
-            field,
-            Code::PermitNumberInvalid,
-            format!("{field}“{n}”格式不正确：应为 1–50 位汉字、字母、数字或括号，请按证书原样填写"),
-        ))
     }
 }
 

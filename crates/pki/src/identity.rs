@@ -193,6 +193,29 @@ fn uscc_shaped(text: &str) -> Option<String> {
     (is_uscc && !is_person).then_some(t)
 }
 
+/// Whether a certificate can log in (Windows store, SM2 login): an end-entity certificate (not a CA's) whose key may sign
+/// (keyUsage digitalSignature when present) for client authentication (extendedKeyUsage clientAuth when
+/// present). A key store also holds e-mail, code-signing and SM2 encryption certificates; they are not offered.
+pub fn usable_for_login(der: &[u8]) -> bool {
+    let Ok((_, cert)) = X509Certificate::from_der(der) else {
+        return false;
+    };
+    if cert.is_ca() {
+        return false;
+    }
+    if let Ok(Some(ku)) = cert.key_usage() {
+        if !ku.value.digital_signature() {
+            return false;
+        }
+    }
+    if let Ok(Some(eku)) = cert.extended_key_usage() {
+        if !(eku.value.any || eku.value.client_auth) {
+            return false;
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -163,7 +163,7 @@ pub fn verify_certificate(
     if !has_sm2_key(&cert) {
         return Err(Sm2CertError::Invalid("公钥不是 SM2".into()));
     }
-    if !crate::winstore::usable_for_login(leaf) {
+    if !crate::identity::usable_for_login(leaf) {
         return Err(Sm2CertError::Purpose);
     }
     let cas: Vec<X509Certificate<'_>> = trust

@@ -106,28 +106,7 @@ pub fn certificates() -> StoreListing {
     out
 }
 
-/// Whether a store certificate can log in: an end-entity certificate (not a CA's) whose key may sign
-/// (keyUsage digitalSignature when present) for client authentication (extendedKeyUsage clientAuth when
-/// present). The store also holds e-mail, code-signing and SM2 encryption certificates; they are not offered.
-pub fn usable_for_login(der: &[u8]) -> bool {
-    let Ok((_, cert)) = X509Certificate::from_der(der) else {
-        return false;
-    };
-    if cert.is_ca() {
-        return false;
-    }
-    if let Ok(Some(ku)) = cert.key_usage() {
-        if !ku.value.digital_signature() {
-            return false;
-        }
-    }
-    if let Ok(Some(eku)) = cert.extended_key_usage() {
-        if !(eku.value.any || eku.value.client_auth) {
-            return false;
-        }
-    }
-    true
-}
+pub use crate::identity::usable_for_login;
 
 /// The public key family of a certificate, for [`schemes_for`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
