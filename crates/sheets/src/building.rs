@@ -9,19 +9,19 @@ use gjj_domain::area::Area;
 use gjj_domain::building::{col, HouseRow};
 use gjj_domain::issue::{Code, Issue};
 
-use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell::{self, Problem};
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
-use crate::person_batch::{self, Column, Kind, Layout};
-use crate::source::CellValue;
+use crate::layout::{self, Column, Kind, Layout};
+use crate::layout::{aliases, is_totals_row, Builder};
+use crate::value::CellValue;
 
-pub use crate::base_adjustment::TemplateOptions;
+pub use crate::layout::TemplateOptions;
 
 /// The worksheet name of the template.
 pub const SHEET_NAME: &str = "户清单";
 /// The 0-based row index of the first data row (Excel row 5).
-pub const FIRST_DATA_ROW: u32 = person_batch::FIRST_DATA_ROW;
+pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 
 const COLUMNS: &[Column] = &[
     Column {
@@ -94,9 +94,9 @@ fn layout() -> Layout {
     }
 }
 
-person_batch::template_api!();
+layout::template_api!();
 
-person_batch::import_api!(HouseSheet, HouseRow, "楼栋户");
+layout::import_api!(HouseSheet, HouseRow, "楼栋户");
 
 /// A whole number ≥ 0 (单元, 楼层): a Number cell or text such as "18", "18层", "2单元".
 fn count(v: CellValue<'_>, what: &str) -> Result<Option<u32>, Problem> {

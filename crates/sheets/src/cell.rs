@@ -14,8 +14,7 @@ use gjj_domain::issue::Code;
 use gjj_domain::money::Fen;
 use gjj_domain::month::Month;
 
-use crate::import::CellRef;
-use crate::source::{is_error_literal, CellValue};
+use crate::value::{is_error_literal, CellValue};
 
 /// Why a cell could not be converted.
 #[derive(Debug)]
@@ -341,6 +340,34 @@ fn wrong_type(v: CellValue<'_>, what: &str, expected: &str) -> Problem {
         Code::CellTypeUnexpected,
         format!("{what}单元格里是{found}，这里应填写{expected}。请把单元格格式改为“常规”或“文本”后重新填写"),
     )
+}
+
+/// A cell position that displays as "D5".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CellRef {
+    /// 0-based column.
+    pub col: u32,
+    /// 1-based Excel row.
+    pub row: u32,
+}
+
+impl std::fmt::Display for CellRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", column_letters(self.col), self.row)
+    }
+}
+
+/// "A", "B", …, "Z", "AA", … for a 0-based column.
+pub(crate) fn column_letters(col: u32) -> String {
+    let mut n = col + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        out.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

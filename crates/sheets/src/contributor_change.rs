@@ -11,20 +11,20 @@ use gjj_domain::contributor_change::{col, ContributorChangeRow, FieldChange, Per
 use gjj_domain::contributor_registration::{ID_TYPES, SEXES};
 use gjj_domain::issue::Issue;
 
-use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
-use crate::person_batch::{self, Column, Kind, Layout};
+use crate::layout::{self, Column, Kind, Layout};
+use crate::layout::{aliases, is_totals_row, Builder};
 
-pub use crate::base_adjustment::TemplateOptions;
+pub use crate::layout::TemplateOptions;
 
 /// The worksheet name of the template.
 pub const SHEET_NAME: &str = "缴存人信息变更";
 /// The 0-based row index of the first data row (Excel row 5).
-pub const FIRST_DATA_ROW: u32 = person_batch::FIRST_DATA_ROW;
+pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 /// Pre-formatted empty data rows below the example row.
-pub const TEMPLATE_DATA_ROWS: u32 = person_batch::TEMPLATE_DATA_ROWS;
+pub const TEMPLATE_DATA_ROWS: u32 = layout::TEMPLATE_DATA_ROWS;
 
 const fn column(name: &'static str, required: bool, width: f64, kind: Kind, example: &'static str) -> Column {
     Column {
@@ -67,9 +67,9 @@ fn layout() -> Layout {
     }
 }
 
-person_batch::template_api!();
+layout::template_api!();
 
-person_batch::import_api!(ChangeSheet, ContributorChangeRow, "缴存人信息变更");
+layout::import_api!(ChangeSheet, ContributorChangeRow, "缴存人信息变更");
 
 const SEQ: usize = 0;
 const ACCOUNT: usize = 1;

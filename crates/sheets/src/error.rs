@@ -71,7 +71,7 @@ pub enum SheetError {
     /// Writing a template failed (disk full, no permission, path is a directory …).
     #[error("无法保存模板“{file}”：{reason}。请换一个保存位置后重试。")]
     WriteFailed {
-        /// The file name (or "(内存)" for [`template_bytes`](crate::base_adjustment::template_bytes)).
+        /// The file name (or "(内存)" for a template written to memory).
         file: String,
         /// A short technical reason.
         reason: String,
@@ -154,4 +154,10 @@ pub fn save_failed(path: &Path, e: &std::io::Error) -> SheetError {
 /// Saves a workbook at `path`, with the errors users understand (a file open in Excel → [`SheetError::InUse`]).
 pub fn save_workbook(wb: &mut Workbook, path: &Path) -> Result<(), SheetError> {
     wb.save(path).map_err(|e| write_failed(&file_label(path), &e))
+}
+pub(crate) fn unreadable(file: &str, e: &dyn std::fmt::Display) -> SheetError {
+    SheetError::Unreadable {
+        file: file.to_owned(),
+        reason: e.to_string(),
+    }
 }

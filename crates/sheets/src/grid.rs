@@ -10,6 +10,7 @@ use gjj_domain::issue::Issue;
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
 use serde::{Deserialize, Serialize};
 
+use crate::value::CellKind;
 use crate::SheetError;
 
 /// The data rows of a workbook under one business's columns, stored compactly (one text arena for every cell,
@@ -40,21 +41,6 @@ pub struct GridRow {
     pub row: u32,
     /// One text per column of [`Grid::columns`] ("" when empty).
     pub cells: Vec<String>,
-}
-
-/// The stored type of a grid cell: an unedited cell is written back as it came (a date stays a date, an ID
-/// stored as a number is still reported as one); edited cells become text.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub enum CellKind {
-    /// Text (or empty, or edited in the grid).
-    #[default]
-    Text,
-    /// A number.
-    Number(f64),
-    /// A number with a date format (the serial, in the 1900 system).
-    Date(f64),
-    /// TRUE/FALSE.
-    Bool(bool),
 }
 
 impl Grid {

@@ -15,9 +15,11 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use gjj_domain::issue::{Code, Issue};
 
+use crate::cell::CellRef;
 use crate::error::SheetError;
 use crate::header::{is_invisible, ColumnSpec, HeaderMatcher};
-use crate::source::{self, CellValue, Flow, SheetVisitor};
+use crate::source;
+use crate::value::{CellKind, CellValue, Flow, SheetVisitor, WorkbookFormat};
 
 /// The default cap on data rows per import (REFERENCE: batch files of up to 100,000 people).
 pub const MAX_ROWS: u32 = 100_000;
@@ -68,22 +70,6 @@ pub struct Imported<T> {
     pub issues: Vec<Issue>,
     /// Data rows seen (rows with cell problems included; blank, 例 and 合计 rows excluded).
     pub data_rows: u32,
-}
-
-/// The workbook formats the importer reads, as detected from the file content.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WorkbookFormat {
-    /// Office Open XML workbook (`.xlsx`, `.xlsm`), streamed.
-    Xlsx,
-    /// Excel 97–2003 BIFF8 (`.xls`).
-    Xls,
-    /// Excel binary workbook (`.xlsb`).
-    Xlsb,
-    /// OpenDocument spreadsheet (`.ods`).
-    Ods,
-    /// SpreadsheetML 2003 XML (often named `.xls` or `.xml`), streamed.
-    SpreadsheetMl2003,
 }
 
 /// What a streaming import saw, besides the rows and issues it delivered.
@@ -201,34 +187,6 @@ impl<'b> RowCells<'b> {
             row,
         }
     }
-}
-
-/// A cell position that displays as "D5".
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct CellRef {
-    /// 0-based column.
-    pub col: u32,
-    /// 1-based Excel row.
-    pub row: u32,
-}
-
-impl std::fmt::Display for CellRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}{}", column_letters(self.col), self.row)
-    }
-}
-
-/// "A", "B", …, "Z", "AA", … for a 0-based column.
-pub(crate) fn column_letters(col: u32) -> String {
-    let mut n = col + 1;
-    let mut out = Vec::new();
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        out.push(b'A' + rem as u8);
-        n = (n - 1) / 26;
-    }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Text that is only whitespace or invisible characters counts as an empty cell.
@@ -664,7 +622,7 @@ where
                 text.push_str(&shown(v, ctx.date1904));
                 kinds.push(kind(v, ctx.date1904));
             } else {
-                kinds.push(crate::grid::CellKind::Text);
+                kinds.push(CellKind::Text);
             }
             ranges.push(start..text.len());
         }
@@ -691,8 +649,7 @@ fn shown(v: CellValue<'_>, date1904: bool) -> String {
 }
 
 /// A cell's stored type for writing it back unchanged (dates in the 1900 system).
-fn kind(v: CellValue<'_>, date1904: bool) -> crate::grid::CellKind {
-    use crate::grid::CellKind;
+fn kind(v: CellValue<'_>, date1904: bool) -> CellKind {
     match v {
         CellValue::Number(n) => CellKind::Number(n),
         CellValue::DateSerial(n) => CellKind::Date(if date1904 { n + 1462.0 } else { n }),
@@ -795,6 +752,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cell::column_letters;
 
     #[test]
     fn letters() {

@@ -44,10 +44,12 @@ mod error;
 mod grid;
 mod header;
 mod import;
-mod person_batch;
+mod layout;
 mod source;
 mod spreadsheetml;
+mod value;
 
 pub use error::{save_failed, save_workbook, SheetError};
-pub use grid::{read_grid, write_grid, write_issues, CellKind, Grid, GridRow};
-pub use import::{ImportOptions, ImportStats, Imported, WorkbookFormat, HEADER_SEARCH_ROWS, MAX_ROWS};
+pub use grid::{read_grid, write_grid, write_issues, Grid, GridRow};
+pub use import::{ImportOptions, ImportStats, Imported, HEADER_SEARCH_ROWS, MAX_ROWS};
+pub use value::{CellKind, WorkbookFormat};

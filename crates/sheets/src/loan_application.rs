@@ -8,21 +8,21 @@ use gjj_domain::code_table::{CodeEntry, CodeTable};
 use gjj_domain::issue::{Code, Issue};
 use gjj_domain::loan_application::{col, Applicant, Party, Repayment};
 
-use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell::{self, Problem};
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
-use crate::person_batch::{self, Column, Kind, Layout};
-use crate::source::CellValue;
+use crate::layout::{self, Column, Kind, Layout};
+use crate::layout::{aliases, is_totals_row, Builder};
+use crate::value::CellValue;
 
-pub use crate::base_adjustment::TemplateOptions;
+pub use crate::layout::TemplateOptions;
 
 /// The worksheet name of the template.
 pub const SHEET_NAME: &str = "贷款申请";
 /// The 0-based row index of the first data row (Excel row 5).
-pub const FIRST_DATA_ROW: u32 = person_batch::FIRST_DATA_ROW;
+pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 /// Pre-formatted empty data rows below the example row.
-pub const TEMPLATE_DATA_ROWS: u32 = person_batch::TEMPLATE_DATA_ROWS;
+pub const TEMPLATE_DATA_ROWS: u32 = layout::TEMPLATE_DATA_ROWS;
 
 /// 序号 (not a domain column: the applicant's row number is the Excel row).
 const COL_SEQ: &str = "序号";
@@ -163,9 +163,9 @@ fn layout() -> Layout {
     }
 }
 
-person_batch::template_api!();
+layout::template_api!();
 
-person_batch::import_api!(LoanApplicationSheet, Applicant, "贷款申请");
+layout::import_api!(LoanApplicationSheet, Applicant, "贷款申请");
 
 /// Column indexes into [`LoanApplicationSheet::COLUMNS`] (same order as the template).
 const SEQ: usize = 0;

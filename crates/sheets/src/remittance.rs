@@ -23,14 +23,15 @@ use gjj_domain::issue::Issue;
 use gjj_domain::remittance::{col, RemittanceList, RemittanceRow};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError};
 
-use crate::base_adjustment::{is_totals_row, Builder};
 use crate::cell;
+use crate::cell::column_letters;
 use crate::error::{file_label, write_failed, SheetError};
 use crate::header::ColumnSpec;
-use crate::import::{column_letters, RowCells, RowCtx, RowKind};
-use crate::person_batch;
+use crate::import::{RowCells, RowCtx, RowKind};
+use crate::layout;
+use crate::layout::{is_totals_row, Builder};
 
-pub use crate::base_adjustment::TemplateOptions;
+pub use crate::layout::TemplateOptions;
 
 /// The worksheet name of the 清册.
 pub const SHEET_NAME: &str = "汇缴清册";
@@ -212,7 +213,7 @@ fn fill(ws: &mut Worksheet, list: &RemittanceList, opts: &TemplateOptions) -> Re
     Ok(())
 }
 
-person_batch::import_api!(RemittanceSheet, RemittanceRow, "汇缴清册");
+layout::import_api!(RemittanceSheet, RemittanceRow, "汇缴清册");
 
 /// Column indexes into [`RemittanceSheet::COLUMNS`].
 const SEQ: usize = 0;
@@ -232,10 +233,10 @@ impl RowKind for RemittanceSheet {
 
     /// Aliases: Bijie's print headers and JGJ/T 320 field ids (REFERENCE §B1, §F1).
     const COLUMNS: &'static [ColumnSpec] = &[
-        person_batch::SEQ_SPEC,
-        person_batch::ACCOUNT_SPEC,
-        person_batch::NAME_SPEC,
-        person_batch::ID_NUMBER_SPEC,
+        layout::SEQ_SPEC,
+        layout::ACCOUNT_SPEC,
+        layout::NAME_SPEC,
+        layout::ID_NUMBER_SPEC,
         ColumnSpec {
             name: col::BASE,
             aliases: &["缴存基数", "个人缴存基数(元)", "GRJCJS"],

@@ -10,26 +10,26 @@
 use gjj_domain::issue::Issue;
 use gjj_domain::seal::{col, SealRow, SEAL_REASONS};
 
-use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
-use crate::person_batch::{self, Column, Kind, Layout};
+use crate::layout::{self, Column, Kind, Layout};
+use crate::layout::{aliases, is_totals_row, Builder};
 
-pub use crate::base_adjustment::TemplateOptions;
+pub use crate::layout::TemplateOptions;
 
 /// The worksheet name of the template.
 pub const SHEET_NAME: &str = "个人封存";
 /// The 0-based row index of the first data row (Excel row 5).
-pub const FIRST_DATA_ROW: u32 = person_batch::FIRST_DATA_ROW;
+pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 /// Pre-formatted empty data rows below the example row.
-pub const TEMPLATE_DATA_ROWS: u32 = person_batch::TEMPLATE_DATA_ROWS;
+pub const TEMPLATE_DATA_ROWS: u32 = layout::TEMPLATE_DATA_ROWS;
 
 const COLUMNS: &[Column] = &[
-    person_batch::SEQ_COLUMN,
-    person_batch::ACCOUNT_COLUMN,
-    person_batch::NAME_COLUMN,
-    person_batch::ID_NUMBER_COLUMN,
+    layout::SEQ_COLUMN,
+    layout::ACCOUNT_COLUMN,
+    layout::NAME_COLUMN,
+    layout::ID_NUMBER_COLUMN,
     Column {
         name: col::EFFECTIVE_MONTH,
         required: true,
@@ -68,9 +68,9 @@ fn layout() -> Layout {
     }
 }
 
-person_batch::template_api!();
+layout::template_api!();
 
-person_batch::import_api!(SealSheet, SealRow, "封存");
+layout::import_api!(SealSheet, SealRow, "封存");
 
 /// Column indexes into [`SealSheet::COLUMNS`].
 const SEQ: usize = 0;
@@ -88,10 +88,10 @@ impl RowKind for SealSheet {
     type Row = SealRow;
 
     const COLUMNS: &'static [ColumnSpec] = &[
-        person_batch::SEQ_SPEC,
-        person_batch::ACCOUNT_SPEC,
-        person_batch::NAME_SPEC,
-        person_batch::ID_NUMBER_SPEC,
+        layout::SEQ_SPEC,
+        layout::ACCOUNT_SPEC,
+        layout::NAME_SPEC,
+        layout::ID_NUMBER_SPEC,
         ColumnSpec {
             name: col::EFFECTIVE_MONTH,
             aliases: aliases::EFFECTIVE_MONTH,

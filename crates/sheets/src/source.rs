@@ -19,47 +19,8 @@ use calamine::{
     XlsxError,
 };
 
-use crate::error::SheetError;
-use crate::import::WorkbookFormat;
-
-/// One cell value, borrowed for the duration of a [`SheetVisitor::cell`] call.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum CellValue<'a> {
-    /// A text cell (shared or inline string, formula string result).
-    Text(&'a str),
-    /// A number without a date format.
-    Number(f64),
-    /// `TRUE`/`FALSE`.
-    Bool(bool),
-    /// A number with a date format: the raw serial, in the workbook's own date system.
-    DateSerial(f64),
-    /// A date the file stores as ISO 8601 text (ODS, SpreadsheetML, xlsx `t="d"`).
-    DateIso(&'a str),
-    /// A formula error such as `#N/A` or `#REF!`.
-    Error(&'a str),
-}
-
-/// What a visitor wants after a cell or at the end of a sheet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Flow {
-    /// Keep going in this sheet.
-    Continue,
-    /// This sheet is not the one: move on to the next sheet.
-    NextSheet,
-    /// Done: stop reading the workbook.
-    Stop,
-}
-
-/// Receives the cells of one sheet after another, in row-major order.
-pub(crate) trait SheetVisitor {
-    /// A new sheet starts. `date1904` is the workbook's date system.
-    fn begin_sheet(&mut self, name: &str, date1904: bool);
-    /// One non-empty cell (`row`, `col` are 0-based). Cells come in row-major order.
-    fn cell(&mut self, row: u32, col: u32, value: CellValue<'_>) -> Flow;
-    /// The sheet ended (or the visitor asked for [`Flow::NextSheet`]/[`Flow::Stop`]).
-    /// Return [`Flow::Stop`] when the workbook needs no further reading.
-    fn end_sheet(&mut self) -> Flow;
-}
+use crate::error::{unreadable, SheetError};
+use crate::value::{CellValue, Flow, SheetVisitor, WorkbookFormat};
 
 /// Detects the format of `rs` from its first bytes and streams its sheets into `visitor`.
 pub(crate) fn visit<RS, V>(mut rs: RS, file: &str, visitor: &mut V) -> Result<WorkbookFormat, SheetError>
@@ -155,13 +116,6 @@ fn sniff(head: &[u8]) -> Sniffed {
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
-}
-
-pub(crate) fn unreadable(file: &str, e: &dyn std::fmt::Display) -> SheetError {
-    SheetError::Unreadable {
-        file: file.to_owned(),
-        reason: e.to_string(),
-    }
 }
 
 fn encrypted(file: &str) -> SheetError {
@@ -365,14 +319,6 @@ fn error_text(e: &CellErrorType) -> &'static str {
         CellErrorType::Value => "#VALUE!",
         CellErrorType::GettingData => "#DATA!",
     }
-}
-
-/// Excel's error literals. ODS files (LibreOffice) store a formula error as the text itself.
-pub(crate) fn is_error_literal(s: &str) -> bool {
-    matches!(
-        s,
-        "#N/A" | "#REF!" | "#VALUE!" | "#DIV/0!" | "#NAME?" | "#NUM!" | "#NULL!" | "#DATA!" | "Err:502"
-    )
 }
 
 #[cfg(test)]

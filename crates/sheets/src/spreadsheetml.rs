@@ -17,8 +17,9 @@ use std::io::BufRead;
 use quick_xml::encoding::DecodingReader;
 use quick_xml::events::{BytesStart, Event};
 
+use crate::error::unreadable;
 use crate::error::SheetError;
-use crate::source::{unreadable, CellValue, Flow, SheetVisitor};
+use crate::value::{CellValue, Flow, SheetVisitor};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum DataType {

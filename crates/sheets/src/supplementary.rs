@@ -10,26 +10,26 @@
 use gjj_domain::issue::Issue;
 use gjj_domain::supplementary::{col, SupplementaryRow, REASONS};
 
-use crate::base_adjustment::{is_totals_row, Builder};
 use crate::cell;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
-use crate::person_batch::{self, Column, Kind, Layout};
+use crate::layout::{self, Column, Kind, Layout};
+use crate::layout::{is_totals_row, Builder};
 
-pub use crate::base_adjustment::TemplateOptions;
+pub use crate::layout::TemplateOptions;
 
 /// The worksheet name of the template.
 pub const SHEET_NAME: &str = "补缴";
 /// The 0-based row index of the first data row (Excel row 5).
-pub const FIRST_DATA_ROW: u32 = person_batch::FIRST_DATA_ROW;
+pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 /// Pre-formatted empty data rows below the example row.
-pub const TEMPLATE_DATA_ROWS: u32 = person_batch::TEMPLATE_DATA_ROWS;
+pub const TEMPLATE_DATA_ROWS: u32 = layout::TEMPLATE_DATA_ROWS;
 
 const COLUMNS: &[Column] = &[
-    person_batch::SEQ_COLUMN,
-    person_batch::ACCOUNT_COLUMN,
-    person_batch::NAME_COLUMN,
-    person_batch::ID_NUMBER_COLUMN,
+    layout::SEQ_COLUMN,
+    layout::ACCOUNT_COLUMN,
+    layout::NAME_COLUMN,
+    layout::ID_NUMBER_COLUMN,
     Column {
         name: col::START,
         required: true,
@@ -97,9 +97,9 @@ fn layout() -> Layout {
     }
 }
 
-person_batch::template_api!();
+layout::template_api!();
 
-person_batch::import_api!(SupplementarySheet, SupplementaryRow, "补缴");
+layout::import_api!(SupplementarySheet, SupplementaryRow, "补缴");
 
 /// Column indexes into [`SupplementarySheet::COLUMNS`].
 const SEQ: usize = 0;
@@ -122,10 +122,10 @@ impl RowKind for SupplementarySheet {
 
     /// Aliases: REFERENCE §F1 spellings and Bijie's JGJ/T 320-style field ids (§B3 BJXX).
     const COLUMNS: &'static [ColumnSpec] = &[
-        person_batch::SEQ_SPEC,
-        person_batch::ACCOUNT_SPEC,
-        person_batch::NAME_SPEC,
-        person_batch::ID_NUMBER_SPEC,
+        layout::SEQ_SPEC,
+        layout::ACCOUNT_SPEC,
+        layout::NAME_SPEC,
+        layout::ID_NUMBER_SPEC,
         ColumnSpec {
             name: col::START,
             aliases: &["起始年月", "补缴开始年月", "开始年月", "补缴起始月份"],

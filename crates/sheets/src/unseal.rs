@@ -11,26 +11,26 @@
 use gjj_domain::issue::Issue;
 use gjj_domain::unseal::{col, UnsealRow, UNSEAL_REASONS};
 
-use crate::base_adjustment::{aliases, is_totals_row, Builder};
 use crate::cell;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
-use crate::person_batch::{self, Column, Kind, Layout};
+use crate::layout::{self, Column, Kind, Layout};
+use crate::layout::{aliases, is_totals_row, Builder};
 
-pub use crate::base_adjustment::TemplateOptions;
+pub use crate::layout::TemplateOptions;
 
 /// The worksheet name of the template.
 pub const SHEET_NAME: &str = "个人启封";
 /// The 0-based row index of the first data row (Excel row 5).
-pub const FIRST_DATA_ROW: u32 = person_batch::FIRST_DATA_ROW;
+pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 /// Pre-formatted empty data rows below the example row.
-pub const TEMPLATE_DATA_ROWS: u32 = person_batch::TEMPLATE_DATA_ROWS;
+pub const TEMPLATE_DATA_ROWS: u32 = layout::TEMPLATE_DATA_ROWS;
 
 const COLUMNS: &[Column] = &[
-    person_batch::SEQ_COLUMN,
-    person_batch::ACCOUNT_COLUMN,
-    person_batch::NAME_COLUMN,
-    person_batch::ID_NUMBER_COLUMN,
+    layout::SEQ_COLUMN,
+    layout::ACCOUNT_COLUMN,
+    layout::NAME_COLUMN,
+    layout::ID_NUMBER_COLUMN,
     Column {
         name: col::EFFECTIVE_MONTH,
         required: true,
@@ -77,9 +77,9 @@ fn layout() -> Layout {
     }
 }
 
-person_batch::template_api!();
+layout::template_api!();
 
-person_batch::import_api!(UnsealSheet, UnsealRow, "启封");
+layout::import_api!(UnsealSheet, UnsealRow, "启封");
 
 /// Column indexes into [`UnsealSheet::COLUMNS`].
 const SEQ: usize = 0;
@@ -98,10 +98,10 @@ impl RowKind for UnsealSheet {
     type Row = UnsealRow;
 
     const COLUMNS: &'static [ColumnSpec] = &[
-        person_batch::SEQ_SPEC,
-        person_batch::ACCOUNT_SPEC,
-        person_batch::NAME_SPEC,
-        person_batch::ID_NUMBER_SPEC,
+        layout::SEQ_SPEC,
+        layout::ACCOUNT_SPEC,
+        layout::NAME_SPEC,
+        layout::ID_NUMBER_SPEC,
         ColumnSpec {
             name: col::EFFECTIVE_MONTH,
             aliases: aliases::EFFECTIVE_MONTH,

@@ -16,25 +16,22 @@
 //! # Ok(()) }
 //! ```
 
-use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use gjj_domain::base_adjustment::{col, BaseAdjustmentRow};
-use gjj_domain::issue::{Code, Issue};
+use gjj_domain::issue::Issue;
 
-use crate::cell::{self, Problem};
+use crate::cell;
 use crate::error::{file_label, SheetError};
 use crate::header::ColumnSpec;
-use crate::import::{self, CellRef, ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
-use crate::source::CellValue;
+use crate::import::{self, ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
+use crate::layout::{aliases, is_totals_row, open, Builder};
 
 mod template;
 
-pub use template::{
-    template_bytes, template_workbook, write_template, TemplateOptions, FIRST_DATA_ROW, SHEET_NAME,
-    TEMPLATE_DATA_ROWS,
-};
+pub use crate::layout::{TemplateOptions, FIRST_DATA_ROW, TEMPLATE_DATA_ROWS};
+pub use template::{template_bytes, template_workbook, write_template, SHEET_NAME};
 
 /// Reads a 基数调整 workbook and returns every clean row, every issue and the data-row count.
 ///
@@ -70,7 +67,7 @@ where
 
 /// The raw cells of every data row of a 缴存基数调整 workbook, for a grid that shows and edits them.
 pub fn read_grid(path: impl AsRef<Path>) -> Result<crate::Grid, SheetError> {
-    crate::person_batch::grid_path::<BaseAdjustment>(path.as_ref())
+    crate::layout::grid_path::<BaseAdjustment>(path.as_ref())
 }
 
 /// [`import_with`] with explicit [`ImportOptions`] (e.g. a different row cap).
@@ -108,16 +105,6 @@ where
     import::run::<BaseAdjustment, _, _>(reader, file_name, opts, on_row, issues)
 }
 
-/// Opens a workbook file with the errors users understand (shared by every importer).
-pub(crate) fn open(path: &Path, label: &str) -> Result<File, SheetError> {
-    if path.is_dir() {
-        return Err(SheetError::NotFound {
-            file: label.to_owned(),
-        });
-    }
-    File::open(path).map_err(|e| crate::error::open_failed(label, &e))
-}
-
 /// Column indexes into [`BaseAdjustment::COLUMNS`].
 const SEQ: usize = 0;
 const ACCOUNT: usize = 1;
@@ -127,44 +114,6 @@ const OLD_BASE: usize = 4;
 const NEW_BASE: usize = 5;
 const EFFECTIVE_MONTH: usize = 6;
 const NOTE: usize = 7;
-
-/// Header spellings of the person columns found in real centre templates (REFERENCE §A:
-/// Chengdu 个人客户号/职工姓名/执行时间; §G1: JGJ/T 320 field ids). `pub(crate)`: every
-/// per-person batch (个人封存/启封 …) names its people the same way.
-pub(crate) mod aliases {
-    /// 序号.
-    pub(crate) const SEQ: &[&str] = &["编号"];
-    /// 个人账号.
-    pub(crate) const ACCOUNT: &[&str] = &[
-        "个人公积金账号",
-        "公积金账号",
-        "个人客户号",
-        "职工账号",
-        "个人账户号",
-        "GRZH",
-    ];
-    /// 姓名.
-    pub(crate) const NAME: &[&str] = &["职工姓名", "缴存人姓名", "XingMing"];
-    /// 证件号码.
-    pub(crate) const ID_NUMBER: &[&str] = &["身份证号码", "身份证号", "证件号", "身份证件号码", "ZJHM"];
-    /// 生效年月 (+ the adjustment-specific 调整年月, harmless elsewhere).
-    pub(crate) const EFFECTIVE_MONTH: &[&str] =
-        &["生效月份", "执行时间", "执行年月", "生效时间", "调整年月", "SXNY"];
-    /// 备注.
-    pub(crate) const NOTE: &[&str] = &["说明", "BeiZhu"];
-}
-
-/// "合计/总计/小计" in one of the `labels` columns with nothing in the `ids` columns: a
-/// totals row, not a person (shared by the per-person batches).
-pub(crate) fn is_totals_row(cells: &RowCells<'_>, ids: &[usize], labels: &[usize]) -> bool {
-    if ids.iter().any(|&i| cells.get(i).is_some()) {
-        return false;
-    }
-    labels.iter().filter_map(|&i| cells.text(i)).any(|t| {
-        let t = t.trim_start();
-        t.starts_with("合计") || t.starts_with("总计") || t.starts_with("小计")
-    })
-}
 
 /// The 基数调整 row layout.
 struct BaseAdjustment;
@@ -266,65 +215,5 @@ impl RowKind for BaseAdjustment {
             effective_month: effective_month?,
             note,
         })
-    }
-}
-
-/// Converts the cells of one row, pushing an issue per failed cell. `pub(crate)`: every
-/// batch importer builds its rows with it.
-pub(crate) struct Builder<'a> {
-    /// The layout's columns (`RowKind::COLUMNS`), for the names in issues.
-    pub(crate) columns: &'static [ColumnSpec],
-    pub(crate) cells: &'a RowCells<'a>,
-    pub(crate) ctx: &'a RowCtx,
-    pub(crate) issues: &'a mut Vec<Issue>,
-    /// Some cell of the row failed: the row is not delivered.
-    pub(crate) failed: bool,
-}
-
-impl Builder<'_> {
-    fn convert<T, F>(&mut self, i: usize, f: F) -> Option<T>
-    where
-        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
-    {
-        let spec = &self.columns[i];
-        let value = self.cells.get(i)?;
-        let cell_ref = self.cells.cell_ref(i, self.ctx.row);
-        match f(value, spec.name, cell_ref) {
-            Ok(v) => v,
-            Err(p) => {
-                self.failed = true;
-                self.issues
-                    .push(Issue::new(self.ctx.row, spec.name, p.code, p.message));
-                None
-            }
-        }
-    }
-
-    /// Column `i`'s value, or `None` when empty or unconvertible (with an issue).
-    pub(crate) fn optional<T, F>(&mut self, i: usize, f: F) -> Option<T>
-    where
-        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
-    {
-        self.convert(i, f)
-    }
-
-    /// Column `i`'s value; an empty cell is a [`Code::Required`] issue.
-    pub(crate) fn required<T, F>(&mut self, i: usize, f: F) -> Option<T>
-    where
-        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
-    {
-        let had_issue = self.issues.len();
-        let v = self.convert(i, f);
-        if v.is_none() && self.issues.len() == had_issue {
-            let spec = &self.columns[i];
-            self.failed = true;
-            self.issues.push(Issue::new(
-                self.ctx.row,
-                spec.name,
-                Code::Required,
-                format!("“{}”不能为空，请填写", spec.name),
-            ));
-        }
-        v
     }
 }

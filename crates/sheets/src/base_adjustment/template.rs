@@ -22,31 +22,10 @@ use rust_xlsxwriter::{
 };
 
 use crate::error::{file_label, write_failed, SheetError};
+use crate::layout::{TemplateOptions, FIRST_DATA_ROW, TEMPLATE_DATA_ROWS};
 
 /// The worksheet name of the template.
 pub const SHEET_NAME: &str = "基数调整";
-
-/// Pre-formatted empty data rows below the example row.
-pub const TEMPLATE_DATA_ROWS: u32 = 1000;
-
-/// The 0-based row index of the first data row (Excel row 5), for callers that fill a
-/// [`template_workbook`].
-pub const FIRST_DATA_ROW: u32 = 4;
-
-/// What varies between centres.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TemplateOptions {
-    /// The centre's name, first part of the title, e.g. "衡阳市住房公积金管理中心".
-    pub centre_name: String,
-}
-
-impl Default for TemplateOptions {
-    fn default() -> Self {
-        TemplateOptions {
-            centre_name: "住房公积金管理中心".to_owned(),
-        }
-    }
-}
 
 /// Header, whether required, column width, and the kind of cell below it.
 const COLUMNS: [(&str, bool, f64, Kind); 8] = [

@@ -15,16 +15,17 @@ use std::path::Path;
 use gjj_domain::contributor_registration::{col, parse_sex, ContributorRegistrationRow, IdType};
 use gjj_domain::issue::{Code, Issue};
 
+use crate::cell::CellRef;
 use crate::cell::{self, Problem};
 use crate::error::{file_label, SheetError};
 use crate::header::ColumnSpec;
-use crate::import::{self, CellRef, ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
-use crate::source::CellValue;
+use crate::import::{self, ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
+use crate::value::CellValue;
 
 mod template;
 
 /// The template options are the same for every business (the centre's name).
-pub use crate::base_adjustment::TemplateOptions;
+pub use crate::layout::TemplateOptions;
 pub use template::{
     template_bytes, template_workbook, write_template, FIRST_DATA_ROW, SHEET_NAME, TEMPLATE_DATA_ROWS,
 };
@@ -59,7 +60,7 @@ where
 
 /// The raw cells of every data row of a 缴存人登记 workbook, for a grid that shows and edits them.
 pub fn read_grid(path: impl AsRef<Path>) -> Result<crate::Grid, SheetError> {
-    crate::person_batch::grid_path::<Registration>(path.as_ref())
+    crate::layout::grid_path::<Registration>(path.as_ref())
 }
 
 /// [`import_with`] with explicit [`ImportOptions`].
@@ -74,7 +75,7 @@ where
 {
     let path = path.as_ref();
     let label = file_label(path);
-    let file = crate::base_adjustment::open(path, &label)?;
+    let file = crate::layout::open(path, &label)?;
     import::run::<Registration, _, _>(std::io::BufReader::new(file), &label, opts, on_row, issues)
 }
 

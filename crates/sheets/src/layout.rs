@@ -1,29 +1,156 @@
-//! What the per-person batch sheets (个人封存, 个人启封) share: the template writer driven by a
-//! [`Layout`] (the conventions of the 基数调整 template, REFERENCE §A/§F1: title row, red
-//! instructions, header, red "例" row, pre-formatted empty rows with text-formatted identifier
-//! and 年月 columns), and the file/reader entry points of an import.
+//! What every business sheet shares, below all of them (no business module is imported here): the template
+//! writer driven by a [`Layout`] (the conventions of our templates, REFERENCE §A/§F1: title row, red
+//! instructions, header, red "例" row, pre-formatted empty rows with text-formatted identifier and 年月 columns),
+//! the header aliases people columns are found by, totals-row detection, the row [`Builder`] that turns cells into
+//! typed values with per-cell issues, and the file/reader entry points of an import.
 
+use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use gjj_domain::base_adjustment::col;
 use gjj_domain::code_table::CodeTable;
-use gjj_domain::issue::Issue;
+use gjj_domain::issue::{Code, Issue};
 use rust_xlsxwriter::{
     DataValidation, DataValidationErrorStyle, DataValidationRule, Format, FormatAlign, FormatBorder,
     Workbook, Worksheet, XlsxError,
 };
 
-use crate::base_adjustment::{aliases, open, TemplateOptions};
+use crate::cell::{CellRef, Problem};
 use crate::error::{file_label, write_failed, SheetError};
 use crate::header::ColumnSpec;
-use crate::import::{self, ImportOptions, ImportStats, RowKind};
+use crate::import::{self, ImportOptions, ImportStats, RowCells, RowCtx, RowKind};
+use crate::value::CellValue;
 
-/// The 0-based row index of the first data row (Excel row 5), as in every template of ours.
-pub(crate) const FIRST_DATA_ROW: u32 = crate::base_adjustment::FIRST_DATA_ROW;
+/// Opens a workbook file with the errors users understand (shared by every importer).
+pub(crate) fn open(path: &Path, label: &str) -> Result<File, SheetError> {
+    if path.is_dir() {
+        return Err(SheetError::NotFound {
+            file: label.to_owned(),
+        });
+    }
+    File::open(path).map_err(|e| crate::error::open_failed(label, &e))
+}
+
+/// Header spellings of the person columns found in real centre templates (REFERENCE §A:
+/// Chengdu 个人客户号/职工姓名/执行时间; §G1: JGJ/T 320 field ids). `pub(crate)`: every
+/// per-person batch (个人封存/启封 …) names its people the same way.
+pub(crate) mod aliases {
+    /// 序号.
+    pub(crate) const SEQ: &[&str] = &["编号"];
+    /// 个人账号.
+    pub(crate) const ACCOUNT: &[&str] = &[
+        "个人公积金账号",
+        "公积金账号",
+        "个人客户号",
+        "职工账号",
+        "个人账户号",
+        "GRZH",
+    ];
+    /// 姓名.
+    pub(crate) const NAME: &[&str] = &["职工姓名", "缴存人姓名", "XingMing"];
+    /// 证件号码.
+    pub(crate) const ID_NUMBER: &[&str] = &["身份证号码", "身份证号", "证件号", "身份证件号码", "ZJHM"];
+    /// 生效年月 (+ the adjustment-specific 调整年月, harmless elsewhere).
+    pub(crate) const EFFECTIVE_MONTH: &[&str] =
+        &["生效月份", "执行时间", "执行年月", "生效时间", "调整年月", "SXNY"];
+    /// 备注.
+    pub(crate) const NOTE: &[&str] = &["说明", "BeiZhu"];
+}
+
+/// "合计/总计/小计" in one of the `labels` columns with nothing in the `ids` columns: a
+/// totals row, not a person (shared by the per-person batches).
+pub(crate) fn is_totals_row(cells: &RowCells<'_>, ids: &[usize], labels: &[usize]) -> bool {
+    if ids.iter().any(|&i| cells.get(i).is_some()) {
+        return false;
+    }
+    labels.iter().filter_map(|&i| cells.text(i)).any(|t| {
+        let t = t.trim_start();
+        t.starts_with("合计") || t.starts_with("总计") || t.starts_with("小计")
+    })
+}
+
+/// Converts the cells of one row, pushing an issue per failed cell. `pub(crate)`: every
+/// batch importer builds its rows with it.
+pub(crate) struct Builder<'a> {
+    /// The layout's columns (`RowKind::COLUMNS`), for the names in issues.
+    pub(crate) columns: &'static [ColumnSpec],
+    pub(crate) cells: &'a RowCells<'a>,
+    pub(crate) ctx: &'a RowCtx,
+    pub(crate) issues: &'a mut Vec<Issue>,
+    /// Some cell of the row failed: the row is not delivered.
+    pub(crate) failed: bool,
+}
+
+impl Builder<'_> {
+    fn convert<T, F>(&mut self, i: usize, f: F) -> Option<T>
+    where
+        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
+    {
+        let spec = &self.columns[i];
+        let value = self.cells.get(i)?;
+        let cell_ref = self.cells.cell_ref(i, self.ctx.row);
+        match f(value, spec.name, cell_ref) {
+            Ok(v) => v,
+            Err(p) => {
+                self.failed = true;
+                self.issues
+                    .push(Issue::new(self.ctx.row, spec.name, p.code, p.message));
+                None
+            }
+        }
+    }
+
+    /// Column `i`'s value, or `None` when empty or unconvertible (with an issue).
+    pub(crate) fn optional<T, F>(&mut self, i: usize, f: F) -> Option<T>
+    where
+        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
+    {
+        self.convert(i, f)
+    }
+
+    /// Column `i`'s value; an empty cell is a [`Code::Required`] issue.
+    pub(crate) fn required<T, F>(&mut self, i: usize, f: F) -> Option<T>
+    where
+        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
+    {
+        let had_issue = self.issues.len();
+        let v = self.convert(i, f);
+        if v.is_none() && self.issues.len() == had_issue {
+            let spec = &self.columns[i];
+            self.failed = true;
+            self.issues.push(Issue::new(
+                self.ctx.row,
+                spec.name,
+                Code::Required,
+                format!("“{}”不能为空，请填写", spec.name),
+            ));
+        }
+        v
+    }
+}
 
 /// Pre-formatted empty data rows below the example row.
-pub(crate) const TEMPLATE_DATA_ROWS: u32 = crate::base_adjustment::TEMPLATE_DATA_ROWS;
+pub const TEMPLATE_DATA_ROWS: u32 = 1000;
+
+/// The 0-based row index of the first data row (Excel row 5), for callers that fill a
+/// `template_workbook`.
+pub const FIRST_DATA_ROW: u32 = 4;
+
+/// What varies between centres.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateOptions {
+    /// The centre's name, first part of the title, e.g. "衡阳市住房公积金管理中心".
+    pub centre_name: String,
+}
+
+impl Default for TemplateOptions {
+    fn default() -> Self {
+        TemplateOptions {
+            centre_name: "住房公积金管理中心".to_owned(),
+        }
+    }
+}
 
 /// The kind of cell below a header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -330,12 +457,12 @@ macro_rules! import_api {
         where
             F: FnMut($row, &mut Vec<gjj_domain::issue::Issue>),
         {
-            $crate::person_batch::import_path::<$kind, _>(path.as_ref(), opts, on_row, issues)
+            $crate::layout::import_path::<$kind, _>(path.as_ref(), opts, on_row, issues)
         }
 
         #[doc = concat!("The raw cells of every data row of a ", $what, " workbook, for a grid that shows and edits them.")]
         pub fn read_grid(path: impl AsRef<std::path::Path>) -> Result<$crate::Grid, $crate::SheetError> {
-            $crate::person_batch::grid_path::<$kind>(path.as_ref())
+            $crate::layout::grid_path::<$kind>(path.as_ref())
         }
 
         /// `import_with_options` over any seekable reader (`file_name` only for messages).
@@ -350,7 +477,7 @@ macro_rules! import_api {
             R: std::io::Read + std::io::Seek + Send,
             F: FnMut($row, &mut Vec<gjj_domain::issue::Issue>),
         {
-            $crate::person_batch::import_from::<$kind, _, _>(reader, file_name, opts, on_row, issues)
+            $crate::layout::import_from::<$kind, _, _>(reader, file_name, opts, on_row, issues)
         }
     };
 }
@@ -363,24 +490,22 @@ macro_rules! template_api {
         /// Writes the template to `path` (an `.xlsx` file).
         pub fn write_template(
             path: impl AsRef<std::path::Path>,
-            opts: &$crate::base_adjustment::TemplateOptions,
+            opts: &$crate::layout::TemplateOptions,
         ) -> Result<(), $crate::SheetError> {
-            $crate::person_batch::write(&layout(), path.as_ref(), opts)
+            $crate::layout::write(&layout(), path.as_ref(), opts)
         }
 
         /// The template as `.xlsx` bytes.
-        pub fn template_bytes(
-            opts: &$crate::base_adjustment::TemplateOptions,
-        ) -> Result<Vec<u8>, $crate::SheetError> {
-            $crate::person_batch::bytes(&layout(), opts)
+        pub fn template_bytes(opts: &$crate::layout::TemplateOptions) -> Result<Vec<u8>, $crate::SheetError> {
+            $crate::layout::bytes(&layout(), opts)
         }
 
         /// The template as a workbook whose only sheet is `SHEET_NAME`, for callers that fill rows from
         /// `FIRST_DATA_ROW` before saving.
         pub fn template_workbook(
-            opts: &$crate::base_adjustment::TemplateOptions,
+            opts: &$crate::layout::TemplateOptions,
         ) -> Result<rust_xlsxwriter::Workbook, $crate::SheetError> {
-            $crate::person_batch::workbook(&layout(), opts)
+            $crate::layout::workbook(&layout(), opts)
         }
     };
 }
