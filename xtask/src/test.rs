@@ -47,7 +47,7 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
     }
     sh::run("cargo clippy -D warnings", clippy.args(["--", "-D", "warnings"]))?;
     sh::run(
-        "build gjj-server, gjj and the SKF test double",
+        "build gjj-server, gjj and the SM2 key test doubles (SKF, PKCS#11)",
         sh::cargo().args([
             "build",
             "-p",
@@ -56,6 +56,8 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
             "gjj-cli",
             "-p",
             "gjj-skf-test-double",
+            "-p",
+            "gjj-pkcs11-sm2-test-double",
         ]),
     )?;
     let python = foreign_python(root)?;
