@@ -117,7 +117,7 @@ export function batchSummary(
   };
 }
 
-/** The issues of one Excel row as a GridRow carries them. */
+/** The issues of one Excel row as a GridRowView carries them. */
 export function cellIssues(issues: Issue[], row: number): CellIssue[] {
   return issues.filter((i) => i.row === row).map(({ column, code, message }) => ({ column, code, message }));
 }

@@ -29,6 +29,7 @@ use crate::{doctor, sheet, ClientError, Draft, Outbox, OutboxState, Session, Ses
 /// An error for the window: stable code, Chinese message (what happened, what to do), issues when any.
 #[derive(Clone, Debug, Serialize, thiserror::Error)]
 #[error("[{code}] {message}")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AppError {
     /// Stable code.
     pub code: String,
@@ -110,6 +111,7 @@ pub type AppResult<T> = Result<T, AppError>;
 
 /// `app_info`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AppInfo {
     /// The app version.
     pub version: String,
@@ -121,6 +123,7 @@ pub struct AppInfo {
 
 /// A business as the menu shows it.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BusinessInfo {
     /// Code (one name in every layer).
     pub code: &'static str,
@@ -154,6 +157,7 @@ pub fn businesses(role: Role) -> Vec<BusinessInfo> {
 
 /// The certificate the user picked on the login screen.
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KeyChoice {
     /// PKCS#11 module path.
     pub module: String,
@@ -165,6 +169,7 @@ pub struct KeyChoice {
 
 /// After login.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoginInfo {
     /// The centre's view of the unit.
     pub me: Me,
@@ -176,6 +181,7 @@ pub struct LoginInfo {
 
 /// The home screen.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Home {
     /// The centre's view of the unit.
     pub me: Me,
@@ -193,6 +199,7 @@ pub struct Home {
 
 /// One line of the history.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryEntry {
     /// Idempotency key (the local id).
     pub idempotency_key: String,
@@ -220,6 +227,7 @@ pub struct HistoryEntry {
 
 /// History filters.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryFilter {
     /// Business code.
     #[serde(default)]
@@ -231,6 +239,7 @@ pub struct HistoryFilter {
 
 /// A draft as the window shows it.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DraftView {
     /// The draft.
     #[serde(flatten)]
@@ -241,6 +250,7 @@ pub struct DraftView {
 
 /// A sheet's check, as the batch screen shows it.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchSummary {
     /// Business code.
     pub business: String,
@@ -268,6 +278,7 @@ pub const SUMMARY_ISSUES: usize = 200;
 
 /// One problem of a cell as the grid shows it; the row is the [`GridRowView`]'s.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CellIssue {
     /// Column title ("" for the row as a whole).
     pub column: String,
@@ -279,6 +290,7 @@ pub struct CellIssue {
 
 /// A grid row with its issues, as the window gets it.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GridRowView {
     /// The row.
     #[serde(flatten)]
@@ -289,6 +301,7 @@ pub struct GridRowView {
 
 /// Progress of an import or a submission.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchProgress {
     /// Business code.
     pub business: String,

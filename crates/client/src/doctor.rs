@@ -38,6 +38,7 @@ pub const SKEW_FAIL_SECS: i64 = 300;
 /// Outcome of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CheckStatus {
     /// Fine.
     Ok,
@@ -80,6 +81,7 @@ impl CheckStatus {
 
 /// One diagnostic check (api.ts `Check`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Check {
     /// Stable id.
     pub id: String,
@@ -112,6 +114,7 @@ impl Check {
 
 /// Every check (api.ts `DoctorReport`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DoctorReport {
     /// In a fixed order.
     pub checks: Vec<Check>,

@@ -413,6 +413,7 @@ impl Candidates {
 /// A certificate expiry warning level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum WarningLevel {
     /// 30 days or less.
     Info,
@@ -424,6 +425,7 @@ pub enum WarningLevel {
 
 /// What to tell the user about a certificate's validity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExpiryWarning {
     /// How urgent.
     pub level: WarningLevel,
@@ -469,6 +471,7 @@ pub fn days_left(not_after: i64, now: i64) -> i64 {
 
 /// A certificate as the login screen and the diagnostics show it (api.ts `CertInfo`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CertInfo {
     /// SHA-256 of the DER certificate, hex: the id used to pick it (`TokenSelector::certificate`).
     pub fingerprint: String,
@@ -536,6 +539,7 @@ pub fn cert_info(identity: &CertIdentity, now: OffsetDateTime) -> CertInfo {
 
 /// A PKCS#11 module as found (api.ts `ModuleInfo`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModuleInfo {
     /// Module path.
     pub path: String,
@@ -551,6 +555,7 @@ pub struct ModuleInfo {
 
 /// The PIN warning flags of a key (api.ts `PinFlags`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PinFlags {
     /// A wrong PIN was entered since the last success.
     pub count_low: bool,
@@ -562,6 +567,7 @@ pub struct PinFlags {
 
 /// An inserted key (api.ts `KeyInfo`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KeyInfo {
     /// Path of the module that reads it.
     pub module: String,
@@ -589,6 +595,7 @@ pub struct KeyInfo {
 
 /// An SM2 key behind an SKF driver (api.ts `SkfKeyInfo`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SkfKeyInfo {
     /// SKF application holding the PIN and the container.
     pub application: String,
@@ -608,6 +615,7 @@ pub const STORE_MODULE_PREFIX: &str = "windows-store:";
 
 /// A certificate of the Windows certificate store (api.ts `StoreKeyInfo`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StoreKeyInfo {
     /// "CurrentUser" or "LocalMachine".
     pub location: String,
@@ -621,6 +629,7 @@ pub struct StoreKeyInfo {
 
 /// Drivers, keys and certificates found (api.ts `KeyList`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KeyList {
     /// Every module tried.
     pub modules: Vec<ModuleInfo>,

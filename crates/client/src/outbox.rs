@@ -79,6 +79,7 @@ pub struct CachedContext {
 
 /// Work saved without sending (see migrations/0002_drafts.sql).
 #[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Draft {
     /// Its id.
     pub id: String,
@@ -87,6 +88,7 @@ pub struct Draft {
     /// What the clerk called it.
     pub title: String,
     /// A form's fields, or `{file}` for a sheet.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub data: serde_json::Value,
     /// Last saved (RFC 3339).
     pub updated_at: String,

@@ -28,6 +28,7 @@ pub const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
 /// The settings (api.ts `Settings`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Settings {
     /// The centre's URL, https://…; empty = not configured (the doctor says so).
     pub server: String,
@@ -67,6 +68,7 @@ impl Settings {
 
 /// What the settings screen shows (api.ts `SettingsView`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SettingsView {
     /// What is in force.
     pub effective: Settings,

@@ -21,6 +21,7 @@ pub const REPLAYED: &str = "Idempotent-Replayed";
 /// Which hall a caller uses; decided by the gateway from its own records of the certificate's unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Role {
     /// 单位 (employer).
     Employer,
@@ -62,6 +63,7 @@ impl Role {
 
 /// `GET /api/v1/me`: who the certificate is, as the centre knows it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Me {
     /// The unit the certificate is bound to.
     pub unit: UnitFacts,
@@ -99,6 +101,7 @@ pub struct Sm2Login {
 /// Where a submission is in the centre.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SubmissionStatus {
     /// 已受理: stored, waiting for review.
     Accepted,
@@ -156,6 +159,7 @@ impl SubmissionStatus {
 
 /// The centre's receipt for an accepted submission (回执).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Receipt {
     /// 业务流水号.
     pub serial: String,
@@ -189,6 +193,7 @@ pub struct Receipt {
 
 /// One applicant of a 贷款申请 as the centre judged it: each is accepted or refused whole, on its own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ApplicantOutcome {
     /// The row number as submitted.
     pub row: u32,
@@ -206,6 +211,7 @@ pub struct ApplicantOutcome {
 
 /// A 个人账号 assigned to one row of a submission.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RowAccount {
     /// The row number as submitted (the Excel row, or 1 for a single registration).
     pub row: u32,
@@ -226,6 +232,7 @@ pub struct SignedReceipt {
 
 /// `GET /api/v1/submissions/{serial}`: a receipt and where it stands now.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SubmissionView {
     /// The receipt issued on acceptance.
     pub receipt: Receipt,

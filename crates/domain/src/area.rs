@@ -13,6 +13,7 @@ use crate::money::{Fen, MoneyError};
 /// An area in hundredths of a square metre (`Area(8950)` = 89.50 m²).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Area(pub i64);
 
 /// Why an area was refused.

@@ -106,6 +106,7 @@ pub struct Building {
 
 /// An approved building with its houses, as the centre holds it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BuildingView {
     /// 楼栋编号 ("LD" + 8 digits).
     pub id: String,
@@ -127,6 +128,7 @@ pub struct BuildingView {
 
 /// A house of an approved building.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HouseView {
     /// 房号.
     pub house_no: String,

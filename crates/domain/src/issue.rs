@@ -10,12 +10,14 @@ use serde::{Deserialize, Serialize};
 
 /// One problem found in a submission.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Issue {
     /// The Excel row number as the user sees it (1-based); 0 for the whole submission.
     pub row: u32,
     /// The column title (e.g. "证件号码"); empty for the whole submission.
     pub column: String,
     /// Stable machine-readable code.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub code: Code,
     /// Chinese message: what happened and what to do.
     pub message: String,

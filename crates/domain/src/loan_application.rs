@@ -244,6 +244,7 @@ fn mul_bp_ceil(fen: i64, bp: u32) -> i64 {
 
 /// The repayment plan of an accepted applicant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoanPlan {
     /// 还款方式 code.
     pub repayment: String,

@@ -15,6 +15,7 @@ use crate::issue::Code;
 /// displayed as yuan with two decimals (`3000.50`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Fen(pub i64);
 
 /// Why an amount was refused.

@@ -11,6 +11,8 @@ use crate::text::normalize_text;
 /// Displayed and serialised as the six-character `YYYYMM` string JGJ/T 320 and the Chengdu
 /// templates use (e.g. `"202407"`).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(type = "string"))]
 pub struct Month {
     // Field order matters: the derived `Ord` compares year first.
     year: u16,

@@ -21,6 +21,7 @@ use crate::rate::Rate;
 /// The 楼盘项目 form, as a draft body or as the signed submission. `None` = not filled in.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Project {
     /// 项目编号 ("XM…"): absent for a new project, present to update a draft or (re)submit it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,6 +68,7 @@ pub struct Project {
 
 /// `GET /api/v1/projects/{id}` (and the answer of a draft save): a project as the centre holds it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProjectView {
     /// 项目编号 ("XM…").
     pub id: String,

@@ -89,6 +89,7 @@ pub const KINDS: CodeTable = CodeTable {
 /// A file type the centre accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FileType {
     /// PDF (`%PDF-`).
     Pdf,
@@ -324,6 +325,7 @@ pub struct Manifest {
 
 /// A recorded material.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Material {
     /// 材料编号 ("CL00000001").
     pub id: String,

@@ -14,6 +14,7 @@ use crate::issue::Code;
 /// A rate in basis points: `Rate(1200)` = 12% = 0.12. Serialised as the bare integer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Rate(pub u32);
 
 /// Why a rate text was refused.

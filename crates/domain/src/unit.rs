@@ -9,6 +9,7 @@ use crate::rate::Rate;
 
 /// The unit facts a business rule needs. Comes from the centre's records, never from the sheet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UnitFacts {
     /// 单位账号 (DWZH).
     pub account: String,
@@ -41,6 +42,8 @@ impl UnitFacts {
 
 /// 单位账户状态, JGJ/T 320 附A.4. Serialised as its two-digit code (`"01"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(type = "string"))]
 pub enum UnitStatus {
     /// 01 正常.
     Normal,

@@ -36,6 +36,7 @@ pub struct Grid {
 
 /// One data row, as the window gets it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GridRow {
     /// The 1-based Excel row number.
     pub row: u32,

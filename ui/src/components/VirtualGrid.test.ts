@@ -2,14 +2,14 @@ import { flushPromises, mount, type VueWrapper } from "@vue/test-utils";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import VirtualGrid from "./VirtualGrid.vue";
-import type { BatchSummary, CellIssue, GridRow } from "../api";
+import type { BatchSummary, CellIssue, GridRowView } from "../api";
 
 const COLUMNS = ["序号", "个人账号", "姓名", "调整后缴存基数（元）"];
 
 type IssuesOf = (row: number) => CellIssue[];
 
 /** A sheet whose data starts at Excel row 3 (title row, header row), every row in order, with its issues. */
-function rowAt(index: number, issuesOf: IssuesOf = () => []): GridRow {
+function rowAt(index: number, issuesOf: IssuesOf = () => []): GridRowView {
   const row = index + 3;
   return { row, cells: [String(index + 1), `10${index}`, `职工${index}`, "5000.00"], issues: issuesOf(row) };
 }
@@ -50,7 +50,7 @@ function sheet(
     if (cmd === "batch_rows") {
       const offset = args.offset as number;
       const limit = args.limit as number;
-      const out: GridRow[] = [];
+      const out: GridRowView[] = [];
       for (let i = offset; i < Math.min(total, offset + limit); i++) out.push(rowAt(i, issues.of));
       return out;
     }

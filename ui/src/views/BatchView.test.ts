@@ -4,7 +4,7 @@ import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
 import BatchView from "./BatchView.vue";
 import { ElPagination } from "element-plus";
-import type { BatchSummary, BusinessInfo, CellIssue, GridRow, Issue, Receipt } from "../api";
+import type { BatchSummary, BusinessInfo, CellIssue, GridRowView, Issue, Receipt } from "../api";
 import { batchSummary, issueOrder, SUMMARY_ISSUES } from "../testing";
 
 const BUSINESS: BusinessInfo = { code: "base_adjustment", label: "缴存基数调整", kind: "batch", hall: "employer" };
@@ -12,7 +12,7 @@ const COLUMNS = ["序号", "个人账号", "姓名", "证件号码", "调整后�
 const FILE = "/home/clerk/基数调整.xlsx";
 const ROWS = 5_000;
 
-function rowAt(i: number, issues: CellIssue[] = []): GridRow {
+function rowAt(i: number, issues: CellIssue[] = []): GridRowView {
   return { row: i + 2, cells: [String(i + 1), `10${i}`, `职工${i}`, "520102199001011234", "5000.00"], issues };
 }
 
@@ -67,7 +67,7 @@ function backend(over: Handlers = {}, sheet: Sheet = { rows: ROWS, issues: ISSUE
         list.push({ column, code, message });
         byRow.set(row, list);
       }
-      const out: GridRow[] = [];
+      const out: GridRowView[] = [];
       const [offset, limit] = [a.offset as number, a.limit as number];
       for (let i = offset; i < Math.min(sheet.rows, offset + limit); i++) out.push(rowAt(i, byRow.get(i + 2)));
       return out;

@@ -2,7 +2,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import type { VueWrapper } from "@vue/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearLogin, setLogin } from "../session";
-import type { BatchSummary, Draft } from "../api";
+import type { BatchSummary, DraftView } from "../api";
 import { appError, batchSummary, loginInfo, mockCommands, mountApp, settle } from "../testing";
 
 let mounted: VueWrapper | null = null;
@@ -76,7 +76,7 @@ describe("BusinessView", () => {
 
   it("?draft= resumes a batch draft: the file is filled in and imported again", async () => {
     employer();
-    const draft: Draft = {
+    const draft: DraftView = {
       id: "d7",
       business: "base_adjustment",
       business_label: "缴存基数调整",

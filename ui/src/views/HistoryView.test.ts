@@ -3,7 +3,7 @@ import type { VueWrapper } from "@vue/test-utils";
 import { ElDatePicker, ElSelect } from "element-plus";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { clearLogin, setLogin } from "../session";
-import type { Draft, HistoryEntry } from "../api";
+import type { DraftView, HistoryEntry } from "../api";
 import { loginInfo, mockCommands, mountApp, settle, type IpcCall } from "../testing";
 
 let mounted: VueWrapper | null = null;
@@ -45,7 +45,7 @@ const RETURNED = entry({
 const PENDING = entry({ state: "pending", error: "无法连接中心：网络不通" });
 const REJECTED = entry({ state: "rejected", error: "单位已封存，不能办理基数调整" });
 
-const DRAFT: Draft = {
+const DRAFT: DraftView = {
   id: "d1",
   business: "unit_change",
   business_label: "单位信息变更",

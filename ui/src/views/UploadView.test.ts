@@ -2,7 +2,7 @@ import { flushPromises, mount, type VueWrapper } from "@vue/test-utils";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import UploadView from "./UploadView.vue";
-import type { MaterialView } from "../api";
+import type { Material } from "../api";
 
 let wrapper: VueWrapper | null = null;
 
@@ -20,7 +20,7 @@ async function settle() {
   }
 }
 
-const MATERIAL: MaterialView = {
+const MATERIAL: Material = {
   id: "CL00000001",
   project: "XM00000013",
   building: "LD00000002",
@@ -30,6 +30,9 @@ const MATERIAL: MaterialView = {
   file_type: "pdf",
   size: 2_400_000,
   sha256: "c0ffee".repeat(10) + "abcd",
+  serial: "072612060000003",
+  status: "accepted",
+  uploaded_at: "2026-12-06T02:00:00Z",
 };
 
 describe("UploadView (补充项目材料)", () => {

@@ -1,0 +1,133 @@
+//! The TypeScript declarations of every type the window receives or sends (ui/src/generated/types.ts) are
+//! generated from the Rust definitions with ts-rs; this test fails when the checked-in file is stale, so a field
+//! renamed in Rust breaks the UI's type check instead of a screen. Regenerate with
+//! `GJJ_WRITE_UI_TYPES=1 cargo test -p gjj-tests --test ui_types`.
+
+use std::path::PathBuf;
+
+use ts_rs::{Config, TS};
+
+const HEADER: &str = "// Generated from the Rust types by tests/tests/ui_types.rs (ts-rs): do not edit.\n\
+// After changing one of these types run `GJJ_WRITE_UI_TYPES=1 cargo test -p gjj-tests --test ui_types`.\n";
+
+macro_rules! declarations {
+    ($cfg:expr; $($t:ty),* $(,)?) => {{
+        let mut out = String::from(HEADER);
+        $(
+            out.push('\n');
+            out.push_str("export ");
+            out.push_str(&<$t as TS>::decl($cfg));
+            out.push('\n');
+        )*
+        out
+    }};
+}
+
+fn generated() -> String {
+    // Money is integer fen and counts fit a JavaScript number: i64 → number, not bigint.
+    let cfg = Config::new().with_large_int("number");
+    use gjj_client::app::*;
+    use gjj_client::doctor::{Check, CheckStatus, DoctorReport};
+    use gjj_client::keys::*;
+    use gjj_client::settings::{Settings, SettingsView};
+    use gjj_domain::api::*;
+    declarations!(&cfg;
+        // gjj-domain: the wire types the centre answers with.
+        gjj_domain::issue::Issue,
+        gjj_domain::month::Month,
+        gjj_domain::money::Fen,
+        gjj_domain::rate::Rate,
+        gjj_domain::area::Area,
+        gjj_domain::unit::UnitStatus,
+        gjj_domain::unit::UnitFacts,
+        Role,
+        Me,
+        RowAccount,
+        gjj_domain::loan_application::LoanPlan,
+        ApplicantOutcome,
+        Receipt,
+        SubmissionStatus,
+        SubmissionView,
+        gjj_domain::project::Project,
+        gjj_domain::building::HouseView,
+        gjj_domain::building::BuildingView,
+        gjj_domain::project::ProjectView,
+        gjj_domain::project_material::FileType,
+        gjj_domain::project_material::Material,
+        // gjj-sheets: the grid.
+        gjj_sheets::GridRow,
+        // gjj-client: the app's commands.
+        AppError,
+        BusinessInfo,
+        AppInfo,
+        Settings,
+        SettingsView,
+        ModuleInfo,
+        WarningLevel,
+        ExpiryWarning,
+        CertInfo,
+        PinFlags,
+        SkfKeyInfo,
+        StoreKeyInfo,
+        KeyInfo,
+        KeyList,
+        LoginInfo,
+        KeyChoice,
+        Home,
+        HistoryEntry,
+        HistoryFilter,
+        gjj_client::Draft,
+        DraftView,
+        BatchSummary,
+        CellIssue,
+        GridRowView,
+        BatchProgress,
+        CheckStatus,
+        Check,
+        DoctorReport,
+    )
+}
+
+fn target() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/generated/types.ts")
+}
+
+/// The command names the UI invokes (ui/src/api.ts) are exactly the commands src-tauri registers: a renamed or
+/// removed command fails here, not on a clerk's screen.
+#[test]
+fn the_ui_invokes_exactly_the_registered_commands() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let api = std::fs::read_to_string(root.join("ui/src/api.ts")).expect("ui/src/api.ts");
+    let commands = std::fs::read_to_string(root.join("src-tauri/src/commands.rs")).expect("commands.rs");
+    let mut invoked: Vec<&str> = api
+        .split("invoke<")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(">(\"").map(|(_, r)| r))
+        .filter_map(|r| r.split('"').next())
+        .collect();
+    invoked.sort_unstable();
+    invoked.dedup();
+    let list = commands
+        .split_once("generate_handler![")
+        .and_then(|(_, r)| r.split_once(']'))
+        .map(|(l, _)| l)
+        .expect("generate_handler! list");
+    let mut registered: Vec<&str> = list.split(',').map(str::trim).filter(|c| !c.is_empty()).collect();
+    registered.sort_unstable();
+    assert_eq!(invoked, registered);
+}
+
+#[test]
+fn the_ui_types_are_the_rust_types() {
+    let fresh = generated();
+    if std::env::var_os("GJJ_WRITE_UI_TYPES").is_some() {
+        std::fs::write(target(), &fresh).expect("write ui/src/generated/types.ts");
+        return;
+    }
+    let checked_in = std::fs::read_to_string(target()).unwrap_or_default();
+    assert!(
+        checked_in == fresh,
+        "ui/src/generated/types.ts is stale: run `GJJ_WRITE_UI_TYPES=1 cargo test -p gjj-tests --test ui_types` \
+         and commit the file (then fix what the UI's type check reports)"
+    );
+}
