@@ -23,9 +23,10 @@ pub const SHEET_NAME: &str = "户清单";
 /// The 0-based row index of the first data row (Excel row 5).
 pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 
-const COLUMNS: &[Column] = &[
+const COLUMNS: [Column; 8] = [
     Column {
         name: col::SEQ,
+        aliases: aliases::SEQ,
         required: false,
         width: 6.0,
         kind: Kind::General,
@@ -33,6 +34,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::HOUSE_NO,
+        aliases: &["房屋编号", "户号", "室号", "FH"],
         required: true,
         width: 12.0,
         kind: Kind::Text,
@@ -40,6 +42,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::UNIT_NO,
+        aliases: &["单元号", "DY"],
         required: true,
         width: 8.0,
         kind: Kind::General,
@@ -47,6 +50,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::FLOOR,
+        aliases: &["所在楼层", "层", "LC"],
         required: true,
         width: 8.0,
         kind: Kind::General,
@@ -54,6 +58,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::AREA,
+        aliases: &["建筑面积（㎡）", "建筑面积(㎡)", "FWJZMJ"],
         required: true,
         width: 14.0,
         kind: Kind::Money,
@@ -61,6 +66,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::INNER_AREA,
+        aliases: &["套内面积（㎡）", "套内面积(㎡)", "套内建筑面积", "FWTNMJ"],
         required: true,
         width: 14.0,
         kind: Kind::Money,
@@ -68,6 +74,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::PRICE,
+        aliases: &["备案总价（元）", "备案价", "总价", "FWZJ"],
         required: true,
         width: 16.0,
         kind: Kind::Money,
@@ -75,6 +82,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::NOTE,
+        aliases: aliases::NOTE,
         required: false,
         width: 24.0,
         kind: Kind::General,
@@ -90,7 +98,7 @@ fn layout() -> Layout {
                        3. 单元、楼层 填数字，从 1 起，不超过楼栋的单元数、层数；4. 建筑面积、套内面积 单位为平方米，最多两位小数，\
                        套内面积不能大于建筑面积；5. 备案总价 单位为元，最多两位小数；6. 红字“例”行为示例，导入时自动跳过。"
             .to_owned(),
-        columns: COLUMNS,
+        columns: &COLUMNS,
     }
 }
 
@@ -148,48 +156,7 @@ struct HouseSheet;
 impl RowKind for HouseSheet {
     type Row = HouseRow;
 
-    const COLUMNS: &'static [ColumnSpec] = &[
-        ColumnSpec {
-            name: col::SEQ,
-            aliases: aliases::SEQ,
-            required: false,
-        },
-        ColumnSpec {
-            name: col::HOUSE_NO,
-            aliases: &["房屋编号", "户号", "室号", "FH"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::UNIT_NO,
-            aliases: &["单元号", "DY"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::FLOOR,
-            aliases: &["所在楼层", "层", "LC"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::AREA,
-            aliases: &["建筑面积（㎡）", "建筑面积(㎡)", "FWJZMJ"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::INNER_AREA,
-            aliases: &["套内面积（㎡）", "套内面积(㎡)", "套内建筑面积", "FWTNMJ"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::PRICE,
-            aliases: &["备案总价（元）", "备案价", "总价", "FWZJ"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::NOTE,
-            aliases: aliases::NOTE,
-            required: false,
-        },
-    ];
+    const COLUMNS: &'static [ColumnSpec] = &layout::specs(&COLUMNS);
     const HEADER_KEYS: &'static [usize] = &[HOUSE_NO, AREA];
     const DATA_KEYS: &'static [usize] = &[HOUSE_NO, UNIT_NO, FLOOR, AREA, INNER_AREA, PRICE];
     const SEQ: Option<usize> = Some(SEQ);

@@ -26,9 +26,17 @@ pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 /// Pre-formatted empty data rows below the example row.
 pub const TEMPLATE_DATA_ROWS: u32 = layout::TEMPLATE_DATA_ROWS;
 
-const fn column(name: &'static str, required: bool, width: f64, kind: Kind, example: &'static str) -> Column {
+const fn column(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+    width: f64,
+    kind: Kind,
+    example: &'static str,
+) -> Column {
     Column {
         name,
+        aliases,
         required,
         width,
         kind,
@@ -36,22 +44,92 @@ const fn column(name: &'static str, required: bool, width: f64, kind: Kind, exam
     }
 }
 
-const COLUMNS: &[Column] = &[
-    column(col::SEQ, false, 6.0, Kind::General, "例"),
-    column(col::ACCOUNT, true, 18.0, Kind::Text, "430000000001"),
-    column(col::NAME, true, 12.0, Kind::General, "张三"),
+const COLUMNS: [Column; 14] = [
+    column(col::SEQ, aliases::SEQ, false, 6.0, Kind::General, "例"),
+    column(
+        col::ACCOUNT,
+        aliases::ACCOUNT,
+        true,
+        18.0,
+        Kind::Text,
+        "430000000001",
+    ),
+    column(col::NAME, aliases::NAME, true, 12.0, Kind::General, "张三"),
     // A correct GB 11643 check digit.
-    column(col::ID_NUMBER, true, 22.0, Kind::Text, "430405198803150011"),
-    column(col::NEW_NAME, false, 12.0, Kind::General, ""),
-    column(col::NEW_ID_TYPE, false, 14.0, Kind::Code(&ID_TYPES), ""),
-    column(col::NEW_ID_NUMBER, false, 22.0, Kind::Text, ""),
-    column(col::NEW_SEX, false, 8.0, Kind::Code(&SEXES), ""),
-    column(col::NEW_BIRTH_MONTH, false, 11.0, Kind::Month, ""),
-    column(col::NEW_MOBILE, false, 14.0, Kind::Text, "13807345678"),
-    column(col::NEW_LANDLINE, false, 14.0, Kind::Text, ""),
-    column(col::NEW_BANK_ACCOUNT, false, 24.0, Kind::Text, ""),
-    column(col::NEW_BANK_NAME, false, 20.0, Kind::General, ""),
-    column(col::NOTE, false, 24.0, Kind::General, "示例行，导入时自动跳过"),
+    column(
+        col::ID_NUMBER,
+        &["原证件号码", "身份证号码", "身份证号", "证件号", "ZJHM"],
+        true,
+        22.0,
+        Kind::Text,
+        "430405198803150011",
+    ),
+    column(col::NEW_NAME, &["变更后姓名"], false, 12.0, Kind::General, ""),
+    column(
+        col::NEW_ID_TYPE,
+        &["变更后证件类型"],
+        false,
+        14.0,
+        Kind::Code(&ID_TYPES),
+        "",
+    ),
+    column(
+        col::NEW_ID_NUMBER,
+        &["变更后证件号码"],
+        false,
+        22.0,
+        Kind::Text,
+        "",
+    ),
+    column(col::NEW_SEX, &["变更后性别"], false, 8.0, Kind::Code(&SEXES), ""),
+    column(
+        col::NEW_BIRTH_MONTH,
+        &["变更后出生年月"],
+        false,
+        11.0,
+        Kind::Month,
+        "",
+    ),
+    column(
+        col::NEW_MOBILE,
+        &["变更后手机号码", "新手机号"],
+        false,
+        14.0,
+        Kind::Text,
+        "13807345678",
+    ),
+    column(
+        col::NEW_LANDLINE,
+        &["变更后固定电话"],
+        false,
+        14.0,
+        Kind::Text,
+        "",
+    ),
+    column(
+        col::NEW_BANK_ACCOUNT,
+        &["变更后个人存款账户号码", "新银行卡号"],
+        false,
+        24.0,
+        Kind::Text,
+        "",
+    ),
+    column(
+        col::NEW_BANK_NAME,
+        &["变更后开户银行"],
+        false,
+        20.0,
+        Kind::General,
+        "",
+    ),
+    column(
+        col::NOTE,
+        aliases::NOTE,
+        false,
+        24.0,
+        Kind::General,
+        "示例行，导入时自动跳过",
+    ),
 ];
 
 fn layout() -> Layout {
@@ -63,7 +141,7 @@ fn layout() -> Layout {
              3. 变更证件号码的，原号码填在“证件号码”列、新号码填在“新证件号码”列；证件类型为身份证的，性别和出生年月按新号码自动更正，无需填写；\
              4. 证件号码、手机号码、卡号等列为文本格式，请勿改成数字；5. 红字“例”行为示例，导入时自动跳过。"
             .to_owned(),
-        columns: COLUMNS,
+        columns: &COLUMNS,
     }
 }
 
@@ -79,43 +157,12 @@ const ID_NUMBER: usize = 3;
 const FIRST_NEW: usize = 4;
 const NOTE: usize = 13;
 
-const fn spec(name: &'static str, aliases: &'static [&'static str], required: bool) -> ColumnSpec {
-    ColumnSpec {
-        name,
-        aliases,
-        required,
-    }
-}
-
 struct ChangeSheet;
 
 impl RowKind for ChangeSheet {
     type Row = ContributorChangeRow;
 
-    const COLUMNS: &'static [ColumnSpec] = &[
-        spec(col::SEQ, aliases::SEQ, false),
-        spec(col::ACCOUNT, aliases::ACCOUNT, true),
-        spec(col::NAME, aliases::NAME, true),
-        spec(
-            col::ID_NUMBER,
-            &["原证件号码", "身份证号码", "身份证号", "证件号", "ZJHM"],
-            true,
-        ),
-        spec(col::NEW_NAME, &["变更后姓名"], false),
-        spec(col::NEW_ID_TYPE, &["变更后证件类型"], false),
-        spec(col::NEW_ID_NUMBER, &["变更后证件号码"], false),
-        spec(col::NEW_SEX, &["变更后性别"], false),
-        spec(col::NEW_BIRTH_MONTH, &["变更后出生年月"], false),
-        spec(col::NEW_MOBILE, &["变更后手机号码", "新手机号"], false),
-        spec(col::NEW_LANDLINE, &["变更后固定电话"], false),
-        spec(
-            col::NEW_BANK_ACCOUNT,
-            &["变更后个人存款账户号码", "新银行卡号"],
-            false,
-        ),
-        spec(col::NEW_BANK_NAME, &["变更后开户银行"], false),
-        spec(col::NOTE, aliases::NOTE, false),
-    ];
+    const COLUMNS: &'static [ColumnSpec] = &layout::specs(&COLUMNS);
     const HEADER_KEYS: &'static [usize] = &[ACCOUNT, FIRST_NEW + 5];
     const DATA_KEYS: &'static [usize] = &[ACCOUNT, NAME, ID_NUMBER];
     const SEQ: Option<usize> = Some(SEQ);

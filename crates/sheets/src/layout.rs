@@ -171,6 +171,8 @@ pub(crate) enum Kind {
 pub(crate) struct Column {
     /// The header (the `gjj_domain` column constant).
     pub name: &'static str,
+    /// Other spellings the importer accepts for it (real centre templates, REFERENCE §A, §F1).
+    pub aliases: &'static [&'static str],
     /// Required columns have a red header.
     pub required: bool,
     /// Column width in characters.
@@ -179,6 +181,17 @@ pub(crate) struct Column {
     pub kind: Kind,
     /// The value in the red 例 row.
     pub example: &'static str,
+}
+
+impl Column {
+    /// What the importer looks for: the header, its aliases, and whether a file without it is refused.
+    pub(crate) const fn spec(&self) -> ColumnSpec {
+        ColumnSpec {
+            name: self.name,
+            aliases: self.aliases,
+            required: self.required,
+        }
+    }
 }
 
 /// A template: its sheet, title and columns.
@@ -388,6 +401,7 @@ where
 /// 封存, 启封 and 补缴 templates.
 pub(crate) const SEQ_COLUMN: Column = Column {
     name: col::SEQ,
+    aliases: aliases::SEQ,
     required: false,
     width: 6.0,
     kind: Kind::General,
@@ -396,6 +410,7 @@ pub(crate) const SEQ_COLUMN: Column = Column {
 /// 个人账号: text, so leading zeros and long accounts survive Excel.
 pub(crate) const ACCOUNT_COLUMN: Column = Column {
     name: col::ACCOUNT,
+    aliases: aliases::ACCOUNT,
     required: true,
     width: 18.0,
     kind: Kind::Text,
@@ -404,6 +419,7 @@ pub(crate) const ACCOUNT_COLUMN: Column = Column {
 /// 姓名.
 pub(crate) const NAME_COLUMN: Column = Column {
     name: col::NAME,
+    aliases: aliases::NAME,
     required: true,
     width: 12.0,
     kind: Kind::General,
@@ -413,6 +429,7 @@ pub(crate) const NAME_COLUMN: Column = Column {
 /// GB 11643 check digit.
 pub(crate) const ID_NUMBER_COLUMN: Column = Column {
     name: col::ID_NUMBER,
+    aliases: aliases::ID_NUMBER,
     required: true,
     width: 22.0,
     kind: Kind::Text,
@@ -511,27 +528,19 @@ macro_rules! template_api {
 }
 pub(crate) use template_api;
 
-/// The identity columns as the importer looks for them (name + accepted aliases), shared by the person batches.
-pub(crate) const SEQ_SPEC: ColumnSpec = ColumnSpec {
-    name: col::SEQ,
-    aliases: aliases::SEQ,
-    required: false,
-};
-/// 个人账号.
-pub(crate) const ACCOUNT_SPEC: ColumnSpec = ColumnSpec {
-    name: col::ACCOUNT,
-    aliases: aliases::ACCOUNT,
-    required: true,
-};
-/// 姓名.
-pub(crate) const NAME_SPEC: ColumnSpec = ColumnSpec {
-    name: col::NAME,
-    aliases: aliases::NAME,
-    required: true,
-};
-/// 证件号码.
-pub(crate) const ID_NUMBER_SPEC: ColumnSpec = ColumnSpec {
-    name: col::ID_NUMBER,
-    aliases: aliases::ID_NUMBER,
-    required: true,
-};
+/// The importer's view of a template's columns (name, aliases, required), derived from the one list each
+/// business writes: the template and the reader cannot disagree about a column.
+pub(crate) const fn specs<const N: usize>(columns: &[Column; N]) -> [ColumnSpec; N] {
+    const EMPTY: ColumnSpec = ColumnSpec {
+        name: "",
+        aliases: &[],
+        required: false,
+    };
+    let mut out = [EMPTY; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = columns[i].spec();
+        i += 1;
+    }
+    out
+}

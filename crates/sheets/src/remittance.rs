@@ -233,10 +233,10 @@ impl RowKind for RemittanceSheet {
 
     /// Aliases: Bijie's print headers and JGJ/T 320 field ids (REFERENCE §B1, §F1).
     const COLUMNS: &'static [ColumnSpec] = &[
-        layout::SEQ_SPEC,
-        layout::ACCOUNT_SPEC,
-        layout::NAME_SPEC,
-        layout::ID_NUMBER_SPEC,
+        layout::SEQ_COLUMN.spec(),
+        layout::ACCOUNT_COLUMN.spec(),
+        layout::NAME_COLUMN.spec(),
+        layout::ID_NUMBER_COLUMN.spec(),
         ColumnSpec {
             name: col::BASE,
             aliases: &["缴存基数", "个人缴存基数(元)", "GRJCJS"],

@@ -25,13 +25,14 @@ pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 /// Pre-formatted empty data rows below the example row.
 pub const TEMPLATE_DATA_ROWS: u32 = layout::TEMPLATE_DATA_ROWS;
 
-const COLUMNS: &[Column] = &[
+const COLUMNS: [Column; 7] = [
     layout::SEQ_COLUMN,
     layout::ACCOUNT_COLUMN,
     layout::NAME_COLUMN,
     layout::ID_NUMBER_COLUMN,
     Column {
         name: col::EFFECTIVE_MONTH,
+        aliases: aliases::EFFECTIVE_MONTH,
         required: true,
         width: 11.0,
         kind: Kind::Month,
@@ -39,6 +40,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::REASON,
+        aliases: &["封存原因代码", "FCYY"],
         required: true,
         width: 26.0,
         kind: Kind::Code(&SEAL_REASONS),
@@ -46,6 +48,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::NOTE,
+        aliases: aliases::NOTE,
         required: false,
         width: 24.0,
         kind: Kind::General,
@@ -64,7 +67,7 @@ fn layout() -> Layout {
              5. 只有“正常”缴存状态的职工可以封存；6. 红字“例”行为示例，导入时自动跳过，可保留或删除。",
             SEAL_REASONS.describe()
         ),
-        columns: COLUMNS,
+        columns: &COLUMNS,
     }
 }
 
@@ -87,27 +90,7 @@ struct SealSheet;
 impl RowKind for SealSheet {
     type Row = SealRow;
 
-    const COLUMNS: &'static [ColumnSpec] = &[
-        layout::SEQ_SPEC,
-        layout::ACCOUNT_SPEC,
-        layout::NAME_SPEC,
-        layout::ID_NUMBER_SPEC,
-        ColumnSpec {
-            name: col::EFFECTIVE_MONTH,
-            aliases: aliases::EFFECTIVE_MONTH,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::REASON,
-            aliases: &["封存原因代码", "FCYY"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::NOTE,
-            aliases: aliases::NOTE,
-            required: false,
-        },
-    ];
+    const COLUMNS: &'static [ColumnSpec] = &layout::specs(&COLUMNS);
     // Not 证件号码: a Chengdu 封存清册 has none, and "表头缺少证件号码列" is the useful answer
     // for it, not "找不到表头".
     const HEADER_KEYS: &'static [usize] = &[ACCOUNT, REASON];

@@ -25,13 +25,14 @@ pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 /// Pre-formatted empty data rows below the example row.
 pub const TEMPLATE_DATA_ROWS: u32 = layout::TEMPLATE_DATA_ROWS;
 
-const COLUMNS: &[Column] = &[
+const COLUMNS: [Column; 11] = [
     layout::SEQ_COLUMN,
     layout::ACCOUNT_COLUMN,
     layout::NAME_COLUMN,
     layout::ID_NUMBER_COLUMN,
     Column {
         name: col::START,
+        aliases: &["起始年月", "补缴开始年月", "开始年月", "补缴起始月份"],
         required: true,
         width: 12.0,
         kind: Kind::Month,
@@ -39,6 +40,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::END,
+        aliases: &["终止年月", "补缴结束年月", "结束年月", "补缴终止月份"],
         required: true,
         width: 12.0,
         kind: Kind::Month,
@@ -46,6 +48,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::BASE,
+        aliases: &["补缴基数", "个人缴存基数", "GRJCJS"],
         required: true,
         width: 14.0,
         kind: Kind::Money,
@@ -53,6 +56,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::UNIT_AMOUNT,
+        aliases: &["单位补缴额", "单位月补缴额", "DWBJE"],
         required: true,
         width: 14.0,
         kind: Kind::Money,
@@ -60,6 +64,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::PERSON_AMOUNT,
+        aliases: &["个人补缴额", "个人月补缴额", "GRBJE"],
         required: true,
         width: 14.0,
         kind: Kind::Money,
@@ -67,6 +72,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::REASON,
+        aliases: &["补缴原因代码", "BJYY"],
         required: true,
         width: 18.0,
         kind: Kind::Code(&REASONS),
@@ -74,6 +80,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::REASON_TEXT,
+        aliases: &["补缴原因说明", "备注", "说明"],
         required: false,
         width: 24.0,
         kind: Kind::General,
@@ -93,7 +100,7 @@ fn layout() -> Layout {
              选 99 其他 时须填写原因说明；6. 红字“例”行为示例，导入时自动跳过，可保留或删除。",
             REASONS.describe()
         ),
-        columns: COLUMNS,
+        columns: &COLUMNS,
     }
 }
 
@@ -121,47 +128,7 @@ impl RowKind for SupplementarySheet {
     type Row = SupplementaryRow;
 
     /// Aliases: REFERENCE §F1 spellings and Bijie's JGJ/T 320-style field ids (§B3 BJXX).
-    const COLUMNS: &'static [ColumnSpec] = &[
-        layout::SEQ_SPEC,
-        layout::ACCOUNT_SPEC,
-        layout::NAME_SPEC,
-        layout::ID_NUMBER_SPEC,
-        ColumnSpec {
-            name: col::START,
-            aliases: &["起始年月", "补缴开始年月", "开始年月", "补缴起始月份"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::END,
-            aliases: &["终止年月", "补缴结束年月", "结束年月", "补缴终止月份"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::BASE,
-            aliases: &["补缴基数", "个人缴存基数", "GRJCJS"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::UNIT_AMOUNT,
-            aliases: &["单位补缴额", "单位月补缴额", "DWBJE"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::PERSON_AMOUNT,
-            aliases: &["个人补缴额", "个人月补缴额", "GRBJE"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::REASON,
-            aliases: &["补缴原因代码", "BJYY"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::REASON_TEXT,
-            aliases: &["补缴原因说明", "备注", "说明"],
-            required: false,
-        },
-    ];
+    const COLUMNS: &'static [ColumnSpec] = &layout::specs(&COLUMNS);
     const HEADER_KEYS: &'static [usize] = &[ACCOUNT, START, END];
     const DATA_KEYS: &'static [usize] = &[
         ACCOUNT,

@@ -26,13 +26,14 @@ pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 /// Pre-formatted empty data rows below the example row.
 pub const TEMPLATE_DATA_ROWS: u32 = layout::TEMPLATE_DATA_ROWS;
 
-const COLUMNS: &[Column] = &[
+const COLUMNS: [Column; 8] = [
     layout::SEQ_COLUMN,
     layout::ACCOUNT_COLUMN,
     layout::NAME_COLUMN,
     layout::ID_NUMBER_COLUMN,
     Column {
         name: col::EFFECTIVE_MONTH,
+        aliases: aliases::EFFECTIVE_MONTH,
         required: true,
         width: 11.0,
         kind: Kind::Month,
@@ -40,6 +41,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::NEW_BASE,
+        aliases: &["启封后缴存基数", "启封后基数", "缴存基数", "GRJCJS"],
         required: true,
         width: 16.0,
         kind: Kind::Money,
@@ -47,6 +49,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::REASON,
+        aliases: &["启封原因代码", "QFYY"],
         required: true,
         width: 16.0,
         kind: Kind::Code(&UNSEAL_REASONS),
@@ -54,6 +57,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         name: col::NOTE,
+        aliases: aliases::NOTE,
         required: false,
         width: 24.0,
         kind: Kind::General,
@@ -73,7 +77,7 @@ fn layout() -> Layout {
              6. 只有“封存”状态的职工可以启封；7. 红字“例”行为示例，导入时自动跳过，可保留或删除。",
             UNSEAL_REASONS.describe()
         ),
-        columns: COLUMNS,
+        columns: &COLUMNS,
     }
 }
 
@@ -97,32 +101,7 @@ struct UnsealSheet;
 impl RowKind for UnsealSheet {
     type Row = UnsealRow;
 
-    const COLUMNS: &'static [ColumnSpec] = &[
-        layout::SEQ_SPEC,
-        layout::ACCOUNT_SPEC,
-        layout::NAME_SPEC,
-        layout::ID_NUMBER_SPEC,
-        ColumnSpec {
-            name: col::EFFECTIVE_MONTH,
-            aliases: aliases::EFFECTIVE_MONTH,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::NEW_BASE,
-            aliases: &["启封后缴存基数", "启封后基数", "缴存基数", "GRJCJS"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::REASON,
-            aliases: &["启封原因代码", "QFYY"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::NOTE,
-            aliases: aliases::NOTE,
-            required: false,
-        },
-    ];
+    const COLUMNS: &'static [ColumnSpec] = &layout::specs(&COLUMNS);
     // Not 证件号码: a Chengdu 启封清册 has none, and "表头缺少证件号码列" is the useful answer
     // for it, not "找不到表头".
     const HEADER_KEYS: &'static [usize] = &[ACCOUNT, NEW_BASE, REASON];
