@@ -1,12 +1,14 @@
-//! `gjj check` and `gjj submit` for every Excel batch business: import the sheet, run the centre's rules on it
-//! (streaming), report every issue, or sign and send the rows. A business plugs in with one [`Sheet`] impl —
-//! its importer + checker and its payload — and one dispatch line per command in main.rs.
+//! `gjj template`, `gjj check` and `gjj submit` for every Excel batch business, by its code: import the sheet, run
+//! the centre's rules on it (streaming), report every issue, or sign and send the rows. The business comes from
+//! the client core's registry (`gjj_client::sheet::batch`), the same one the desktop app uses, so a new batch
+//! business needs no code here.
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::anyhow;
 use anyhow::Result;
-use gjj_client::sheet::{check_rows, CheckedRows, Sheet};
+use gjj_client::sheet::{BatchSheet, CheckedSheet};
 use gjj_client::Submitted;
 use gjj_domain::api::Me;
 use gjj_domain::month::Month;
@@ -33,25 +35,39 @@ pub async fn context(settings: &config::Settings) -> Result<(Me, Policy)> {
     Ok(session.refresh_context(&outbox).await?)
 }
 
-/// Import + the same domain rules the centre runs, streaming; keeps rows only when they will be sent.
-fn check_sheet<S: Sheet>(
+/// The batch business with this code (a code the argument parser let through).
+pub fn sheet(code: &str) -> Result<&'static dyn BatchSheet> {
+    gjj_client::sheet::batch(code).ok_or_else(|| anyhow!("“{code}”不是可以用表格办理的业务"))
+}
+
+/// Import + the same domain rules the centre runs, streaming; builds the payload only when it will be sent.
+fn check_sheet(
+    sheet: &dyn BatchSheet,
     file: &Path,
     policy: &Policy,
     unit: &UnitFacts,
     today: Month,
     keep_rows: bool,
-) -> Result<CheckedRows<S::Row>> {
-    Ok(check_rows::<S>(
-        file,
-        policy,
-        unit,
-        today,
-        keep_rows,
-        &mut |_| {},
-    )?)
+) -> Result<CheckedSheet> {
+    Ok(sheet.check(file, policy, unit, today, keep_rows, &mut |_| {})?)
 }
 
-fn report<R>(file: &Path, checked: &CheckedRows<R>, json: bool) -> ExitCode {
+/// `gjj template BUSINESS -o FILE`: the blank template. Only 基数调整 and 启封 have a `--prefill` (main.rs):
+/// every other sheet lists only the people or applicants the clerk acts on, which the centre cannot know.
+pub fn template(code: &str, output: &Path, prefill: bool) -> Result<ExitCode> {
+    let sheet = sheet(code)?;
+    if prefill {
+        let label = gjj_domain::business::Business::parse(code).map_or(code, |b| b.label());
+        return Err(anyhow!(
+            "{label}模板不提供 --prefill：请只填写要办理的职工或申请人（以免漏删的行被误办理）。请去掉 --prefill。"
+        ));
+    }
+    sheet.write_template(output)?;
+    println!("已生成模板：{}", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(file: &Path, checked: &CheckedSheet, json: bool) -> ExitCode {
     let clean = checked.issues.is_empty();
     if json {
         println!("{}", json!({ "rows": checked.rows, "issues": checked.issues }));
@@ -76,14 +92,16 @@ fn report<R>(file: &Path, checked: &CheckedRows<R>, json: bool) -> ExitCode {
 }
 
 /// `gjj check BUSINESS FILE`: exit 0 clean, 1 issues.
-pub async fn check<S: Sheet>(settings: &config::Settings, file: &Path, json: bool) -> Result<ExitCode> {
+pub async fn check(settings: &config::Settings, code: &str, file: &Path, json: bool) -> Result<ExitCode> {
+    let sheet = sheet(code)?;
     let (me, policy) = context(settings).await?;
-    let checked = check_sheet::<S>(file, &policy, &me.unit, me.today, false)?;
+    let checked = check_sheet(sheet, file, &policy, &me.unit, me.today, false)?;
     Ok(report(file, &checked, json))
 }
 
 /// `gjj submit BUSINESS FILE`: check, sign with the key, send, print the receipt.
-pub async fn submit<S: Sheet>(settings: &config::Settings, file: &Path, json: bool) -> Result<ExitCode> {
+pub async fn submit(settings: &config::Settings, code: &str, file: &Path, json: bool) -> Result<ExitCode> {
+    let sheet = sheet(code)?;
     let session = login::session(settings)?;
     let outbox = login::outbox(settings).await?;
     // With the centre unreachable, today's cached facts still allow checking and queueing: the submission
@@ -113,17 +131,19 @@ pub async fn submit<S: Sheet>(settings: &config::Settings, file: &Path, json: bo
             ),
         }
     }
-    let checked = check_sheet::<S>(file, &policy, &me.unit, me.today, true)?;
+    let checked = check_sheet(sheet, file, &policy, &me.unit, me.today, true)?;
     if !checked.issues.is_empty() {
         if !json {
             eprintln!("文件有问题，未提交任何内容：");
         }
         return Ok(report(file, &checked, json));
     }
-    let rows = u32::try_from(checked.valid.len())?;
-    let payload = S::payload(checked.valid, &me.unit);
-    let Submitted::Accepted { receipt, replayed } =
-        session.submit(&outbox, S::BUSINESS, &payload, rows).await?;
+    let payload = checked
+        .payload
+        .ok_or_else(|| anyhow!("表格检查没有生成提交内容"))?;
+    let Submitted::Accepted { receipt, replayed } = session
+        .submit(&outbox, sheet.code(), &payload, checked.valid_rows)
+        .await?;
     if json {
         println!("{}", json!({ "receipt": receipt, "replayed": replayed }));
     } else {
@@ -137,7 +157,8 @@ pub async fn submit<S: Sheet>(settings: &config::Settings, file: &Path, json: bo
             receipt.signature_alg, receipt.certificate_serial
         );
         println!("受理时间：{}", receipt.received_at);
-        if S::BUSINESS == gjj_client::sheet::LoanApplicationSheet::BUSINESS {
+        // 贷款申请: the centre judges each applicant on its own.
+        if !receipt.applicants.is_empty() {
             crate::loan_application::print_outcomes(&receipt);
         }
     }

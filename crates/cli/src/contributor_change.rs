@@ -2,7 +2,7 @@
 //! `gjj submit contributor-change --account 99… --set 手机号码=… [--set …]` (a diff against the centre's record of
 //! that person, like 单位信息变更) and `gjj employee show ACCOUNT` (the record the form starts from).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Result};
@@ -15,19 +15,6 @@ use gjj_domain::issue::Issue;
 use serde_json::json;
 
 use crate::{batch, config, login, output};
-
-/// `gjj template contributor-change`. No `--prefill`: the clerk lists only the people whose data changed.
-pub fn template(path: &Path, prefill: bool) -> Result<ExitCode> {
-    if prefill {
-        bail!("缴存人信息变更模板不预填职工名单：请只填写信息有变化的职工。请去掉 --prefill。");
-    }
-    gjj_sheets::contributor_change::write_template(
-        path,
-        &gjj_sheets::contributor_change::TemplateOptions::default(),
-    )?;
-    println!("已生成模板：{}", path.display());
-    Ok(ExitCode::SUCCESS)
-}
 
 /// `gjj submit contributor-change …`: a sheet (`FILE`) or the form (`--account … --set …`).
 #[derive(Args)]
@@ -129,7 +116,13 @@ fn build_row(current: &PersonDetails, sets: &[String]) -> Result<ContributorChan
 /// `gjj submit contributor-change`.
 pub async fn submit(settings: &config::Settings, args: SubmitArgs, json: bool) -> Result<ExitCode> {
     if let Some(file) = &args.file {
-        return batch::submit::<gjj_client::sheet::ContributorChangeSheet>(settings, file, json).await;
+        return batch::submit(
+            settings,
+            gjj_domain::business::Business::ContributorChange.code(),
+            file,
+            json,
+        )
+        .await;
     }
     let Some(account) = args.account else {
         bail!("请指定清册文件（gjj submit contributor-change 清册.xlsx），或用 --account 个人账号 --set 字段=新值 变更一名职工");

@@ -1,12 +1,6 @@
-//! 贷款申请 from the command line (developer hall): `gjj template loan-application -o FILE`,
-//! `gjj check loan-application FILE`, `gjj submit loan-application FILE` — the generic batch commands
-//! ([`crate::batch`]) with the 贷款申请 importer. The centre judges each applicant on its own, so the receipt
-//! lists every applicant's outcome ([`print_outcomes`]).
+//! A receipt's per-applicant outcomes (贷款申请: the centre judges each applicant on its own), printed by the
+//! generic `gjj submit` ([`crate::batch`]) whenever a receipt carries them.
 
-use std::path::Path;
-use std::process::ExitCode;
-
-use anyhow::{anyhow, Result};
 use gjj_domain::api::Receipt;
 use gjj_domain::money::Fen;
 
@@ -59,19 +53,4 @@ pub fn print_outcomes(receipt: &Receipt) {
             }
         }
     }
-}
-
-/// `gjj template loan-application -o FILE`. Nothing to prefill: the buyers are not the centre's data yet.
-pub fn template(path: &Path, prefill: bool) -> Result<ExitCode> {
-    if prefill {
-        return Err(anyhow!(
-            "贷款申请模板不提供 --prefill：请逐行填写购房申请人、所购房屋和贷款信息。"
-        ));
-    }
-    gjj_sheets::loan_application::write_template(
-        path,
-        &gjj_sheets::loan_application::TemplateOptions::default(),
-    )?;
-    println!("已生成模板：{}", path.display());
-    Ok(ExitCode::SUCCESS)
 }

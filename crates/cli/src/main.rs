@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use base64::Engine;
-use clap::{Parser, Subcommand, ValueEnum};
-use gjj_client::{sheet, OutboxState, ReviewAction, Submitted};
+use clap::{Parser, Subcommand};
+use gjj_client::{OutboxState, ReviewAction, Submitted};
 use gjj_domain::api::{Me, SubmissionView};
 use gjj_domain::policy::Policy;
 use serde_json::json;
@@ -33,7 +33,6 @@ mod output;
 mod project;
 mod remittance;
 mod seal;
-mod supplementary;
 
 #[derive(Parser)]
 #[command(name = "gjj", version, about = "住房公积金网厅客户端（命令行）")]
@@ -44,28 +43,25 @@ struct Cli {
     cmd: Cmd,
 }
 
-/// Batch businesses the sheet commands know.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Business {
-    /// 缴存基数调整
-    BaseAdjustment,
-    /// 缴存人登记
-    ContributorRegistration,
-    /// 缴存人信息变更
-    ContributorChange,
-    /// 个人封存
-    Seal,
-    /// 个人启封
-    Unseal,
-    /// 汇缴 (the centre's 清册; `template` = `remittance list`)
-    Remittance,
-    /// 补缴
-    Supplementary,
-    /// 楼栋录入's 户清单 (developer; submit with `gjj submit building --file …`)
-    BuildingHouses,
-    /// 贷款申请 (developer; one row per applicant)
-    LoanApplication,
+/// The businesses the sheet commands take, by their command-line name: every batch business of the client core
+/// (`gjj_client::sheet::batch`) and 楼栋录入's 户清单 (`building-houses`; submitted with `gjj submit building`).
+fn sheet_business() -> impl clap::builder::TypedValueParser<Value = String> {
+    let mut values: Vec<clap::builder::PossibleValue> = gjj_domain::business::Business::ALL
+        .into_iter()
+        .filter(|b| gjj_client::sheet::batch(b.code()).is_some())
+        .map(|b| clap::builder::PossibleValue::new(b.cli()).help(b.label()))
+        .collect();
+    values.push(
+        clap::builder::PossibleValue::new(HOUSES)
+            .help("楼栋录入的户清单（开发商；用 gjj submit building --file … 提交）"),
+    );
+    clap::builder::TypedValueParser::map(clap::builder::PossibleValuesParser::new(values), |name| {
+        gjj_domain::business::Business::parse_cli(&name).map_or(name, |b| b.code().to_owned())
+    })
 }
+
+/// 楼栋录入's 户清单: a sheet, but part of the 楼栋录入 form rather than a business of its own.
+const HOUSES: &str = "building-houses";
 
 #[derive(Subcommand)]
 enum Cmd {
@@ -81,7 +77,8 @@ enum Cmd {
     },
     /// Write the Excel template of a business
     Template {
-        business: Business,
+        #[arg(value_parser = sheet_business())]
+        business: String,
         /// Output file (.xlsx)
         #[arg(short, long)]
         output: PathBuf,
@@ -91,7 +88,8 @@ enum Cmd {
     },
     /// Check a filled sheet: every bad cell with row, column and message (exit 1 when issues are found)
     Check {
-        business: Business,
+        #[arg(value_parser = sheet_business())]
+        business: String,
         file: PathBuf,
         #[arg(long)]
         json: bool,
@@ -101,8 +99,8 @@ enum Cmd {
     #[command(subcommand_negates_reqs = true)]
     Submit {
         // Options only so that a form subcommand can stand in for them; clap still requires both for a sheet.
-        #[arg(required = true)]
-        business: Option<Business>,
+        #[arg(required = true, value_parser = sheet_business())]
+        business: Option<String>,
         #[arg(required = true)]
         file: Option<PathBuf>,
         #[arg(long, global = true)]
@@ -324,73 +322,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => token_list(&settings, json),
         Cmd::Whoami { json } => whoami(&settings, json).await,
         Cmd::Template {
-            business: Business::BaseAdjustment,
+            business,
             output,
             prefill,
-        } => template(&settings, &output, prefill).await,
-        Cmd::Check {
-            business: Business::BaseAdjustment,
-            file,
-            json,
-        } => batch::check::<sheet::BaseAdjustmentSheet>(&settings, &file, json).await,
-        Cmd::Template {
-            business: Business::Seal,
-            output,
-            prefill,
-        } => seal::template_seal(&output, prefill),
-        Cmd::Template {
-            business: Business::Unseal,
-            output,
-            prefill,
-        } => seal::template_unseal(&settings, &output, prefill).await,
-        Cmd::Check {
-            business: Business::Seal,
-            file,
-            json,
-        } => batch::check::<sheet::SealSheet>(&settings, &file, json).await,
-        Cmd::Check {
-            business: Business::Unseal,
-            file,
-            json,
-        } => batch::check::<sheet::UnsealSheet>(&settings, &file, json).await,
-        Cmd::Submit {
-            business: Some(Business::Seal),
-            file: Some(file),
-            json,
-            ..
-        } => batch::submit::<sheet::SealSheet>(&settings, &file, json).await,
-        Cmd::Submit {
-            business: Some(Business::Unseal),
-            file: Some(file),
-            json,
-            ..
-        } => batch::submit::<sheet::UnsealSheet>(&settings, &file, json).await,
-        Cmd::Template {
-            business: Business::ContributorRegistration,
-            output,
-            ..
-        } => contributor_registration::template(&output),
-        Cmd::Check {
-            business: Business::ContributorRegistration,
-            file,
-            json,
-        } => contributor_registration::check(&settings, &file, json).await,
-        Cmd::Template {
-            business: Business::ContributorChange,
-            output,
-            prefill,
-        } => contributor_change::template(&output, prefill),
-        Cmd::Check {
-            business: Business::ContributorChange,
-            file,
-            json,
-        } => batch::check::<sheet::ContributorChangeSheet>(&settings, &file, json).await,
-        Cmd::Submit {
-            business: Some(Business::ContributorChange),
-            file: Some(file),
-            json,
-            ..
-        } => batch::submit::<sheet::ContributorChangeSheet>(&settings, &file, json).await,
+        } => match business.as_str() {
+            "base_adjustment" => template(&settings, &output, prefill).await,
+            "unseal" if prefill => seal::template_unseal(&settings, &output).await,
+            "contributor_registration" => contributor_registration::template(&output),
+            "remittance" => remittance::list(&settings, &output, None, false).await,
+            HOUSES => project::template(&output),
+            code => batch::template(code, &output, prefill),
+        },
+        Cmd::Check { business, file, json } => match business.as_str() {
+            "contributor_registration" => contributor_registration::check(&settings, &file, json).await,
+            "remittance" => remittance::check(&settings, &file, json).await,
+            HOUSES => project::check(&file, json),
+            code => batch::check(&settings, code, &file, json).await,
+        },
         Cmd::Submit {
             form: Some(forms::SubmitForm::ContributorChange(args)),
             json,
@@ -402,81 +350,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             json,
             ..
         } => forms::submit(&settings, form, json).await,
-        Cmd::Submit {
-            business: Some(Business::ContributorRegistration),
-            file: Some(file),
-            json,
-            ..
-        } => contributor_registration::submit(&settings, &file, json).await,
         Cmd::Register(args) => contributor_registration::register(&settings, args).await,
         Cmd::Submit {
-            business: Some(Business::BaseAdjustment),
-            file: Some(file),
-            json,
-            ..
-        } => batch::submit::<sheet::BaseAdjustmentSheet>(&settings, &file, json).await,
-        Cmd::Template {
-            business: Business::Remittance,
-            output,
-            ..
-        } => remittance::list(&settings, &output, None, false).await,
-        Cmd::Check {
-            business: Business::Remittance,
-            file,
-            json,
-        } => remittance::check(&settings, &file, json).await,
-        Cmd::Submit {
-            business: Some(Business::Remittance),
+            business: Some(business),
             file: Some(file),
             json,
             remittance: args,
             ..
-        } => remittance::submit(&settings, &file, args, json).await,
+        } => match business.as_str() {
+            "contributor_registration" => contributor_registration::submit(&settings, &file, json).await,
+            "remittance" => remittance::submit(&settings, &file, args, json).await,
+            HOUSES => Err(anyhow!(
+                "请指定业务和文件，如 gjj submit base-adjustment 清册.xlsx"
+            )),
+            code => batch::submit(&settings, code, &file, json).await,
+        },
         Cmd::Remittance { cmd } => remittance::run(&settings, cmd).await,
         Cmd::Project { cmd } => project::run(&settings, cmd).await,
-        Cmd::Template {
-            business: Business::BuildingHouses,
-            output,
-            ..
-        } => project::template(&output),
-        Cmd::Check {
-            business: Business::BuildingHouses,
-            file,
-            json,
-        } => project::check(&file, json),
         Cmd::Material { cmd } => material::run(&settings, cmd).await,
-        Cmd::Template {
-            business: Business::Supplementary,
-            output,
-            prefill,
-        } => supplementary::template(&output, prefill),
-        Cmd::Check {
-            business: Business::Supplementary,
-            file,
-            json,
-        } => batch::check::<sheet::SupplementarySheet>(&settings, &file, json).await,
-        Cmd::Submit {
-            business: Some(Business::Supplementary),
-            file: Some(file),
-            json,
-            ..
-        } => batch::submit::<sheet::SupplementarySheet>(&settings, &file, json).await,
-        Cmd::Template {
-            business: Business::LoanApplication,
-            output,
-            prefill,
-        } => loan_application::template(&output, prefill),
-        Cmd::Check {
-            business: Business::LoanApplication,
-            file,
-            json,
-        } => batch::check::<sheet::LoanApplicationSheet>(&settings, &file, json).await,
-        Cmd::Submit {
-            business: Some(Business::LoanApplication),
-            file: Some(file),
-            json,
-            ..
-        } => batch::submit::<sheet::LoanApplicationSheet>(&settings, &file, json).await,
         Cmd::Submit { .. } => Err(anyhow!(
             "请指定业务和文件，如 gjj submit base-adjustment 清册.xlsx"
         )),

@@ -1,33 +1,18 @@
-//! 个人封存 / 个人启封 in the CLI: their [`Sheet`]s for `gjj check|submit seal|unseal` and their templates.
+//! 个人启封's pre-filled template (`gjj template unseal --prefill`): the unit's 封存 contributors. Everything else
+//! of 封存 / 启封 is the generic batch path ([`crate::batch`]).
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use gjj_domain::code_table::PERSON_SEALED;
 
 use crate::{config, login};
 
-/// `gjj template seal`. No `--prefill`: a sheet listing every contributor would seal everyone left in it by
-/// mistake; the clerk lists only the people to seal.
-pub fn template_seal(path: &Path, prefill: bool) -> Result<ExitCode> {
-    if prefill {
-        bail!("个人封存模板不预填职工名单（以免漏删的职工被误封存）。请去掉 --prefill，只填写要封存的职工。");
-    }
-    gjj_sheets::seal::write_template(path, &gjj_sheets::seal::TemplateOptions::default())?;
-    println!("已生成模板：{}", path.display());
-    Ok(ExitCode::SUCCESS)
-}
-
 /// `gjj template unseal [--prefill]`: with `--prefill`, the unit's 封存 contributors (account, name, ID and
 /// the unit's 应汇缴年月); 启封后缴存基数 and 启封原因 are left for the clerk, so each row is a decision.
-pub async fn template_unseal(settings: &config::Settings, path: &Path, prefill: bool) -> Result<ExitCode> {
+pub async fn template_unseal(settings: &config::Settings, path: &Path) -> Result<ExitCode> {
     let opts = gjj_sheets::unseal::TemplateOptions::default();
-    if !prefill {
-        gjj_sheets::unseal::write_template(path, &opts)?;
-        println!("已生成模板：{}", path.display());
-        return Ok(ExitCode::SUCCESS);
-    }
     let session = login::session(settings)?;
     let outbox = login::outbox(settings).await?;
     let (me, _) = session.refresh_context(&outbox).await?;

@@ -74,6 +74,30 @@ impl Business {
         }
     }
 
+    /// The name on the command line (`gjj check base-adjustment …`): the code in kebab case.
+    pub const fn cli(self) -> &'static str {
+        match self {
+            Business::UnitChange => "unit-change",
+            Business::BaseAdjustment => "base-adjustment",
+            Business::RateAdjustment => "rate-adjustment",
+            Business::Remittance => "remittance",
+            Business::Supplementary => "supplementary",
+            Business::ContributorRegistration => "contributor-registration",
+            Business::ContributorChange => "contributor-change",
+            Business::Seal => "seal",
+            Business::Unseal => "unseal",
+            Business::Project => "project",
+            Business::Building => "building",
+            Business::ProjectMaterial => "project-material",
+            Business::LoanApplication => "loan-application",
+        }
+    }
+
+    /// The business whose [`Business::cli`] name this is.
+    pub fn parse_cli(name: &str) -> Option<Business> {
+        Business::ALL.into_iter().find(|b| b.cli() == name)
+    }
+
     /// The Chinese name users know.
     pub const fn label(self) -> &'static str {
         match self {
@@ -118,6 +142,8 @@ mod tests {
     fn codes_round_trip_and_are_unique() {
         for b in Business::ALL {
             assert_eq!(Business::parse(b.code()), Some(b));
+            assert_eq!(Business::parse_cli(b.cli()), Some(b));
+            assert_eq!(b.cli().replace('-', "_"), b.code());
             assert_eq!(serde_json::to_string(&b).unwrap(), format!("\"{}\"", b.code()));
         }
         let mut codes: Vec<_> = Business::ALL.iter().map(|b| b.code()).collect();
