@@ -117,6 +117,116 @@ fn the_ui_invokes_exactly_the_registered_commands() {
     assert_eq!(invoked, registered);
 }
 
+/// Top-level comma split, brackets of every kind (generics included) kept together.
+fn split_top(text: &str) -> Vec<String> {
+    let (mut parts, mut current, mut depth) = (Vec::new(), String::new(), 0i32);
+    for c in text.chars() {
+        match c {
+            '(' | '[' | '{' | '<' => depth += 1,
+            ')' | ']' | '}' | '>' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut current).trim().to_owned());
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    parts.push(current.trim().to_owned());
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+/// The text inside the bracket that opens at the start of `text`, to its matching close.
+fn bracketed(text: &str) -> &str {
+    let mut depth = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' | '{' => depth += 1,
+            ')' | '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &text[1..i];
+                }
+            }
+            _ => {}
+        }
+    }
+    ""
+}
+
+/// Every command's argument names as the window sends them: what api.ts passes to `invoke` against the Rust
+/// parameters (Tauri takes them in camelCase; the State, AppHandle and Window parameters are not sent).
+#[test]
+fn the_ui_sends_every_command_the_arguments_its_rust_signature_takes() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let api = std::fs::read_to_string(root.join("ui/src/api.ts")).expect("ui/src/api.ts");
+    let commands = std::fs::read_to_string(root.join("src-tauri/src/commands.rs")).expect("commands.rs");
+    let camel = |name: &str| {
+        let mut out = String::new();
+        let mut upper = false;
+        for c in name.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                out.extend(c.to_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let mut rust = std::collections::BTreeMap::new();
+    for item in commands.split("#[tauri::command]").skip(1) {
+        let Some((_, rest)) = item.split_once("fn ") else {
+            continue;
+        };
+        let Some((name, rest)) = rest.split_once('(') else {
+            continue;
+        };
+        let params = bracketed(&format!("({rest}")).to_owned();
+        let mut args: Vec<String> = split_top(&params)
+            .into_iter()
+            .filter_map(|p| {
+                p.split_once(':')
+                    .map(|(n, t)| (n.trim().to_owned(), t.trim().to_owned()))
+            })
+            .filter(|(_, t)| !(t.contains("State<") || t.contains("AppHandle") || t.contains("Window")))
+            .map(|(n, _)| camel(&n))
+            .collect();
+        args.sort();
+        rust.insert(name.trim().to_owned(), args);
+    }
+    let mut checked = 0;
+    for call in api.split("invoke<").skip(1) {
+        let Some((_, after)) = call.split_once(">(\"") else {
+            continue;
+        };
+        let Some((name, rest)) = after.split_once('"') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let mut sent: Vec<String> = match rest.strip_prefix(',') {
+            Some(object) => split_top(bracketed(object.trim_start()))
+                .into_iter()
+                .map(|p| p.split(':').next().unwrap_or_default().trim().to_owned())
+                .collect(),
+            None => Vec::new(),
+        };
+        sent.sort();
+        let expected = rust
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not a command"));
+        assert_eq!(
+            &sent, expected,
+            "invoke(\"{name}\") sends {sent:?}, the command takes {expected:?}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} invoke calls found in api.ts");
+}
+
 #[test]
 fn the_ui_types_are_the_rust_types() {
     let fresh = generated();
