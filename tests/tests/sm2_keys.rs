@@ -375,6 +375,15 @@ fn an_sm2_unit_logs_in_through_its_skf_key_and_submits_a_base_adjustment_that_gm
         "{out} {err}"
     );
     assert_eq!(out["receipt"]["signature_alg"], "sm2-sm3");
+
+    // A locked key: refused on the key with the PKCS#11 key's code, even with the right PIN.
+    std::fs::write(state.join("retries"), "0").expect("lock the key");
+    let (code, out, _) = gjj_tests::run_gjj(gjj_sm2(&centre, &state).args(["whoami", "--json"]));
+    assert_eq!(
+        (code, out["error"]["code"].as_str()),
+        (2, Some("PIN_LOCKED")),
+        "{out}"
+    );
 }
 
 /// gmssl's verdict on an SM2 CMS SignedData (GB/T 35275) over `content` by the key of `cert_pem`: the
