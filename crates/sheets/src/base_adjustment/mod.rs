@@ -26,12 +26,80 @@ use crate::cell;
 use crate::error::{file_label, SheetError};
 use crate::header::ColumnSpec;
 use crate::import::{self, ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
-use crate::layout::{aliases, is_totals_row, open, Builder};
-
-mod template;
+use crate::layout::{self, aliases, is_totals_row, open, Builder, Column, Kind, Layout};
 
 pub use crate::layout::{TemplateOptions, FIRST_DATA_ROW, TEMPLATE_DATA_ROWS};
-pub use template::{template_bytes, template_workbook, write_template, SHEET_NAME};
+
+/// The worksheet name of the template.
+pub const SHEET_NAME: &str = "基数调整";
+
+/// The template and the importer's columns, in template order (modelled on the Chengdu 缴存基数调整清册,
+/// REFERENCE §A2/§F1). Aliases are spellings found in real centre templates; the example 证件号码 carries a
+/// correct GB 11643 check digit.
+const COLUMNS: [Column; 8] = [
+    layout::SEQ_COLUMN,
+    layout::ACCOUNT_COLUMN,
+    layout::NAME_COLUMN,
+    layout::ID_NUMBER_COLUMN,
+    Column {
+        name: col::OLD_BASE,
+        aliases: &[
+            "调整前缴存基数",
+            "调整前基数",
+            "原缴存基数",
+            "原基数",
+            "TZQGRJCJS",
+        ],
+        required: false,
+        width: 16.0,
+        kind: Kind::Money,
+        example: "3000",
+    },
+    Column {
+        name: col::NEW_BASE,
+        aliases: &[
+            "调整后缴存基数",
+            "调整后基数",
+            "新缴存基数",
+            "新基数",
+            "TZHGRJCJS",
+        ],
+        required: true,
+        width: 16.0,
+        kind: Kind::Money,
+        example: "3500",
+    },
+    Column {
+        name: col::EFFECTIVE_MONTH,
+        aliases: aliases::EFFECTIVE_MONTH,
+        required: true,
+        width: 11.0,
+        kind: Kind::Month,
+        example: "202607",
+    },
+    Column {
+        name: col::NOTE,
+        aliases: aliases::NOTE,
+        required: false,
+        width: 24.0,
+        kind: Kind::General,
+        example: "示例行，导入时自动跳过",
+    },
+];
+
+fn layout() -> Layout {
+    Layout {
+        sheet: SHEET_NAME,
+        title: "缴存基数调整清册（批量导入文件格式）",
+        instructions: "填写说明：1. 红色表头为必填列；2. 证件号码/个人账号/生效年月 列为文本格式，请勿改成数字\
+（18 位证件号码存成数字后最后几位会变成 0）；3. 生效年月 写 202607 这样的 6 位；4. 金额单位为元，最多两位小数；\
+5. 红字“例”行为示例，导入时自动跳过，可保留或删除。"
+            .to_owned(),
+        columns: &COLUMNS,
+    }
+}
+
+layout::template_api!();
 
 /// Reads a 基数调整 workbook and returns every clean row, every issue and the data-row count.
 ///
@@ -123,60 +191,7 @@ impl RowKind for BaseAdjustment {
 
     /// Template order. Aliases are spellings found in real centre templates (REFERENCE §A2:
     /// Chengdu 个人客户号/职工姓名/执行时间; §F1: Bijie 调整前/后缴存基数).
-    const COLUMNS: &'static [ColumnSpec] = &[
-        ColumnSpec {
-            name: col::SEQ,
-            aliases: aliases::SEQ,
-            required: false,
-        },
-        ColumnSpec {
-            name: col::ACCOUNT,
-            aliases: aliases::ACCOUNT,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::NAME,
-            aliases: aliases::NAME,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::ID_NUMBER,
-            aliases: aliases::ID_NUMBER,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::OLD_BASE,
-            aliases: &[
-                "调整前缴存基数",
-                "调整前基数",
-                "原缴存基数",
-                "原基数",
-                "TZQGRJCJS",
-            ],
-            required: false,
-        },
-        ColumnSpec {
-            name: col::NEW_BASE,
-            aliases: &[
-                "调整后缴存基数",
-                "调整后基数",
-                "新缴存基数",
-                "新基数",
-                "TZHGRJCJS",
-            ],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::EFFECTIVE_MONTH,
-            aliases: aliases::EFFECTIVE_MONTH,
-            required: true,
-        },
-        ColumnSpec {
-            name: col::NOTE,
-            aliases: aliases::NOTE,
-            required: false,
-        },
-    ];
+    const COLUMNS: &'static [ColumnSpec] = &layout::specs(&COLUMNS);
     const HEADER_KEYS: &'static [usize] = &[ACCOUNT, ID_NUMBER, NEW_BASE];
     const DATA_KEYS: &'static [usize] = &[ACCOUNT, NAME, ID_NUMBER, NEW_BASE, EFFECTIVE_MONTH];
     const SEQ: Option<usize> = Some(SEQ);
