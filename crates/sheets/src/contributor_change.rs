@@ -14,7 +14,7 @@ use gjj_domain::issue::Issue;
 use crate::cell;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
-use crate::layout::{self, Column, Kind, Layout};
+use crate::layout::{self, column, Column, Kind, Layout};
 use crate::layout::{aliases, is_totals_row, Builder};
 
 pub use crate::layout::TemplateOptions;
@@ -25,24 +25,6 @@ pub const SHEET_NAME: &str = "缴存人信息变更";
 pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
 /// Pre-formatted empty data rows below the example row.
 pub const TEMPLATE_DATA_ROWS: u32 = layout::TEMPLATE_DATA_ROWS;
-
-const fn column(
-    name: &'static str,
-    aliases: &'static [&'static str],
-    required: bool,
-    width: f64,
-    kind: Kind,
-    example: &'static str,
-) -> Column {
-    Column {
-        name,
-        aliases,
-        required,
-        width,
-        kind,
-        example,
-    }
-}
 
 const COLUMNS: [Column; 14] = [
     column(col::SEQ, aliases::SEQ, false, 6.0, Kind::General, "例"),

@@ -183,6 +183,25 @@ pub(crate) struct Column {
     pub example: &'static str,
 }
 
+/// A [`Column`] in one line, for the long column lists.
+pub(crate) const fn column(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+    width: f64,
+    kind: Kind,
+    example: &'static str,
+) -> Column {
+    Column {
+        name,
+        aliases,
+        required,
+        width,
+        kind,
+        example,
+    }
+}
+
 impl Column {
     /// What the importer looks for: the header, its aliases, and whether a file without it is refused.
     pub(crate) const fn spec(&self) -> ColumnSpec {

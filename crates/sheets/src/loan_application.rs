@@ -11,7 +11,7 @@ use gjj_domain::loan_application::{col, Applicant, Party, Repayment};
 use crate::cell::{self, Problem};
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
-use crate::layout::{self, Column, Kind, Layout};
+use crate::layout::{self, column, Column, Kind, Layout};
 use crate::layout::{aliases, is_totals_row, Builder};
 use crate::value::CellValue;
 
@@ -100,24 +100,6 @@ const ID_TYPES: CodeTable = CodeTable {
         aliases: &["1", "身份证"],
     }],
 };
-
-const fn column(
-    name: &'static str,
-    aliases: &'static [&'static str],
-    required: bool,
-    width: f64,
-    kind: Kind,
-    example: &'static str,
-) -> Column {
-    Column {
-        name,
-        aliases,
-        required,
-        width,
-        kind,
-        example,
-    }
-}
 
 const COLUMNS: [Column; 24] = [
     column(COL_SEQ, aliases::SEQ, false, 6.0, Kind::General, "例"),

@@ -16,17 +16,13 @@
 //! # Ok(()) }
 //! ```
 
-use std::io::{BufReader, Read, Seek};
-use std::path::Path;
-
 use gjj_domain::base_adjustment::{col, BaseAdjustmentRow};
 use gjj_domain::issue::Issue;
 
 use crate::cell;
-use crate::error::{file_label, SheetError};
 use crate::header::ColumnSpec;
-use crate::import::{self, ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
-use crate::layout::{self, aliases, is_totals_row, open, Builder, Column, Kind, Layout};
+use crate::import::{RowCells, RowCtx, RowKind};
+use crate::layout::{self, aliases, is_totals_row, Builder, Column, Kind, Layout};
 
 pub use crate::layout::{TemplateOptions, FIRST_DATA_ROW, TEMPLATE_DATA_ROWS};
 
@@ -101,77 +97,7 @@ fn layout() -> Layout {
 
 layout::template_api!();
 
-/// Reads a 基数调整 workbook and returns every clean row, every issue and the data-row count.
-///
-/// Holds all rows in memory; for large files prefer [`import_with`], which streams.
-pub fn import(path: impl AsRef<Path>) -> Result<Imported<BaseAdjustmentRow>, SheetError> {
-    let mut rows = Vec::new();
-    let mut issues = Vec::new();
-    let stats = import_with(path, |row, _| rows.push(row), &mut issues)?;
-    Ok(Imported {
-        rows,
-        issues,
-        data_rows: stats.data_rows,
-    })
-}
-
-/// Streams a 基数调整 workbook: `on_row` receives each row that has no cell problem, in sheet
-/// order, together with the issue list (so a checker can append its own issues in row order).
-/// Cell problems and sheet-level problems are pushed to `issues`.
-///
-/// Memory does not grow with the number of rows for `.xlsx` and SpreadsheetML files (see the
-/// crate README). Returns `Err` only when the file cannot be read at all; if that happens part
-/// way through (a damaged file), rows already delivered must be discarded by the caller.
-pub fn import_with<F>(
-    path: impl AsRef<Path>,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    F: FnMut(BaseAdjustmentRow, &mut Vec<Issue>),
-{
-    import_with_options(path, &ImportOptions::default(), on_row, issues)
-}
-
-/// The raw cells of every data row of a 缴存基数调整 workbook, for a grid that shows and edits them.
-pub fn read_grid(path: impl AsRef<Path>) -> Result<crate::Grid, SheetError> {
-    crate::layout::grid_path::<BaseAdjustment>(path.as_ref())
-}
-
-/// [`import_with`] with explicit [`ImportOptions`] (e.g. a different row cap).
-pub fn import_with_options<F>(
-    path: impl AsRef<Path>,
-    opts: &ImportOptions,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    F: FnMut(BaseAdjustmentRow, &mut Vec<Issue>),
-{
-    let path = path.as_ref();
-    let label = file_label(path);
-    let file = open(path, &label)?;
-    // The same 8 KiB buffer calamine's own `open_workbook` uses.
-    let reader = BufReader::new(file);
-    import::run::<BaseAdjustment, _, _>(reader, &label, opts, on_row, issues)
-}
-
-/// [`import_with_options`] over any seekable reader, e.g. `Cursor<&[u8]>` for an upload the
-/// gateway holds in memory. `file_name` is only used in error messages. The reader is moved to
-/// the reading thread (see the crate README), hence `Send`.
-pub fn import_reader<R, F>(
-    reader: R,
-    file_name: &str,
-    opts: &ImportOptions,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    R: Read + Seek + Send,
-    F: FnMut(BaseAdjustmentRow, &mut Vec<Issue>),
-{
-    import::run::<BaseAdjustment, _, _>(reader, file_name, opts, on_row, issues)
-}
+layout::import_api!(BaseAdjustment, BaseAdjustmentRow, "基数调整");
 
 /// Column indexes into [`BaseAdjustment::COLUMNS`].
 const SEQ: usize = 0;

@@ -20,6 +20,7 @@ use crate::cell::{self, Problem};
 use crate::error::{file_label, SheetError};
 use crate::header::ColumnSpec;
 use crate::import::{self, ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
+use crate::layout::Builder;
 use crate::value::CellValue;
 
 mod template;
@@ -213,6 +214,7 @@ impl RowKind for Registration {
         issues: &mut Vec<Issue>,
     ) -> Option<ContributorRegistrationRow> {
         let mut b = Builder {
+            columns: Self::COLUMNS,
             cells,
             ctx,
             issues,
@@ -324,60 +326,6 @@ fn digits(v: CellValue<'_>, what: &str, at: CellRef, lost: Code) -> Result<Optio
                 ),
             })
         }),
-    }
-}
-
-/// Converts the cells of one row, pushing an issue per failed cell.
-struct Builder<'a> {
-    cells: &'a RowCells<'a>,
-    ctx: &'a RowCtx,
-    issues: &'a mut Vec<Issue>,
-    failed: bool,
-}
-
-impl Builder<'_> {
-    fn convert<T, F>(&mut self, i: usize, f: F) -> Option<T>
-    where
-        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
-    {
-        let spec = &Registration::COLUMNS[i];
-        let value = self.cells.get(i)?;
-        let cell_ref = self.cells.cell_ref(i, self.ctx.row);
-        match f(value, spec.name, cell_ref) {
-            Ok(v) => v,
-            Err(p) => {
-                self.failed = true;
-                self.issues
-                    .push(Issue::new(self.ctx.row, spec.name, p.code, p.message));
-                None
-            }
-        }
-    }
-
-    fn optional<T, F>(&mut self, i: usize, f: F) -> Option<T>
-    where
-        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
-    {
-        self.convert(i, f)
-    }
-
-    fn required<T, F>(&mut self, i: usize, f: F) -> Option<T>
-    where
-        F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
-    {
-        let had_issue = self.issues.len();
-        let v = self.convert(i, f);
-        if v.is_none() && self.issues.len() == had_issue {
-            let spec = &Registration::COLUMNS[i];
-            self.failed = true;
-            self.issues.push(Issue::new(
-                self.ctx.row,
-                spec.name,
-                Code::Required,
-                format!("“{}”不能为空，请填写", spec.name),
-            ));
-        }
-        v
     }
 }
 
