@@ -1,129 +1,189 @@
-//! `gjj template`, `gjj check` and `gjj submit` for every Excel batch business, by its code: import the sheet, run
-//! the centre's rules on it (streaming), report every issue, or sign and send the rows. The business comes from
-//! the client core's registry (`gjj_client::sheet::batch`), the same one the desktop app uses, so a new batch
-//! business needs no code here.
+//! `gjj template`, `gjj check` and `gjj submit` for every Excel batch business, by its code: the client core
+//! (`gjj_client::app::App`, the same one the desktop app adapts) imports the sheet, runs the centre's rules on
+//! it (streaming) and signs and sends it; this module only says it. The business comes from the core's registry
+//! (`gjj_client::sheet::batch`), so a new batch business needs no code here. 汇缴 takes its terms
+//! (`--month --method --count --total`) and 楼栋录入's 户清单 is checked on its own (`building-houses`).
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::anyhow;
-use anyhow::Result;
-use gjj_client::sheet::{BatchSheet, CheckedSheet};
-use gjj_client::Submitted;
-use gjj_domain::api::Me;
+use anyhow::{anyhow, Result};
+use gjj_client::app::{App, FileSubmission, Reach};
+use gjj_client::sheet::RemittanceTerms;
+use gjj_domain::issue::Issue;
+use gjj_domain::money::Fen;
 use gjj_domain::month::Month;
-use gjj_domain::policy::Policy;
-use gjj_domain::unit::UnitFacts;
+use gjj_domain::remittance::Method;
 use serde_json::json;
 
 use crate::{config, login, output};
 
-/// The centre's facts for checking: the cached ones from today's login, else a fresh login.
-pub async fn context(settings: &config::Settings) -> Result<(Me, Policy)> {
-    let outbox = login::outbox(settings).await?;
-    if let Some(identity) = login::identity_without_pin(settings)? {
-        if let Some(uscc) = identity.uscc {
-            if let Some(cached) = outbox.cached_context(&uscc).await? {
-                let today = time::OffsetDateTime::now_utc().date().to_string();
-                if cached.fetched_at.starts_with(&today) {
-                    return Ok((cached.me, cached.policy));
-                }
-            }
-        }
+/// 楼栋录入's 户清单: a sheet, but part of the 楼栋录入 form rather than a business of its own.
+pub const HOUSES: &str = "building-houses";
+
+/// `gjj template BUSINESS -o FILE [--prefill]`. Only 基数调整 and 启封 have a `--prefill` (the unit's
+/// contributors they act on); every other sheet lists only the people or applicants the clerk acts on.
+pub async fn template(
+    settings: &config::Settings,
+    code: &str,
+    output: &Path,
+    prefill: bool,
+) -> Result<ExitCode> {
+    if code == HOUSES {
+        gjj_sheets::building::write_template(output, &Default::default())?;
+        println!("已生成楼栋户清单模板：{}", output.display());
+        return Ok(ExitCode::SUCCESS);
     }
-    let session = login::session(settings)?;
-    Ok(session.refresh_context(&outbox).await?)
-}
-
-/// The batch business with this code (a code the argument parser let through).
-pub fn sheet(code: &str) -> Result<&'static dyn BatchSheet> {
-    gjj_client::sheet::batch(code).ok_or_else(|| anyhow!("“{code}”不是可以用表格办理的业务"))
-}
-
-/// Import + the same domain rules the centre runs, streaming; builds the payload only when it will be sent.
-fn check_sheet(
-    sheet: &dyn BatchSheet,
-    file: &Path,
-    policy: &Policy,
-    unit: &UnitFacts,
-    today: Month,
-    keep_rows: bool,
-) -> Result<CheckedSheet> {
-    Ok(sheet.check(file, policy, unit, today, keep_rows, &mut |_| {})?)
-}
-
-/// `gjj template BUSINESS -o FILE`: the blank template. Only 基数调整 and 启封 have a `--prefill` (main.rs):
-/// every other sheet lists only the people or applicants the clerk acts on, which the centre cannot know.
-pub fn template(code: &str, output: &Path, prefill: bool) -> Result<ExitCode> {
-    let sheet = sheet(code)?;
-    if prefill {
-        let label = gjj_domain::business::Business::parse(code).map_or(code, |b| b.label());
-        return Err(anyhow!(
-            "{label}模板不提供 --prefill：请只填写要办理的职工或申请人（以免漏删的行被误办理）。请去掉 --prefill。"
-        ));
+    if code == "remittance" {
+        return remittance_list(settings, output, None, false).await;
     }
-    sheet.write_template(output)?;
-    println!("已生成模板：{}", output.display());
+    if !prefill {
+        login::app(settings)?.save_template(code, output).await?;
+        println!("已生成模板：{}", output.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !matches!(code, "base_adjustment" | "unseal") {
+        // Refused before asking for a PIN.
+        return Err(login::app(settings)?
+            .save_template_prefilled(code, output)
+            .await
+            .err()
+            .map_or_else(|| anyhow!("--prefill"), anyhow::Error::from));
+    }
+    let app = login::login(settings, Reach::Online).await?;
+    let n = app.save_template_prefilled(code, output).await?;
+    if code == "base_adjustment" {
+        println!(
+            "已生成模板：{}（已填入 {n} 名正常缴存职工，请填写“调整后基数”列）",
+            output.display()
+        );
+    } else {
+        println!(
+            "已生成模板：{}（已填入 {n} 名封存职工，请为要启封的职工填写“启封后缴存基数”和“启封原因”，删除不启封的行）",
+            output.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(file: &Path, checked: &CheckedSheet, json: bool) -> ExitCode {
-    let clean = checked.issues.is_empty();
+/// `gjj remittance list -o FILE [--month]` (and `gjj template remittance`): the centre's 清册.
+pub async fn remittance_list(
+    settings: &config::Settings,
+    path: &Path,
+    month: Option<Month>,
+    json: bool,
+) -> Result<ExitCode> {
+    let app = login::login(settings, Reach::Online).await?;
+    let list = app.save_remittance_list(month, path).await?;
     if json {
-        println!("{}", json!({ "rows": checked.rows, "issues": checked.issues }));
+        println!("{}", json!({ "file": path, "list": list }));
     } else {
-        output::print_issues(&checked.issues);
-        if clean {
-            println!("{}：共 {} 行，检查通过。", file.display(), checked.rows);
+        println!(
+            "已下载 {} 的汇缴清册：{}（{} 人，发生额 {} 元；缴存比例 单位 {} / 个人 {}）",
+            list.month,
+            path.display(),
+            list.person_count,
+            list.total,
+            list.unit.unit_rate,
+            list.unit.person_rate
+        );
+        println!(
+            "核对无误后提交：gjj submit remittance {} --month {} --method 01|02|04",
+            path.display(),
+            list.month
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A check's outcome: each issue, then one line; exit 0 clean, 1 issues. `unit` counts the rows (行, 户);
+/// `figures` follow the count when clean (汇缴's 发生人数 / 发生额).
+struct Report<'a> {
+    what: String,
+    rows: u32,
+    unit: &'a str,
+    figures: String,
+    advice: &'a str,
+}
+
+impl Report<'_> {
+    fn print(&self, issues: &[Issue], json: bool) -> ExitCode {
+        let Report {
+            what,
+            rows,
+            unit,
+            figures,
+            advice,
+        } = self;
+        if json {
+            println!("{}", json!({ "rows": rows, "issues": issues }));
         } else {
-            println!(
-                "{}：共 {} 行，发现 {} 处问题。请按上面的行号和列名在 Excel 中修改后重新检查。",
-                file.display(),
-                checked.rows,
-                checked.issues.len()
-            );
-        }
-    }
-    if clean {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
-}
-
-/// `gjj check BUSINESS FILE`: exit 0 clean, 1 issues.
-pub async fn check(settings: &config::Settings, code: &str, file: &Path, json: bool) -> Result<ExitCode> {
-    let sheet = sheet(code)?;
-    let (me, policy) = context(settings).await?;
-    let checked = check_sheet(sheet, file, &policy, &me.unit, me.today, false)?;
-    Ok(report(file, &checked, json))
-}
-
-/// `gjj submit BUSINESS FILE`: check, sign with the key, send, print the receipt.
-pub async fn submit(settings: &config::Settings, code: &str, file: &Path, json: bool) -> Result<ExitCode> {
-    let sheet = sheet(code)?;
-    let session = login::session(settings)?;
-    let outbox = login::outbox(settings).await?;
-    // With the centre unreachable, today's cached facts still allow checking and queueing: the submission
-    // goes to the outbox and is sent when the network is back.
-    let (me, policy) = match session.refresh_context(&outbox).await {
-        Ok(context) => context,
-        Err(e) if e.is_retryable() => {
-            let uscc = session.credential().identity().uscc.clone().unwrap_or_default();
-            let cached = outbox.cached_context(&uscc).await?.ok_or(e)?;
-            (cached.me, cached.policy)
-        }
-        Err(e) => return Err(e.into()),
-    };
-    // Earlier submissions that never got an answer go first, under their original keys.
-    for (entry, result) in session.resend_pending(&outbox).await? {
-        match result {
-            Ok(Submitted::Accepted { receipt, .. }) => {
-                eprintln!(
-                    "已重发上次未确认的提交 {}：业务流水号 {}",
-                    entry.idempotency_key, receipt.serial
-                )
+            output::print_issues(issues);
+            if issues.is_empty() {
+                println!("{what}：共 {rows} {unit}{figures}，检查通过。");
+            } else {
+                println!("{what}：共 {rows} {unit}，发现 {} 处问题。{advice}", issues.len());
             }
+        }
+        if issues.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn rows_report(file: &Path, rows: u32) -> Report<'static> {
+    Report {
+        what: file.display().to_string(),
+        rows,
+        unit: "行",
+        figures: String::new(),
+        advice: EXCEL_ADVICE,
+    }
+}
+
+fn remittance_report(file: &Path, c: &gjj_client::app::RemittanceCheck) -> Report<'static> {
+    Report {
+        what: file.display().to_string(),
+        rows: c.rows,
+        unit: "行",
+        figures: format!("，发生人数 {}，发生额 {} 元", c.count, c.total),
+        advice: "请按上面的行号和列名修改，或重新下载清册后再检查。",
+    }
+}
+
+const EXCEL_ADVICE: &str = "请按上面的行号和列名在 Excel 中修改后重新检查。";
+
+/// `gjj check BUSINESS FILE`: exit 0 clean, 1 issues. Checked with today's cached facts when the key can be
+/// read without a PIN, else after a login.
+pub async fn check(settings: &config::Settings, code: &str, file: &Path, json: bool) -> Result<ExitCode> {
+    if code == HOUSES {
+        let checked = gjj_client::sheet::check_houses(file)?;
+        let report = Report {
+            unit: "户",
+            advice: "",
+            ..rows_report(file, checked.rows)
+        };
+        return Ok(report.print(&checked.issues, json));
+    }
+    let app = login::for_check(settings).await?;
+    if code == "remittance" {
+        let c = app.check_remittance(file).await?;
+        return Ok(remittance_report(file, &c).print(&c.issues, json));
+    }
+    let checked = app.check_file(code, file).await?;
+    Ok(rows_report(file, checked.rows).print(&checked.issues, json))
+}
+
+/// Earlier submissions that never got an answer go first, under their original keys; each is reported.
+pub async fn resend(app: &App) -> Result<()> {
+    for (entry, result) in app.resend().await? {
+        match result {
+            Ok(gjj_client::Submitted::Accepted { receipt, .. }) => eprintln!(
+                "已重发上次未确认的提交 {}：业务流水号 {}",
+                entry.idempotency_key, receipt.serial
+            ),
             Err(e) => eprintln!(
                 "上次未确认的提交 {} 仍未送达 [{}] {e}",
                 entry.idempotency_key,
@@ -131,36 +191,123 @@ pub async fn submit(settings: &config::Settings, code: &str, file: &Path, json: 
             ),
         }
     }
-    let checked = check_sheet(sheet, file, &policy, &me.unit, me.today, true)?;
-    if !checked.issues.is_empty() {
-        if !json {
-            eprintln!("文件有问题，未提交任何内容：");
-        }
-        return Ok(report(file, &checked, json));
+    Ok(())
+}
+
+/// 汇缴's terms on the command line.
+#[derive(clap::Args, Debug, Default)]
+pub struct RemittanceArgs {
+    /// 汇缴年月 (YYYYMM; 汇缴 only): the 清册's month, the unit's 应汇缴年月
+    #[arg(long, value_parser = parse_month)]
+    pub month: Option<Month>,
+    /// 汇缴方式 (汇缴 only): 01 转账收款, 02 暂收(未分摊余额)收款, 04 委托收款
+    #[arg(long, value_parser = parse_method)]
+    pub method: Option<Method>,
+    /// 发生人数 as on the bank slip (汇缴 only; default: the sheet's rows)
+    #[arg(long)]
+    pub count: Option<u32>,
+    /// 发生额 in yuan as on the bank slip (汇缴 only; default: Σ 单位 + 个人月缴存额 of the sheet)
+    #[arg(long, value_parser = parse_yuan)]
+    pub total: Option<Fen>,
+}
+
+fn parse_month(s: &str) -> Result<Month, String> {
+    Month::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_method(s: &str) -> Result<Method, String> {
+    Method::parse(s).ok_or_else(|| {
+        format!("汇缴方式“{s}”不正确，请填写 01（转账收款）、02（暂收(未分摊余额)收款）或 04（委托收款）")
+    })
+}
+
+fn parse_yuan(s: &str) -> Result<Fen, String> {
+    Fen::parse_yuan(s).map_err(|e| e.to_string())
+}
+
+/// `gjj submit BUSINESS FILE`: check, sign with the key, send, print the receipt. With the centre unreachable,
+/// today's cached facts still allow checking and queueing: the submission goes to the outbox and is sent when
+/// the network is back.
+pub async fn submit(
+    settings: &config::Settings,
+    code: &str,
+    file: &Path,
+    terms: RemittanceArgs,
+    json: bool,
+) -> Result<ExitCode> {
+    if code == HOUSES {
+        return Err(anyhow!(
+            "请指定业务和文件，如 gjj submit base-adjustment 清册.xlsx"
+        ));
     }
-    let payload = checked
-        .payload
-        .ok_or_else(|| anyhow!("表格检查没有生成提交内容"))?;
-    let Submitted::Accepted { receipt, replayed } = session
-        .submit(&outbox, sheet.code(), &payload, checked.valid_rows)
-        .await?;
-    if json {
-        println!("{}", json!({ "receipt": receipt, "replayed": replayed }));
-    } else {
-        println!("提交成功，中心已受理。");
-        println!("业务流水号：{}", receipt.serial);
-        println!("单位：{}（{}）", receipt.unit_name, receipt.unit_account);
-        println!("受理行数：{}", receipt.accepted_rows);
-        println!("签名内容摘要（SHA-256）：{}", receipt.payload_sha256);
-        println!(
-            "签名算法：{}  证书序列号：{}",
-            receipt.signature_alg, receipt.certificate_serial
-        );
-        println!("受理时间：{}", receipt.received_at);
-        // 贷款申请: the centre judges each applicant on its own.
-        if !receipt.applicants.is_empty() {
-            crate::loan_application::print_outcomes(&receipt);
+    if code == "remittance" {
+        return submit_remittance(settings, file, terms, json).await;
+    }
+    let app = login::login(settings, Reach::CachedWhenOffline).await?;
+    resend(&app).await?;
+    match app.submit_file(code, file).await? {
+        FileSubmission::Issues(checked) => {
+            if !json {
+                eprintln!("文件有问题，未提交任何内容：");
+            }
+            Ok(rows_report(file, checked.rows).print(&checked.issues, json))
+        }
+        FileSubmission::Accepted { receipt, replayed } => {
+            if json {
+                println!("{}", json!({ "receipt": receipt, "replayed": replayed }));
+            } else {
+                print!("{}", gjj_client::receipt::accepted_text(&receipt, &[]));
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+async fn submit_remittance(
+    settings: &config::Settings,
+    file: &Path,
+    args: RemittanceArgs,
+    json: bool,
+) -> Result<ExitCode> {
+    let month = args
+        .month
+        .ok_or_else(|| anyhow!("请用 --month 写明汇缴年月（清册年月，如 202610）。"))?;
+    let method = args.method.ok_or_else(|| {
+        anyhow!("请用 --method 写明汇缴方式：01 转账收款、02 暂收(未分摊余额)收款、04 委托收款。")
+    })?;
+    let terms = RemittanceTerms {
+        month,
+        method,
+        count: args.count,
+        total: args.total,
+    };
+    let app = login::login(settings, Reach::Online).await?;
+    resend(&app).await?;
+    match app.submit_remittance(file, terms).await? {
+        Err(c) => {
+            if !json {
+                eprintln!("清册有问题，未提交任何内容：");
+            }
+            Ok(remittance_report(file, &c).print(&c.issues, json))
+        }
+        Ok((receipt, replayed, payload)) => {
+            if json {
+                println!(
+                    "{}",
+                    json!({ "receipt": receipt, "replayed": replayed, "month": month, "method": method,
+                            "person_count": payload.person_count, "total": payload.total })
+                );
+            } else {
+                let detail = format!(
+                    "汇缴年月：{month}  汇缴方式：{} {}  发生人数：{}  发生额：{} 元",
+                    method.code(),
+                    method.label(),
+                    payload.person_count,
+                    payload.total
+                );
+                print!("{}", gjj_client::receipt::accepted_text(&receipt, &[detail]));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -1,10 +1,12 @@
 //! Logging in: a USB key through PKCS#11, a certificate of the Windows certificate store (CNG or a CA's CSP)
 //! or a .pfx file, then one mTLS session.
 
+use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{anyhow, Context, Result};
-use gjj_client::{Outbox, Session, SessionConfig};
+use anyhow::{anyhow, Result};
+use gjj_client::app::{App, Connection, Reach};
+use gjj_client::SessionConfig;
 use gjj_pki::pkcs11::{Module, TokenSelector};
 use gjj_pki::{CertIdentity, Credential, TrustBundle};
 use zeroize::Zeroizing;
@@ -145,15 +147,43 @@ pub fn trust(settings: &Settings) -> Result<TrustBundle> {
     Ok(TrustBundle::from_pem_file(bundle)?)
 }
 
-/// Logs in and opens a session.
-pub fn session(settings: &Settings) -> Result<Session> {
+/// A session for `gjj doctor`, which judges the handshake itself (no facts fetched, so a refusal is reported as
+/// a check rather than stopping the report).
+pub fn session(settings: &Settings) -> Result<gjj_client::Session> {
     let config = session_config(settings)?;
-    Ok(Session::open(&config, credential(settings)?)?)
+    Ok(gjj_client::Session::open(&config, credential(settings)?)?)
 }
 
-/// Opens the local store.
-pub async fn outbox(settings: &Settings) -> Result<Outbox> {
-    Outbox::open(&settings.store)
-        .await
-        .with_context(|| format!("本地数据库 {}", settings.store.display()))
+/// The client core over this configuration's centre and local store, not logged in yet.
+pub fn app(settings: &Settings) -> Result<App> {
+    let data_dir = settings
+        .store
+        .parent()
+        .map_or_else(gjj_client::settings::data_dir, Path::to_path_buf);
+    let app = App::new(data_dir).with_store(settings.store.clone());
+    // Without a centre configured the local commands (outbox, offline check) still work.
+    Ok(match session_config(settings) {
+        Ok(config) => app.with_connection(Connection { config, proxy: None }),
+        Err(_) => app,
+    })
+}
+
+/// Logs in (PIN from the terminal or `--pin-env`): the client core with the session and the centre's facts.
+pub async fn login(settings: &Settings, reach: Reach) -> Result<App> {
+    session_config(settings)?;
+    let app = app(settings)?;
+    app.login_credential(credential(settings)?, reach).await?;
+    Ok(app)
+}
+
+/// The client core for checking a sheet: today's facts cached at an earlier login when the key's certificate
+/// can be read without a PIN, else a login.
+pub async fn for_check(settings: &Settings) -> Result<App> {
+    let app = app(settings)?;
+    if let Some(uscc) = identity_without_pin(settings)?.and_then(|i| i.uscc) {
+        if app.offline(&uscc).await? {
+            return Ok(app);
+        }
+    }
+    login(settings, Reach::Online).await
 }

@@ -12,27 +12,22 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Result};
 use base64::Engine;
 use clap::{Parser, Subcommand};
+use gjj_client::app::Reach;
 use gjj_client::{OutboxState, ReviewAction, Submitted};
 use gjj_domain::api::{Me, SubmissionView};
+use gjj_domain::month::Month;
 use gjj_domain::policy::Policy;
 use serde_json::json;
 
-// `crate::context`: the centre's facts for checking, shared by every business module.
-use batch::context;
+use batch::HOUSES;
 
 mod batch;
 mod config;
-mod contributor_change;
-mod contributor_registration;
 mod doctor;
 mod forms;
-mod loan_application;
 mod login;
 mod material;
 mod output;
-mod project;
-mod remittance;
-mod seal;
 
 #[derive(Parser)]
 #[command(name = "gjj", version, about = "住房公积金网厅客户端（命令行）")]
@@ -59,9 +54,6 @@ fn sheet_business() -> impl clap::builder::TypedValueParser<Value = String> {
         gjj_domain::business::Business::parse_cli(&name).map_or(name, |b| b.code().to_owned())
     })
 }
-
-/// 楼栋录入's 户清单: a sheet, but part of the 楼栋录入 form rather than a business of its own.
-const HOUSES: &str = "building-houses";
 
 #[derive(Subcommand)]
 enum Cmd {
@@ -108,7 +100,7 @@ enum Cmd {
         #[command(subcommand)]
         form: Option<forms::SubmitForm>,
         #[command(flatten)]
-        remittance: remittance::SubmitArgs,
+        remittance: batch::RemittanceArgs,
     },
     /// The unit's record as the centre holds it (单位信息)
     Unit {
@@ -118,19 +110,19 @@ enum Cmd {
     /// One contributor's record as the centre holds it (`gjj employee show ACCOUNT`)
     Employee {
         #[command(subcommand)]
-        cmd: contributor_change::EmployeeCmd,
+        cmd: forms::EmployeeCmd,
     },
     /// Register one new contributor (缴存人登记 without a sheet); prints the receipt with the new 个人账号
-    Register(contributor_registration::RegisterArgs),
+    Register(forms::RegisterArgs),
     /// 汇缴: download the centre's current 清册 (`gjj remittance list -o FILE`)
     Remittance {
         #[command(subcommand)]
-        cmd: remittance::RemittanceCmd,
+        cmd: RemittanceCmd,
     },
     /// 项目录入 (developer): save a draft, submit, show or list projects
     Project {
         #[command(subcommand)]
-        cmd: project::ProjectCmd,
+        cmd: forms::ProjectCmd,
     },
     /// 补充项目材料 (developer): upload a file to a project, list a project's materials, download one
     Material {
@@ -216,6 +208,21 @@ enum ReviewCmd {
 }
 
 #[derive(Subcommand)]
+enum RemittanceCmd {
+    /// Download the centre's 清册 (the unit's 正常 contributors with their 月缴存额) as Excel, to check and submit
+    List {
+        /// Output file (.xlsx)
+        #[arg(short, long)]
+        output: PathBuf,
+        /// 清册年月 (YYYYMM); default: the unit's 应汇缴年月
+        #[arg(long, value_parser = |s: &str| Month::parse(s).map_err(|e| e.to_string()))]
+        month: Option<Month>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum TokenCmd {
     /// List inserted USB keys and their certificates
     List {
@@ -276,11 +283,15 @@ impl Cmd {
                     | ReviewCmd::Return { json, .. },
             } => *json,
             Cmd::Register(args) => args.json,
-            Cmd::Unit { cmd } => cmd.json(),
-            Cmd::Employee {
-                cmd: contributor_change::EmployeeCmd::Show { json, .. },
+            Cmd::Unit {
+                cmd: forms::UnitCmd::Show { json },
+            }
+            | Cmd::Employee {
+                cmd: forms::EmployeeCmd::Show { json, .. },
+            }
+            | Cmd::Remittance {
+                cmd: RemittanceCmd::List { json, .. },
             } => *json,
-            Cmd::Remittance { cmd } => cmd.json(),
             Cmd::Material { cmd } => cmd.json(),
             Cmd::Project { cmd } => cmd.json(),
             Cmd::Template { .. } => false,
@@ -325,52 +336,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             business,
             output,
             prefill,
-        } => match business.as_str() {
-            "base_adjustment" => template(&settings, &output, prefill).await,
-            "unseal" if prefill => seal::template_unseal(&settings, &output).await,
-            "contributor_registration" => contributor_registration::template(&output),
-            "remittance" => remittance::list(&settings, &output, None, false).await,
-            HOUSES => project::template(&output),
-            code => batch::template(code, &output, prefill),
-        },
-        Cmd::Check { business, file, json } => match business.as_str() {
-            "contributor_registration" => contributor_registration::check(&settings, &file, json).await,
-            "remittance" => remittance::check(&settings, &file, json).await,
-            HOUSES => project::check(&file, json),
-            code => batch::check(&settings, code, &file, json).await,
-        },
-        Cmd::Submit {
-            form: Some(forms::SubmitForm::ContributorChange(args)),
-            json,
-            ..
-        } => contributor_change::submit(&settings, args, json).await,
-        Cmd::Employee { cmd } => contributor_change::employee(&settings, cmd).await,
+        } => batch::template(&settings, &business, &output, prefill).await,
+        Cmd::Check { business, file, json } => batch::check(&settings, &business, &file, json).await,
         Cmd::Submit {
             form: Some(form),
             json,
             ..
         } => forms::submit(&settings, form, json).await,
-        Cmd::Register(args) => contributor_registration::register(&settings, args).await,
         Cmd::Submit {
             business: Some(business),
             file: Some(file),
             json,
-            remittance: args,
+            remittance,
             ..
-        } => match business.as_str() {
-            "contributor_registration" => contributor_registration::submit(&settings, &file, json).await,
-            "remittance" => remittance::submit(&settings, &file, args, json).await,
-            HOUSES => Err(anyhow!(
-                "请指定业务和文件，如 gjj submit base-adjustment 清册.xlsx"
-            )),
-            code => batch::submit(&settings, code, &file, json).await,
-        },
-        Cmd::Remittance { cmd } => remittance::run(&settings, cmd).await,
-        Cmd::Project { cmd } => project::run(&settings, cmd).await,
-        Cmd::Material { cmd } => material::run(&settings, cmd).await,
+        } => batch::submit(&settings, &business, &file, remittance, json).await,
         Cmd::Submit { .. } => Err(anyhow!(
             "请指定业务和文件，如 gjj submit base-adjustment 清册.xlsx"
         )),
+        Cmd::Employee { cmd } => forms::employee(&settings, cmd).await,
+        Cmd::Register(args) => forms::register(&settings, args).await,
+        Cmd::Remittance {
+            cmd: RemittanceCmd::List { output, month, json },
+        } => batch::remittance_list(&settings, &output, month, json).await,
+        Cmd::Project { cmd } => forms::project(&settings, cmd).await,
+        Cmd::Material { cmd } => material::run(&settings, cmd).await,
         Cmd::Unit { cmd } => forms::unit(&settings, cmd).await,
         Cmd::Status { serial, json } => status(&settings, &serial, json).await,
         Cmd::Receipt {
@@ -395,7 +384,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             cmd: OutboxCmd::Send { json },
         } => outbox_send(&settings, json).await,
         Cmd::Withdraw { serial, json } => {
-            let view = login::session(&settings)?.withdraw(&serial).await?;
+            let view = login::login(&settings, Reach::Online)
+                .await?
+                .withdraw(&serial)
+                .await?;
             show_view(&view, json)
         }
         Cmd::Doctor { json, output } => doctor::run(&settings, json, output.as_deref()).await,
@@ -550,17 +542,14 @@ fn cert_line(label: &str, id: &gjj_pki::CertIdentity) -> String {
 }
 
 async fn whoami(settings: &config::Settings, json: bool) -> Result<ExitCode> {
-    let session = login::session(settings)?;
-    let outbox = login::outbox(settings).await?;
-    let (me, policy) = session.refresh_context(&outbox).await?;
+    let app = login::login(settings, Reach::Online).await?;
+    let (me, policy) = app.context().await?;
+    let key = app.key_description().await?;
     if json {
-        println!(
-            "{}",
-            json!({ "me": me, "policy": policy, "key": session.credential().key_description() })
-        );
+        println!("{}", json!({ "me": me, "policy": policy, "key": key }));
     } else {
         print_me(&me, &policy);
-        println!("密钥：{}", session.credential().key_description());
+        println!("密钥：{key}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -594,47 +583,6 @@ fn print_me(me: &Me, policy: &Policy) {
     );
 }
 
-async fn template(settings: &config::Settings, path: &Path, prefill: bool) -> Result<ExitCode> {
-    let opts = gjj_sheets::base_adjustment::TemplateOptions::default();
-    if !prefill {
-        gjj_sheets::base_adjustment::write_template(path, &opts)?;
-        println!("已生成模板：{}", path.display());
-        return Ok(ExitCode::SUCCESS);
-    }
-    let session = login::session(settings)?;
-    let outbox = login::outbox(settings).await?;
-    let (me, _) = session.refresh_context(&outbox).await?;
-    let employees: Vec<_> = session
-        .employees()
-        .await?
-        .into_iter()
-        .filter(|e| e.status == "01")
-        .collect();
-    let mut wb = gjj_sheets::base_adjustment::template_workbook(&opts)?;
-    let text = rust_xlsxwriter::Format::new().set_num_format("@");
-    let money = rust_xlsxwriter::Format::new().set_num_format("0.00");
-    let sheet = wb.worksheet_from_index(0)?;
-    let first = gjj_sheets::base_adjustment::FIRST_DATA_ROW;
-    let month = me.unit.due_month().to_string();
-    for (i, e) in employees.iter().enumerate() {
-        let r = first + u32::try_from(i)?;
-        sheet.write_number(r, 0, (i + 1) as f64)?;
-        sheet.write_string_with_format(r, 1, &e.account, &text)?;
-        sheet.write_string(r, 2, &e.name)?;
-        sheet.write_string_with_format(r, 3, &e.id_number, &text)?;
-        // An Excel cell holds a double; 分 / 100 is exact for display up to 2^53 分.
-        sheet.write_number_with_format(r, 4, e.base.0 as f64 / 100.0, &money)?;
-        sheet.write_string_with_format(r, 6, &month, &text)?;
-    }
-    gjj_sheets::save_workbook(&mut wb, path)?;
-    println!(
-        "已生成模板：{}（已填入 {} 名正常缴存职工，请填写“调整后基数”列）",
-        path.display(),
-        employees.len()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
 fn print_view(v: &SubmissionView) {
     println!(
         "业务流水号：{}  业务：{}  状态：{}",
@@ -650,7 +598,10 @@ fn print_view(v: &SubmissionView) {
 }
 
 async fn status(settings: &config::Settings, serial: &str, json: bool) -> Result<ExitCode> {
-    let view = login::session(settings)?.status(serial).await?;
+    let view = login::login(settings, Reach::Online)
+        .await?
+        .receipt(serial)
+        .await?;
     show_view(&view, json)
 }
 
@@ -660,19 +611,16 @@ async fn receipt(
     output: Option<&Path>,
     json: bool,
 ) -> Result<ExitCode> {
-    let session = login::session(settings)?;
-    let view = session.status(serial).await?;
+    let app = login::login(settings, Reach::Online).await?;
+    let view = app.receipt(serial).await?;
     let text = gjj_client::receipt::receipt_text(&view);
     let extension = output
         .and_then(Path::extension)
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     match (output, extension.as_deref()) {
-        (Some(path), Some("pdf")) => {
-            let pdf = session.receipt_pdf(serial).await?;
-            std::fs::write(path, pdf).map_err(|e| gjj_sheets::save_failed(path, &e))?;
-        }
+        (Some(path), Some("pdf")) => app.save_receipt_pdf(serial, path).await?,
         (Some(path), Some("json")) => {
-            let sealed = session.sealed_receipt(serial).await?;
+            let sealed = app.sealed_receipt(serial).await?;
             let signature = base64::engine::general_purpose::STANDARD
                 .decode(&sealed.signature)
                 .map_err(|e| anyhow!("中心返回的签章不是 base64（{e}）"))?;
@@ -730,7 +678,10 @@ fn show_view(view: &SubmissionView, json: bool) -> Result<ExitCode> {
 }
 
 async fn review_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
-    let items = login::session(settings)?.review_pending().await?;
+    let items = login::login(settings, Reach::Online)
+        .await?
+        .review_pending()
+        .await?;
     if json {
         println!("{}", json!({ "pending": items }));
     } else if items.is_empty() {
@@ -759,12 +710,15 @@ async fn review(
     action: ReviewAction,
     json: bool,
 ) -> Result<ExitCode> {
-    let view = login::session(settings)?.review(serial, action).await?;
+    let view = login::login(settings, Reach::Online)
+        .await?
+        .review(serial, action)
+        .await?;
     show_view(&view, json)
 }
 
 async fn outbox_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
-    let outbox = login::outbox(settings).await?;
+    let app = login::app(settings)?;
     let identity = login::identity_without_pin(settings)?;
     let uscc = match identity.and_then(|i| i.uscc) {
         Some(u) => u,
@@ -774,7 +728,7 @@ async fn outbox_list(settings: &config::Settings, json: bool) -> Result<ExitCode
             .clone()
             .unwrap_or_default(),
     };
-    let entries = outbox.entries(&uscc, None).await?;
+    let entries = app.outbox_entries(&uscc).await?;
     if json {
         let list: Vec<_> = entries
             .iter()
@@ -806,9 +760,10 @@ async fn outbox_list(settings: &config::Settings, json: bool) -> Result<ExitCode
 }
 
 async fn outbox_send(settings: &config::Settings, json: bool) -> Result<ExitCode> {
-    let session = login::session(settings)?;
-    let outbox = login::outbox(settings).await?;
-    let results = session.resend_pending(&outbox).await?;
+    let results = login::login(settings, Reach::CachedWhenOffline)
+        .await?
+        .resend()
+        .await?;
     let mut failed = false;
     let mut out = Vec::new();
     for (entry, result) in results {

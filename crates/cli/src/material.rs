@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use clap::Subcommand;
-use gjj_client::MaterialFile;
+use gjj_client::app::Reach;
 use gjj_domain::project_material::{human_size, KINDS};
 use serde_json::json;
 
@@ -73,20 +73,9 @@ pub async fn run(settings: &config::Settings, cmd: MaterialCmd) -> Result<ExitCo
             let entry = KINDS
                 .find(&kind)
                 .ok_or_else(|| anyhow!("材料类型“{kind}”不存在。请填写：{}。", KINDS.describe()))?;
-            let bytes = std::fs::read(&file).with_context(|| format!("读取文件 {} 失败", file.display()))?;
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let session = login::session(settings)?;
-            let done = session
-                .upload_material(MaterialFile {
-                    project: &project,
-                    building: building.as_deref(),
-                    kind: entry.code,
-                    name: &name,
-                    bytes: &bytes,
-                })
+            let app = login::login(settings, Reach::Online).await?;
+            let done = app
+                .upload(&project, entry.code, &file, building.as_deref())
                 .await?;
             let m = &done.receipt.material;
             if json {
@@ -124,7 +113,10 @@ pub async fn run(settings: &config::Settings, cmd: MaterialCmd) -> Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         MaterialCmd::List { project, json } => {
-            let list = login::session(settings)?.materials(&project).await?;
+            let list = login::login(settings, Reach::Online)
+                .await?
+                .materials(&project)
+                .await?;
             if json {
                 println!("{}", serde_json::to_string(&list)?);
             } else if list.is_empty() {
@@ -145,19 +137,17 @@ pub async fn run(settings: &config::Settings, cmd: MaterialCmd) -> Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         MaterialCmd::Get { id, output, json } => {
-            let bytes = login::session(settings)?.material_content(&id).await?;
-            std::fs::write(&output, &bytes).with_context(|| format!("写入 {} 失败", output.display()))?;
+            let size = login::login(settings, Reach::Online)
+                .await?
+                .save_material(&id, &output)
+                .await?;
             if json {
                 println!(
                     "{}",
-                    json!({ "id": id, "output": output.display().to_string(), "size": bytes.len() })
+                    json!({ "id": id, "output": output.display().to_string(), "size": size })
                 );
             } else {
-                println!(
-                    "已保存到 {}（{}）。",
-                    output.display(),
-                    human_size(bytes.len() as u64)
-                );
+                println!("已保存到 {}（{}）。", output.display(), human_size(size as u64));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -1,5 +1,6 @@
 //! Printing: human text in Chinese, or JSON for scripts (`--json`).
 
+use gjj_client::app::AppError;
 use gjj_client::ClientError;
 use gjj_domain::issue::Issue;
 use gjj_pki::PkiError;
@@ -9,6 +10,9 @@ use serde_json::json;
 /// The stable code of an error, wherever in the chain it came from.
 pub fn code_of(err: &anyhow::Error) -> String {
     for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<AppError>() {
+            return e.code.clone();
+        }
         if let Some(e) = cause.downcast_ref::<ClientError>() {
             return e.code().to_owned();
         }
@@ -24,6 +28,9 @@ pub fn code_of(err: &anyhow::Error) -> String {
 
 /// The row issues an error carries (the centre's rule check), if any.
 pub fn issues_of(err: &anyhow::Error) -> Vec<Issue> {
+    if let Some(e) = err.chain().find_map(|c| c.downcast_ref::<AppError>()) {
+        return e.issues.clone();
+    }
     err.chain()
         .find_map(|c| c.downcast_ref::<ClientError>())
         .and_then(|e| match e {
@@ -35,12 +42,12 @@ pub fn issues_of(err: &anyhow::Error) -> Vec<Issue> {
 
 /// 1 when the centre refused the content (rules, conflicts, size), 2 for everything else.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    let refused = err
-        .chain()
-        .find_map(|c| c.downcast_ref::<ClientError>())
-        .is_some_and(
-            |e| matches!(e, ClientError::Api { status, .. } if matches!(status, 400 | 409 | 413 | 422)),
-        );
+    let refused = err.chain().any(|c| {
+        c.downcast_ref::<AppError>().is_some_and(|e| e.refused)
+            || c.downcast_ref::<ClientError>().is_some_and(
+                |e| matches!(e, ClientError::Api { status, .. } if matches!(status, 400 | 409 | 413 | 422)),
+            )
+    });
     if refused {
         1
     } else {
@@ -51,7 +58,11 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 /// Prints an error: `错误 [CODE] message` on stderr, or `{"error":{…}}` on stdout with `--json`.
 pub fn error(err: &anyhow::Error, json_mode: bool) {
     let code = code_of(err);
-    let message = err.chain().map(ToString::to_string).next().unwrap_or_default();
+    // The client core's error carries its code apart from its message.
+    let message = match err.downcast_ref::<AppError>() {
+        Some(e) => e.message.clone(),
+        None => err.chain().map(ToString::to_string).next().unwrap_or_default(),
+    };
     let issues = issues_of(err);
     if json_mode {
         println!(
@@ -64,23 +75,10 @@ pub fn error(err: &anyhow::Error, json_mode: bool) {
     }
 }
 
-/// One line per issue, as the user finds it in Excel.
+/// One line per issue, as the user finds it in Excel (stderr).
 pub fn print_issues(issues: &[Issue]) {
     for i in issues {
-        if i.row == 0 && i.column.is_empty() {
-            eprintln!("  整个文件 · {} · {}", i.code.as_str(), i.message);
-        } else if i.row == 0 {
-            // A form's field (单位信息变更, 缴存比例调整): no row to point at.
-            eprintln!("  {} · {} · {}", i.column, i.code.as_str(), i.message);
-        } else {
-            eprintln!(
-                "  第 {} 行 · {} · {} · {}",
-                i.row,
-                i.column,
-                i.code.as_str(),
-                i.message
-            );
-        }
+        eprintln!("{}", gjj_client::receipt::issue_line(i));
     }
 }
 

@@ -37,6 +37,11 @@ pub struct AppError {
     pub message: String,
     /// Row/field problems.
     pub issues: Vec<Issue>,
+    /// The centre refused the content (its rules, a conflict, a size limit) rather than the request failing:
+    /// `gjj` exits 1 for these, 2 for the rest.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub refused: bool,
 }
 
 impl AppError {
@@ -46,6 +51,17 @@ impl AppError {
             code: code.into(),
             message: message.into(),
             issues: Vec::new(),
+            refused: false,
+        }
+    }
+
+    /// The rules refused the content before anything was signed (exit 1 in `gjj`).
+    pub fn rules(code: impl Into<String>, message: impl Into<String>, issues: Vec<Issue>) -> AppError {
+        AppError {
+            code: code.into(),
+            message: message.into(),
+            issues,
+            refused: true,
         }
     }
 
@@ -77,7 +93,10 @@ impl From<ClientError> for AppError {
             ClientError::Api { body, .. } => body.issues.clone(),
             _ => Vec::new(),
         };
+        let refused =
+            matches!(&e, ClientError::Api { status, .. } if matches!(status, 400 | 409 | 413 | 422));
         AppError {
+            refused,
             code: e.code().to_owned(),
             message: match &e {
                 ClientError::Api { body, .. } => body.message.clone(),
@@ -336,12 +355,37 @@ struct Sheet {
 #[derive(Default)]
 struct State {
     login: Option<LoggedIn>,
+    /// The centre's facts cached at an earlier login, for checking a sheet without the key ([`App::offline`]).
+    offline: Option<(Me, Policy)>,
     sheet: Option<Sheet>,
+}
+
+/// The centre as a front end with its own configuration names it (`gjj` and its gjj.toml). Without one, the
+/// app reads the managed and user settings at each login.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    /// Centre URL, CA bundle, timeout.
+    pub config: SessionConfig,
+    /// HTTP(S) proxy, if any.
+    pub proxy: Option<String>,
+}
+
+/// Whether a login may go on with the centre's facts cached at an earlier login when the centre cannot be
+/// reached: a submission is then checked and queued in the outbox, and sent when the network is back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// The centre must answer (everything that shows or changes the centre's data).
+    Online,
+    /// Today's cached facts will do when the centre is unreachable (checking and queueing a submission).
+    CachedWhenOffline,
 }
 
 /// The app.
 pub struct App {
     data_dir: PathBuf,
+    /// The local store (outbox, drafts, cached facts).
+    store: PathBuf,
+    connection: Option<Connection>,
     state: Mutex<State>,
     /// The window's native handle (HWND on Windows; 0 = none): owner of a USB-key driver's PIN dialog.
     parent_window: std::sync::atomic::AtomicIsize,
@@ -358,10 +402,24 @@ impl App {
     /// The app over a data directory (local store, logs, work files).
     pub fn new(data_dir: PathBuf) -> App {
         App {
+            store: data_dir.join("outbox.sqlite"),
             data_dir,
+            connection: None,
             state: Mutex::new(State::default()),
             parent_window: std::sync::atomic::AtomicIsize::new(0),
         }
+    }
+
+    /// The local store at `store` instead of the data directory's `outbox.sqlite`.
+    pub fn with_store(mut self, store: PathBuf) -> App {
+        self.store = store;
+        self
+    }
+
+    /// Logins go to this centre instead of the one in the settings.
+    pub fn with_connection(mut self, connection: Connection) -> App {
+        self.connection = Some(connection);
+        self
     }
 
     /// The default data directory (see [`settings::data_dir`]).
@@ -440,7 +498,7 @@ impl App {
                 tokio::task::spawn_blocking(move || gjj_pki::winstore::login(&key.fingerprint, parent))
                     .await
                     .map_err(blocking_err)??;
-            return self.open(credential).await;
+            return self.login_credential(credential, Reach::Online).await;
         }
         let credential = tokio::task::spawn_blocking(move || -> AppResult<Credential> {
             let module = match gjj_pki::Driver::load(Path::new(&key.module))? {
@@ -458,7 +516,7 @@ impl App {
         })
         .await
         .map_err(blocking_err)??;
-        self.open(credential).await
+        self.login_credential(credential, Reach::Online).await
     }
 
     /// `login_pfx` with a soft certificate file.
@@ -468,10 +526,13 @@ impl App {
             tokio::task::spawn_blocking(move || gjj_pki::pfx::load_pfx(Path::new(&path), &password))
                 .await
                 .map_err(blocking_err)??;
-        self.open(credential).await
+        self.login_credential(credential, Reach::Online).await
     }
 
-    async fn open(&self, credential: Credential) -> AppResult<LoginInfo> {
+    fn connection(&self) -> AppResult<Connection> {
+        if let Some(c) = &self.connection {
+            return Ok(c.clone());
+        }
         let effective = settings::load()?.effective;
         if effective.server.trim().is_empty() {
             return Err(AppError::new(
@@ -479,16 +540,34 @@ impl App {
                 "还没有配置中心地址。请在“设置”中填写中心地址和 CA 证书文件，或请 IT 下发统一配置。",
             ));
         }
-        let trust = TrustBundle::from_pem_file(Path::new(&effective.ca_bundle))?;
+        Ok(Connection {
+            config: SessionConfig {
+                server: effective.server.trim().to_owned(),
+                trust: TrustBundle::from_pem_file(Path::new(&effective.ca_bundle))?,
+                timeout: std::time::Duration::from_secs(300),
+            },
+            proxy: effective.proxy,
+        })
+    }
+
+    /// Logs in with a key a front end opened (it asked for the PIN its own way): the session, the local store
+    /// and the centre's facts. With [`Reach::CachedWhenOffline`], an unreachable centre leaves the facts cached
+    /// at the last login.
+    pub async fn login_credential(&self, credential: Credential, reach: Reach) -> AppResult<LoginInfo> {
+        let connection = self.connection()?;
         let certificate = keys::cert_info(credential.identity(), time::OffsetDateTime::now_utc());
-        let config = SessionConfig {
-            server: effective.server.trim().to_owned(),
-            trust,
-            timeout: std::time::Duration::from_secs(300),
+        let uscc = credential.identity().uscc.clone().unwrap_or_default();
+        let session = Session::open_via(&connection.config, credential, connection.proxy.as_deref())?;
+        let outbox = self.outbox().await?;
+        let (me, policy) = match session.refresh_context(&outbox).await {
+            Ok(context) => context,
+            Err(e) if reach == Reach::CachedWhenOffline && e.is_retryable() => {
+                let cached = outbox.cached_context(&uscc).await?.ok_or(e)?;
+                tracing::info!(fetched_at = %cached.fetched_at, "centre unreachable: cached facts");
+                (cached.me, cached.policy)
+            }
+            Err(e) => return Err(e.into()),
         };
-        let session = Session::open_via(&config, credential, effective.proxy.as_deref())?;
-        let outbox = Outbox::open(&self.data_dir.join("outbox.sqlite")).await?;
-        let (me, policy) = session.refresh_context(&outbox).await?;
         tracing::info!(unit = %me.unit.account, role = me.role.code(), "logged in");
         let info = LoginInfo {
             me: me.clone(),
@@ -504,9 +583,46 @@ impl App {
                 policy,
                 certificate,
             }),
+            offline: None,
             sheet: None,
         };
         Ok(info)
+    }
+
+    async fn outbox(&self) -> AppResult<Outbox> {
+        Outbox::open(&self.store)
+            .await
+            .map_err(|e| AppError::new(e.code(), format!("本地数据库 {}：{e}", self.store.display())))
+    }
+
+    /// Without the key: the centre's facts cached today for the unit `uscc` (its certificate read from the key
+    /// without a PIN), so that a sheet can be checked offline. False when there are none from today.
+    pub async fn offline(&self, uscc: &str) -> AppResult<bool> {
+        let Some(cached) = self.outbox().await?.cached_context(uscc).await? else {
+            return Ok(false);
+        };
+        let today = time::OffsetDateTime::now_utc().date().to_string();
+        if !cached.fetched_at.starts_with(&today) {
+            return Ok(false);
+        }
+        self.state.lock().await.offline = Some((cached.me, cached.policy));
+        Ok(true)
+    }
+
+    /// The centre's facts for checking: the login's, else those cached for [`App::offline`].
+    pub async fn context(&self) -> AppResult<(Me, Policy)> {
+        let state = self.state.lock().await;
+        match (&state.login, &state.offline) {
+            (Some(l), _) => Ok((l.me.clone(), l.policy.clone())),
+            (None, Some(context)) => Ok(context.clone()),
+            (None, None) => Err(AppError::not_logged_in()),
+        }
+    }
+
+    /// What the key of this login is (driver, token, certificate), for `gjj whoami`.
+    pub async fn key_description(&self) -> AppResult<String> {
+        let (session, ..) = self.logged_in().await?;
+        Ok(session.credential().key_description())
     }
 
     /// `logout`: forgets the session (the token session closes with it) and any sheet in progress.
@@ -611,6 +727,11 @@ impl App {
             .entries(&me.unit.uscc, Some(OutboxState::Pending))
             .await?
             .len())
+    }
+
+    /// The local store's entries of the unit `uscc` (no login needed: what this PC sent or queued).
+    pub async fn outbox_entries(&self, uscc: &str) -> AppResult<Vec<crate::OutboxEntry>> {
+        Ok(self.outbox().await?.entries(uscc, None).await?)
     }
 
     /// `withdraw`.
@@ -859,11 +980,11 @@ impl App {
             let count = checked.issues.len();
             let mut issues = checked.issues;
             issues.truncate(SUMMARY_ISSUES);
-            return Err(AppError {
-                code: "SHEET_HAS_ISSUES".into(),
-                message: format!("文件还有 {count} 处问题，没有提交任何内容。请改正后再提交。"),
+            return Err(AppError::rules(
+                "SHEET_HAS_ISSUES",
+                format!("文件还有 {count} 处问题，没有提交任何内容。请改正后再提交。"),
                 issues,
-            });
+            ));
         }
         let payload = checked.payload.unwrap_or_default();
         progress(stage(&code, "sending", checked.rows));
@@ -913,22 +1034,7 @@ impl App {
 
     /// `form_submit`: validates, signs and sends a form; the receipt.
     pub async fn form_submit(&self, business: &str, data: serde_json::Value) -> AppResult<Receipt> {
-        let (session, outbox, me, policy) = self.logged_in().await?;
-        let payload = match forms::prepare(&session, &me, &policy, business, data).await? {
-            Ok(p) => p,
-            Err(issues) => {
-                return Err(AppError {
-                    code: "FORM_HAS_ISSUES".into(),
-                    message: format!("表单还有 {} 处问题，没有提交。请按提示修改。", issues.len()),
-                    issues,
-                })
-            }
-        };
-        let Submitted::Accepted { receipt, .. } = session
-            .submit(&outbox, payload.route, &payload.body, payload.rows)
-            .await?;
-        tracing::info!(business, serial = %receipt.serial, "form submitted");
-        Ok(receipt)
+        Ok(self.form_send(business, data).await?.0)
     }
 
     // -----------------------------------------------------------------------------------------------------
@@ -953,6 +1059,17 @@ impl App {
         if id.is_some() {
             project.project_id = id;
         }
+        // A draft need not be complete, but what it holds must be well-formed.
+        if let Err(issues) = gjj_domain::project::check_draft(&project) {
+            return Err(AppError::rules(
+                "RULES_VIOLATED",
+                format!(
+                    "填写内容有 {} 处不符合规定，未保存。请按问题清单修改后重新保存。",
+                    issues.len()
+                ),
+                issues,
+            ));
+        }
         Ok(session.project_draft(&project).await?)
     }
 
@@ -964,24 +1081,7 @@ impl App {
         path: &Path,
         building: Option<&str>,
     ) -> AppResult<gjj_domain::project_material::Material> {
-        let (session, ..) = self.logged_in().await?;
-        let bytes = tokio::fs::read(path)
-            .await
-            .map_err(|e| AppError::io("读取文件", path, e))?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let upload = session
-            .upload_material(crate::MaterialFile {
-                project,
-                building,
-                kind,
-                name: &name,
-                bytes: &bytes,
-            })
-            .await?;
-        Ok(upload.receipt.material)
+        Ok(self.upload(project, kind, path, building).await?.receipt.material)
     }
 
     /// `materials`.
@@ -1080,7 +1180,11 @@ fn business_label(code: &str) -> String {
         .map_or_else(|| code.to_owned(), |b| b.label().to_owned())
 }
 
+mod centre;
+mod files;
 mod forms;
+pub use files::{FileSubmission, RemittanceCheck, Resent};
+pub use forms::{person_field_masked, unit_field_masked, FormCheck};
 
 #[cfg(test)]
 mod tests {

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
-use gjj_domain::api::SubmissionView;
+use gjj_domain::api::{Receipt, SubmissionView};
 use gjj_domain::business::Business;
+use gjj_domain::money::Fen;
 
 /// The receipt and the current status, one fact per line (`\n`; [`write_text_file`] turns it into CRLF on
 /// Windows).
@@ -172,4 +173,117 @@ pub fn verified_text(v: &VerifiedReceipt) -> String {
     let mut text = lines.join("\n");
     text.push('\n');
     text
+}
+
+/// What a front end says when the centre has accepted a submission: the receipt's facts, `detail` (what only
+/// the caller knows, e.g. 汇缴年月 and 汇缴方式) after the 业务流水号, the new 个人账号 of a 缴存人登记 and each
+/// applicant's outcome of a 贷款申请.
+pub fn accepted_text(r: &Receipt, detail: &[String]) -> String {
+    let mut lines = vec![
+        "提交成功，中心已受理。".to_owned(),
+        format!("业务流水号：{}", r.serial),
+    ];
+    lines.extend(detail.iter().cloned());
+    let developer = matches!(r.business.as_str(), "project" | "building");
+    let who = if developer { "开发商" } else { "单位" };
+    lines.push(format!("{who}：{}（{}）", r.unit_name, r.unit_account));
+    let counted = match r.business.as_str() {
+        "contributor_registration" => Some("人数"),
+        "unit_change" | "rate_adjustment" | "contributor_change" => Some("项数"),
+        // Their detail line says what was accepted.
+        "project" | "building" | "remittance" => None,
+        _ => Some("行数"),
+    };
+    if let Some(noun) = counted {
+        lines.push(format!("受理{noun}：{}", r.accepted_rows));
+    }
+    lines.push(format!("签名内容摘要（SHA-256）：{}", r.payload_sha256));
+    lines.push(format!(
+        "签名算法：{}  证书序列号：{}",
+        r.signature_alg, r.certificate_serial
+    ));
+    lines.push(format!("受理时间：{}", r.received_at));
+    if r.business == "contributor_registration" {
+        lines.push("新开个人账号（中心审核通过后生效）：".to_owned());
+        lines.extend(
+            r.accounts
+                .iter()
+                .map(|a| format!("  第 {} 行 → {}", a.row, a.account)),
+        );
+    }
+    if !r.applicants.is_empty() {
+        lines.extend(applicant_lines(r));
+    }
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}
+
+fn yuan(f: Fen) -> String {
+    format!("{}.{:02}", f.0 / 100, (f.0 % 100).abs())
+}
+
+/// 贷款申请: the centre judges each applicant on its own — accepted with the monthly payment, or refused with
+/// the reasons (one indented line each).
+fn applicant_lines(receipt: &Receipt) -> Vec<String> {
+    let refused = receipt.applicants.iter().filter(|o| !o.accepted).count();
+    let mut lines = vec![format!(
+        "申请人：共 {} 人，受理 {} 人，退回 {} 人。",
+        receipt.applicants.len(),
+        receipt.applicants.len() - refused,
+        refused
+    )];
+    for o in &receipt.applicants {
+        match (&o.plan, o.accepted) {
+            (Some(plan), true) => {
+                let rate = f64::from(plan.annual_rate) / 1000.0;
+                let repayment = if plan.repayment == "02" {
+                    "等额本金"
+                } else {
+                    "等额本息"
+                };
+                let monthly = if plan.first_payment == plan.last_payment {
+                    format!("月供 {} 元", yuan(plan.first_payment))
+                } else {
+                    format!(
+                        "首月月供 {} 元，末月 {} 元",
+                        yuan(plan.first_payment),
+                        yuan(plan.last_payment)
+                    )
+                };
+                lines.push(format!(
+                    "  第 {} 行 {}：受理。贷款 {} 元，{} 期，{}，年利率 {rate:.3}%，{monthly}，利息合计 {} 元",
+                    o.row,
+                    o.name,
+                    yuan(plan.amount),
+                    plan.months,
+                    repayment,
+                    yuan(plan.total_interest)
+                ));
+            }
+            _ => {
+                lines.push(format!("  第 {} 行 {}：退回，原因如下：", o.row, o.name));
+                lines.extend(o.issues.iter().map(issue_line));
+            }
+        }
+    }
+    lines
+}
+
+/// One issue as a line, as the user finds it in Excel: `  第 N 行 · 列 · CODE · message`; a form's field (no
+/// row) or the whole file (no column) say so.
+pub fn issue_line(i: &gjj_domain::issue::Issue) -> String {
+    if i.row == 0 && i.column.is_empty() {
+        format!("  整个文件 · {} · {}", i.code.as_str(), i.message)
+    } else if i.row == 0 {
+        format!("  {} · {} · {}", i.column, i.code.as_str(), i.message)
+    } else {
+        format!(
+            "  第 {} 行 · {} · {} · {}",
+            i.row,
+            i.column,
+            i.code.as_str(),
+            i.message
+        )
+    }
 }

@@ -11,6 +11,7 @@ use gjj_domain::contributor_change::{ContributorChange, ContributorChangeRow};
 use gjj_domain::contributor_registration::{ContributorRegistration, ContributorRegistrationRow};
 use gjj_domain::issue::Issue;
 use gjj_domain::loan_application::{Applicant, LoanApplication};
+use gjj_domain::money::Fen;
 use gjj_domain::month::Month;
 use gjj_domain::policy::Policy;
 use gjj_domain::remittance::{Method, Remittance, RemittanceRow};
@@ -168,18 +169,8 @@ impl Sheet for RemittanceSheet {
         on_row: &mut dyn FnMut(RemittanceRow),
         issues: &mut Vec<Issue>,
     ) -> Result<u32, SheetError> {
-        let mut checker = gjj_domain::remittance::Checker::new(policy, unit, unit.due_month(), today);
-        let stats = gjj_sheets::remittance::import_with(
-            file,
-            |row, issues| {
-                checker.push(&row, issues);
-                on_row(row);
-            },
-            issues,
-        )?;
-        let (count, total) = checker.totals();
-        checker.finish(u32::try_from(count).unwrap_or(u32::MAX), total, issues);
-        Ok(stats.data_rows)
+        let terms = RemittanceTerms::due(unit);
+        Ok(check_remittance(file, policy, unit, today, &terms, on_row, issues)?.0)
     }
 
     fn payload(rows: Vec<RemittanceRow>, unit: &UnitFacts) -> Remittance {
@@ -192,6 +183,60 @@ impl Sheet for RemittanceSheet {
             rows,
         }
     }
+}
+
+/// What a clerk states for a 汇缴 besides the 清册: its month, the method of payment and, from the bank slip,
+/// 发生人数 / 发生额 (when left out, what the sheet adds up to: the centre checks them against the rows either way).
+#[derive(Clone, Copy, Debug)]
+pub struct RemittanceTerms {
+    /// 汇缴年月.
+    pub month: Month,
+    /// 汇缴方式.
+    pub method: Method,
+    /// 发生人数 as stated.
+    pub count: Option<u32>,
+    /// 发生额 as stated.
+    pub total: Option<Fen>,
+}
+
+impl RemittanceTerms {
+    /// The month due, 转账收款, the sheet's own figures.
+    pub fn due(unit: &UnitFacts) -> RemittanceTerms {
+        RemittanceTerms {
+            month: unit.due_month(),
+            method: Method::Transfer,
+            count: None,
+            total: None,
+        }
+    }
+}
+
+/// Streams a 汇缴 清册 through the centre's checker for `terms`; returns (data rows, 发生人数, 发生额) as judged.
+pub fn check_remittance(
+    file: &Path,
+    policy: &Policy,
+    unit: &UnitFacts,
+    today: Month,
+    terms: &RemittanceTerms,
+    on_row: &mut dyn FnMut(RemittanceRow),
+    issues: &mut Vec<Issue>,
+) -> Result<(u32, u32, Fen), SheetError> {
+    let mut checker = gjj_domain::remittance::Checker::new(policy, unit, terms.month, today);
+    let stats = gjj_sheets::remittance::import_with(
+        file,
+        |row, issues| {
+            checker.push(&row, issues);
+            on_row(row);
+        },
+        issues,
+    )?;
+    let (pushed, sum) = checker.totals();
+    let count = terms
+        .count
+        .unwrap_or_else(|| u32::try_from(pushed).unwrap_or(u32::MAX));
+    let total = terms.total.unwrap_or(sum);
+    checker.finish(count, total, issues);
+    Ok((stats.data_rows, count, total))
 }
 
 /// 贷款申请: each applicant is judged at the centre (its rules need the centre's accounts and houses).
@@ -361,5 +406,29 @@ pub fn batch(code: &str) -> Option<&'static dyn BatchSheet> {
         RemittanceSheet::BUSINESS => &Dyn::<RemittanceSheet>(PhantomData),
         LoanApplicationSheet::BUSINESS => &Dyn::<LoanApplicationSheet>(PhantomData),
         _ => return None,
+    })
+}
+
+/// 楼栋录入's 户清单 on its own (`gjj check building-houses`): cells and the 户 rules that need no building (房号
+/// unique, areas, prices); 单元/楼层 against the building's counts are judged with the form.
+pub fn check_houses(file: &Path) -> Result<CheckedRows<gjj_domain::building::HouseRow>, SheetError> {
+    let mut checker = gjj_domain::building::HouseChecker::new(u32::MAX, u32::MAX);
+    let mut issues = Vec::new();
+    let mut seen = 0;
+    let stats = gjj_sheets::building::import_with(
+        file,
+        |row, issues| {
+            seen += 1;
+            checker.push(&row, issues);
+        },
+        &mut issues,
+    )?;
+    checker.finish(&mut issues);
+    issues.sort_by_key(|i| i.row);
+    Ok(CheckedRows {
+        rows: stats.data_rows,
+        issues,
+        valid: Vec::new(),
+        seen,
     })
 }

@@ -1004,6 +1004,20 @@ mod tests {
     }
 }
 
+/// A 证件号码 or account number for a screen: its first 4 and last 4 characters, the rest `*` (values shorter
+/// than 8 characters are shown as they are). The full value stays in JSON output for scripts.
+pub fn mask_middle(value: &str) -> String {
+    let n = value.chars().count();
+    if n < 8 {
+        return value.to_owned();
+    }
+    value
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i < 4 || i >= n - 4 { c } else { '*' })
+        .collect()
+}
+
 /// `text` with every 身份证-shaped run (15 digits, or 17 digits + a digit or X) masked to its first 4 and last 4
 /// characters: what logs and exported diagnostics may contain.
 pub fn mask_id_numbers_in(text: &str) -> String {

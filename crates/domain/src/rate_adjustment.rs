@@ -45,6 +45,32 @@ pub struct RateAdjustment {
     pub effective_month: Month,
 }
 
+impl RateAdjustment {
+    /// The form from text as a person types it (rates in percent: `10`, `10%`, `10.5`; 生效年月 `YYYYMM`); each
+    /// unreadable value is an issue under its field's name.
+    pub fn parse(unit_rate: &str, person_rate: &str, effective: &str) -> Result<RateAdjustment, Vec<Issue>> {
+        let mut issues = Vec::new();
+        let mut rate = |text: &str, column: &str| {
+            Rate::parse_percent(text)
+                .map_err(|e| issues.push(Issue::new(0, column, e.code(), e.to_string())))
+                .ok()
+        };
+        let unit_rate = rate(unit_rate, field::UNIT_RATE);
+        let person_rate = rate(person_rate, field::PERSON_RATE);
+        let month = Month::parse(effective)
+            .map_err(|e| issues.push(Issue::new(0, field::EFFECTIVE_MONTH, e.code(), e.to_string())))
+            .ok();
+        match (unit_rate, person_rate, month) {
+            (Some(unit_rate), Some(person_rate), Some(effective_month)) => Ok(RateAdjustment {
+                unit_rate,
+                person_rate,
+                effective_month,
+            }),
+            _ => Err(issues),
+        }
+    }
+}
+
 /// Checks a 缴存比例调整 against the policy year, the unit's facts, "today" and the current bases
 /// of the unit's 正常 employees (`bases`: one per employee, any order).
 ///

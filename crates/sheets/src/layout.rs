@@ -246,6 +246,57 @@ pub(crate) fn write(layout: &Layout, path: &Path, opts: &TemplateOptions) -> Res
     wb.save(path).map_err(|e| write_failed(&label, &e))
 }
 
+/// A value a template is prefilled with, under its column's title.
+#[derive(Clone, Copy, Debug)]
+pub enum Prefill<'a> {
+    /// Text (identifiers and 年月 keep their leading zeros: the column is text-formatted).
+    Text(&'a str),
+    /// An amount, shown with 2 decimals.
+    Money(gjj_domain::money::Fen),
+}
+
+/// The template with `rows` filled in from [`FIRST_DATA_ROW`], 序号 numbered, each value under its column's
+/// title in that column's format; a title the layout lacks is skipped (the layout decides what is asked).
+pub(crate) fn write_rows(
+    layout: &Layout,
+    path: &Path,
+    opts: &TemplateOptions,
+    rows: &[Vec<(&str, Prefill<'_>)>],
+) -> Result<(), SheetError> {
+    let label = file_label(path);
+    let fail = |e: XlsxError| write_failed(&label, &e);
+    let mut wb = build(layout, opts).map_err(fail)?;
+    let ws = wb.worksheet_from_index(0).map_err(fail)?;
+    let text = Format::new().set_num_format("@");
+    let money = Format::new().set_num_format("0.00");
+    let index = |title: &str| layout.columns.iter().position(|c| c.name == title);
+    for (r, row) in (FIRST_DATA_ROW..).zip(rows) {
+        if let Some(seq) = index(col::SEQ) {
+            ws.write_number(r, seq as u16, f64::from(r - FIRST_DATA_ROW + 1))
+                .map_err(fail)?;
+        }
+        for (title, value) in row {
+            let Some(c) = index(title).and_then(|c| u16::try_from(c).ok()) else {
+                continue;
+            };
+            match value {
+                Prefill::Text(t) if layout.columns[usize::from(c)].kind == Kind::General => {
+                    ws.write_string(r, c, *t).map_err(fail)?;
+                }
+                Prefill::Text(t) => {
+                    ws.write_string_with_format(r, c, *t, &text).map_err(fail)?;
+                }
+                // An Excel cell holds a double; 分 / 100 is exact for display up to 2^53 分.
+                Prefill::Money(f) => {
+                    ws.write_number_with_format(r, c, f.0 as f64 / 100.0, &money)
+                        .map_err(fail)?;
+                }
+            }
+        }
+    }
+    wb.save(path).map_err(fail)
+}
+
 fn build(layout: &Layout, opts: &TemplateOptions) -> Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
@@ -542,6 +593,15 @@ macro_rules! template_api {
             opts: &$crate::layout::TemplateOptions,
         ) -> Result<rust_xlsxwriter::Workbook, $crate::SheetError> {
             $crate::layout::workbook(&layout(), opts)
+        }
+
+        /// The template with `rows` prefilled (each value under its column's title), to `path`.
+        pub fn write_prefilled(
+            path: impl AsRef<std::path::Path>,
+            opts: &$crate::layout::TemplateOptions,
+            rows: &[Vec<(&str, $crate::layout::Prefill<'_>)>],
+        ) -> Result<(), $crate::SheetError> {
+            $crate::layout::write_rows(&layout(), path.as_ref(), opts, rows)
         }
     };
 }
