@@ -102,76 +102,151 @@ impl Seal {
 
 /// Checks a whole submission: row issues in row order, then sheet-level issues (row 0).
 pub fn check(rows: &[SealRow], policy: &Policy, unit: &UnitFacts, today: Month) -> Vec<Issue> {
-    let mut checker = Checker::new(policy, unit, today);
-    let mut issues = Vec::new();
-    for row in rows {
-        checker.push(row, &mut issues);
-    }
-    checker.finish(&mut issues);
-    issues
+    check_rows(rows, policy, unit, today)
 }
 
-/// 个人封存's wording of the shared month rule. There is no base in a 封存, and the policy
-/// year does not matter (no limit is applied), so a unit in arrears may seal from its
-/// 应汇缴年月 even when that month lies in an earlier policy year.
-const WORDING: Wording = Wording {
-    // Unused: a 封存 has no base.
-    base_column: col::EFFECTIVE_MONTH,
-    base_label: "",
-    past: "已汇缴的月份不能再封存",
-    future: "不能提前封存以后的月份",
-    business: "个人封存",
-    month_in_policy: false,
+/// 个人封存's direction. There is no base in a 封存, and the policy year does not matter (no limit is applied),
+/// so a unit in arrears may seal from its 应汇缴年月 even when that month lies in an earlier policy year.
+pub const SEAL: Direction = Direction {
+    reasons: &SEAL_REASONS,
+    reason_column: col::REASON,
+    reason_invalid: Code::SealReasonInvalid,
+    wording: Wording {
+        // Unused: a 封存 has no base.
+        base_column: col::EFFECTIVE_MONTH,
+        base_label: "",
+        past: "已汇缴的月份不能再封存",
+        future: "不能提前封存以后的月份",
+        business: "个人封存",
+        month_in_policy: false,
+    },
 };
 
-/// A streaming checker (see [`base_adjustment::Checker`], whose identity and month rules it
-/// runs): feed rows one at a time.
+impl StatusRow for SealRow {
+    const DIRECTION: &'static Direction = &SEAL;
+    fn person(&self) -> Person<'_> {
+        Person {
+            row: self.row,
+            account: &self.account,
+            name: &self.name,
+            id_number: &self.id_number,
+            effective_month: self.effective_month,
+            reason: &self.reason,
+        }
+    }
+}
+
+/// A streaming 个人封存 checker: feed rows one at a time.
+pub type Checker = StatusChecker<SealRow>;
+
+/// Which way an account's status goes — 封存 or 启封 — and all that differs between the two: the reasons, the
+/// wording of the shared month (and base) rules. One checker serves both.
 #[derive(Debug)]
-pub struct Checker {
-    /// Holds the duplicate tables and the unit's month window.
+pub struct Direction {
+    /// The reason code table.
+    pub reasons: &'static CodeTable,
+    /// The reason column's title.
+    pub reason_column: &'static str,
+    /// The code of an unknown reason.
+    pub reason_invalid: Code,
+    pub(crate) wording: Wording,
+}
+
+/// The person a 封存 / 启封 row names, as the shared checker reads it.
+#[derive(Debug)]
+pub struct Person<'a> {
+    /// Excel row.
+    pub row: u32,
+    /// 个人账号.
+    pub account: &'a str,
+    /// 姓名.
+    pub name: &'a str,
+    /// 证件号码.
+    pub id_number: &'a str,
+    /// 生效年月.
+    pub effective_month: Month,
+    /// 封存原因 / 启封原因.
+    pub reason: &'a str,
+}
+
+/// A row of either direction.
+pub trait StatusRow {
+    /// Its direction.
+    const DIRECTION: &'static Direction;
+    /// The person and month it names.
+    fn person(&self) -> Person<'_>;
+    /// The base the account resumes at (启封 only).
+    fn new_base(&self) -> Option<crate::money::Fen> {
+        None
+    }
+}
+
+/// A streaming checker for a 封存 or 启封 (see [`base_adjustment::Checker`], whose identity, month and base
+/// rules it runs): feed rows one at a time.
+#[derive(Debug)]
+pub struct StatusChecker<R> {
+    /// Holds the duplicate tables, the unit's month window, rates and allowed base range.
     common: base_adjustment::Checker,
     status: UnitStatus,
     pushed: u64,
+    row: std::marker::PhantomData<fn(&R)>,
 }
 
-impl Checker {
-    /// A checker for one submission of `unit`, with `today` the current month.
-    pub fn new(policy: &Policy, unit: &UnitFacts, today: Month) -> Checker {
-        Checker {
+impl<R: StatusRow> StatusChecker<R> {
+    /// A checker for one submission of `unit` under `policy`, with `today` the current month.
+    pub fn new(policy: &Policy, unit: &UnitFacts, today: Month) -> StatusChecker<R> {
+        StatusChecker {
             common: base_adjustment::Checker::new(policy, unit, today),
             status: unit.status,
             pushed: 0,
+            row: std::marker::PhantomData,
         }
     }
 
     /// Checks one row and appends its issues in column order.
-    pub fn push(&mut self, row: &SealRow, issues: &mut Vec<Issue>) {
+    pub fn push(&mut self, row: &R, issues: &mut Vec<Issue>) {
         self.pushed += 1;
-        let r = row.row;
-        self.common.check_account(r, &row.account, issues);
-        self.common.check_name(r, &row.name, issues);
-        self.common.check_id_number(r, &row.id_number, issues);
+        let d = R::DIRECTION;
+        let p = row.person();
+        let r = p.row;
+        self.common.check_account(r, p.account, issues);
+        self.common.check_name(r, p.name, issues);
+        self.common.check_id_number(r, p.id_number, issues);
         self.common
-            .check_month_window(r, row.effective_month, &WORDING, issues);
-        check_reason(
-            &SEAL_REASONS,
-            r,
-            col::REASON,
-            Code::SealReasonInvalid,
-            &row.reason,
-            issues,
-        );
+            .check_month_window(r, p.effective_month, &d.wording, issues);
+        if let Some(base) = row.new_base() {
+            self.common
+                .check_base(r, base, p.effective_month, &d.wording, issues);
+        }
+        check_reason(d.reasons, r, d.reason_column, d.reason_invalid, p.reason, issues);
     }
 
     /// Sheet-level checks after the last row (no rows; unit status).
     pub fn finish(self, issues: &mut Vec<Issue>) {
-        finish_sheet(self.pushed, self.status, "个人封存", issues);
+        finish_sheet(self.pushed, self.status, R::DIRECTION.wording.business, issues);
     }
 
     /// How many rows have been pushed.
     pub fn rows_checked(&self) -> u64 {
         self.pushed
     }
+
+    /// The bases the 月缴存额 rule allows at the unit's rates (see
+    /// [`base_adjustment::allowed_base_range`]).
+    pub fn allowed_base_range(&self) -> (crate::money::Fen, crate::money::Fen) {
+        self.common.allowed_base_range()
+    }
+}
+
+/// Checks a whole 封存 or 启封: row issues in row order, then sheet-level issues (row 0).
+pub fn check_rows<R: StatusRow>(rows: &[R], policy: &Policy, unit: &UnitFacts, today: Month) -> Vec<Issue> {
+    let mut checker = StatusChecker::<R>::new(policy, unit, today);
+    let mut issues = Vec::new();
+    for row in rows {
+        checker.push(row, &mut issues);
+    }
+    checker.finish(&mut issues);
+    issues
 }
 
 /// The identity normalisation of [`base_adjustment::BaseAdjustmentRow::normalize`], re-exported for the

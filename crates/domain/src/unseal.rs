@@ -13,14 +13,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::base_adjustment::{self, normalize_identity, Wording};
+use crate::base_adjustment::{normalize_identity, Wording};
 use crate::code_table::{CodeEntry, CodeTable};
 use crate::issue::{Code, Issue};
 use crate::money::Fen;
 use crate::month::Month;
 use crate::policy::Policy;
-use crate::seal::{check_reason, finish_sheet, normalize_reason};
-use crate::unit::{UnitFacts, UnitStatus};
+use crate::seal::{check_rows, normalize_reason, Direction, Person, StatusChecker, StatusRow};
+use crate::unit::UnitFacts;
 
 /// Column titles of the 个人启封 template, in template order (also the `column` of issues).
 pub mod col {
@@ -115,88 +115,50 @@ impl Unseal {
 
 /// Checks a whole submission: row issues in row order, then sheet-level issues (row 0).
 pub fn check(rows: &[UnsealRow], policy: &Policy, unit: &UnitFacts, today: Month) -> Vec<Issue> {
-    let mut checker = Checker::new(policy, unit, today);
-    let mut issues = Vec::new();
-    for row in rows {
-        checker.push(row, &mut issues);
-    }
-    checker.finish(&mut issues);
-    issues
+    check_rows(rows, policy, unit, today)
 }
 
-/// 个人启封's wording of the shared base and month rules. The base is judged by the policy
-/// year's limits, so 生效年月 must lie in that year, as for a 基数调整.
-const WORDING: Wording = Wording {
-    base_column: col::NEW_BASE,
-    base_label: "启封后缴存基数",
-    past: "已汇缴的月份不能追溯启封（以前月份请启封后办理补缴）",
-    future: "不能提前启封以后的月份",
-    business: "个人启封",
-    month_in_policy: true,
+/// 个人启封's direction. The base is judged by the policy year's limits, so 生效年月 must lie in that year, as
+/// for a 基数调整.
+pub const UNSEAL: Direction = Direction {
+    reasons: &UNSEAL_REASONS,
+    reason_column: col::REASON,
+    reason_invalid: Code::UnsealReasonInvalid,
+    wording: Wording {
+        base_column: col::NEW_BASE,
+        base_label: "启封后缴存基数",
+        past: "已汇缴的月份不能追溯启封（以前月份请启封后办理补缴）",
+        future: "不能提前启封以后的月份",
+        business: "个人启封",
+        month_in_policy: true,
+    },
 };
 
-/// A streaming checker (see [`base_adjustment::Checker`], whose identity, month and base
-/// rules it runs): feed rows one at a time.
-#[derive(Debug)]
-pub struct Checker {
-    /// Holds the duplicate tables, the unit's month window, rates and allowed base range.
-    common: base_adjustment::Checker,
-    status: UnitStatus,
-    pushed: u64,
-}
-
-impl Checker {
-    /// A checker for one submission of `unit` under `policy`, with `today` the current month.
-    pub fn new(policy: &Policy, unit: &UnitFacts, today: Month) -> Checker {
-        Checker {
-            common: base_adjustment::Checker::new(policy, unit, today),
-            status: unit.status,
-            pushed: 0,
+impl StatusRow for UnsealRow {
+    const DIRECTION: &'static Direction = &UNSEAL;
+    fn person(&self) -> Person<'_> {
+        Person {
+            row: self.row,
+            account: &self.account,
+            name: &self.name,
+            id_number: &self.id_number,
+            effective_month: self.effective_month,
+            reason: &self.reason,
         }
     }
-
-    /// Checks one row and appends its issues in column order.
-    pub fn push(&mut self, row: &UnsealRow, issues: &mut Vec<Issue>) {
-        self.pushed += 1;
-        let r = row.row;
-        self.common.check_account(r, &row.account, issues);
-        self.common.check_name(r, &row.name, issues);
-        self.common.check_id_number(r, &row.id_number, issues);
-        self.common
-            .check_month_window(r, row.effective_month, &WORDING, issues);
-        self.common
-            .check_base(r, row.new_base, row.effective_month, &WORDING, issues);
-        check_reason(
-            &UNSEAL_REASONS,
-            r,
-            col::REASON,
-            Code::UnsealReasonInvalid,
-            &row.reason,
-            issues,
-        );
-    }
-
-    /// Sheet-level checks after the last row (no rows; unit status).
-    pub fn finish(self, issues: &mut Vec<Issue>) {
-        finish_sheet(self.pushed, self.status, "个人启封", issues);
-    }
-
-    /// How many rows have been pushed.
-    pub fn rows_checked(&self) -> u64 {
-        self.pushed
-    }
-
-    /// The bases the 月缴存额 rule allows at the unit's rates (see
-    /// [`base_adjustment::allowed_base_range`]).
-    pub fn allowed_base_range(&self) -> (Fen, Fen) {
-        self.common.allowed_base_range()
+    fn new_base(&self) -> Option<Fen> {
+        Some(self.new_base)
     }
 }
+
+/// A streaming 个人启封 checker: feed rows one at a time.
+pub type Checker = StatusChecker<UnsealRow>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::seal::tests::{codes, id, m, policy, unit, TODAY};
+    use crate::unit::UnitStatus;
 
     fn row(r: u32) -> UnsealRow {
         UnsealRow {
