@@ -163,6 +163,8 @@ pub(crate) enum Kind {
     Money,
     /// Text with a drop-down of a code table's "code label" entries.
     Code(&'static CodeTable),
+    /// Text with a drop-down of a code table's labels alone (性别: "男"/"女"); codes are read too.
+    Labels(&'static CodeTable),
     /// A six-character 年月, text, with a length check.
     Month,
 }
@@ -313,7 +315,7 @@ fn fill(ws: &mut Worksheet, layout: &Layout, opts: &TemplateOptions) -> Result<(
     let money = Format::new().set_num_format("0.00");
     let format_of = |kind: Kind| match kind {
         Kind::General => Format::new(),
-        Kind::Text | Kind::Code(_) | Kind::Month => text.clone(),
+        Kind::Text | Kind::Code(_) | Kind::Labels(_) | Kind::Month => text.clone(),
         Kind::Money => money.clone(),
     };
 
@@ -389,8 +391,10 @@ fn fill(ws: &mut Worksheet, layout: &Layout, opts: &TemplateOptions) -> Result<(
     for (c, column) in (0u16..).zip(columns) {
         match column.kind {
             Kind::Month => {
+                // A warning, not a stop: the importer also reads a real Excel date in a 年月 column.
                 let dv = DataValidation::new()
                     .allow_text_length(DataValidationRule::EqualTo(6))
+                    .set_error_style(DataValidationErrorStyle::Warning)
                     .set_input_title(column.name)?
                     .set_input_message("写 6 位年月，如 202607")?
                     .set_error_title(format!("{}格式不对", column.name))?
@@ -400,11 +404,14 @@ fn fill(ws: &mut Worksheet, layout: &Layout, opts: &TemplateOptions) -> Result<(
                     ))?;
                 ws.add_data_validation(first, c, last, c, &dv)?;
             }
-            Kind::Code(table) => {
+            Kind::Code(table) | Kind::Labels(table) => {
                 let items: Vec<String> = table
                     .entries
                     .iter()
-                    .map(|e| format!("{} {}", e.code, e.label))
+                    .map(|e| match column.kind {
+                        Kind::Labels(_) => e.label.to_owned(),
+                        _ => format!("{} {}", e.code, e.label),
+                    })
                     .collect();
                 // A warning, not a stop: the code alone ("1") or the label alone is accepted
                 // too, and the importer reads all three forms.

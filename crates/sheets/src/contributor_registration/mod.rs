@@ -9,94 +9,136 @@
 //! Code-typed columns take what clerks type: "01", "1", "身份证", "01 身份证" (the drop-down) for 证件类型;
 //! "男", "1", "1 男" for 性别 (REFERENCE §F2) — the rows carry the code.
 
-use std::io::{Read, Seek};
-use std::path::Path;
-
-use gjj_domain::contributor_registration::{col, parse_sex, ContributorRegistrationRow, IdType};
+use gjj_domain::contributor_registration::{
+    col, parse_sex, ContributorRegistrationRow, IdType, ID_TYPES, SEXES,
+};
 use gjj_domain::issue::{Code, Issue};
 
 use crate::cell::CellRef;
 use crate::cell::{self, Problem};
-use crate::error::{file_label, SheetError};
 use crate::header::ColumnSpec;
-use crate::import::{self, ImportOptions, ImportStats, Imported, RowCells, RowCtx, RowKind};
-use crate::layout::Builder;
+use crate::import::{RowCells, RowCtx, RowKind};
+use crate::layout::{self, column, is_totals_row, Builder, Column, Kind, Layout};
 use crate::value::CellValue;
-
-mod template;
 
 /// The template options are the same for every business (the centre's name).
 pub use crate::layout::TemplateOptions;
-pub use template::{
-    template_bytes, template_workbook, write_template, FIRST_DATA_ROW, SHEET_NAME, TEMPLATE_DATA_ROWS,
-};
 
-/// Reads a 缴存人登记 workbook and returns every clean row, every issue and the data-row count.
-///
-/// Holds all rows in memory; for large files prefer [`import_with`], which streams.
-pub fn import(path: impl AsRef<Path>) -> Result<Imported<ContributorRegistrationRow>, SheetError> {
-    let mut rows = Vec::new();
-    let mut issues = Vec::new();
-    let stats = import_with(path, |row, _| rows.push(row), &mut issues)?;
-    Ok(Imported {
-        rows,
-        issues,
-        data_rows: stats.data_rows,
-    })
+/// The worksheet name of the template.
+pub const SHEET_NAME: &str = "缴存人登记";
+/// The 0-based row index of the first data row (Excel row 5).
+pub const FIRST_DATA_ROW: u32 = layout::FIRST_DATA_ROW;
+/// Pre-formatted empty data rows below the example row.
+pub const TEMPLATE_DATA_ROWS: u32 = layout::TEMPLATE_DATA_ROWS;
+
+/// Template order (as `col::ALL`). Aliases are spellings of real centre templates: Chengdu's 个人账户设立清册
+/// (REFERENCE §A1: 职工姓名, 证件种类, 缴存基数（元）, 初次缴存时间, 个人联系电话, 个人固定电话) and the JGJ/T 320
+/// abbreviations Bijie uses (§B1). The example 身份证号码 carries a correct GB 11643 check character; its 17th
+/// digit is odd (男) and it encodes 1988-03.
+const COLUMNS: [Column; 13] = [
+    layout::SEQ_COLUMN,
+    layout::NAME_COLUMN,
+    column(
+        col::ID_TYPE,
+        &["证件种类", "证件类别", "ZJLX"],
+        true,
+        14.0,
+        Kind::Code(&ID_TYPES),
+        "01 身份证",
+    ),
+    layout::ID_NUMBER_COLUMN,
+    // 性别's drop-down offers the labels alone ("男"/"女"); "1", "1 男" are read too.
+    column(col::SEX, &["XingBie"], false, 7.0, Kind::Labels(&SEXES), "男"),
+    column(
+        col::BIRTH_MONTH,
+        &["出生日期", "出生年月日", "CSNY"],
+        false,
+        10.0,
+        Kind::Month,
+        "198803",
+    ),
+    column(
+        col::MOBILE,
+        &["手机", "手机号", "个人联系电话", "移动电话", "SJHM"],
+        true,
+        14.0,
+        Kind::Text,
+        "13800138000",
+    ),
+    column(
+        col::LANDLINE,
+        &["个人固定电话", "固定电话号码", "座机", "GDDHHM"],
+        false,
+        15.0,
+        Kind::Text,
+        "0734-8123456",
+    ),
+    column(
+        col::BASE,
+        &["缴存基数", "个人缴存基数", "月缴存基数", "GRJCJS"],
+        true,
+        14.0,
+        Kind::Money,
+        "6000",
+    ),
+    column(
+        col::FIRST_MONTH,
+        &["初次缴存时间", "首次缴存年月", "公积金首次汇缴年月", "GJJSCHJNY"],
+        true,
+        12.0,
+        Kind::Month,
+        "202607",
+    ),
+    column(
+        col::BANK_ACCOUNT,
+        &["个人存款账号", "存款账户号码", "银行账号", "GRCKZHHM"],
+        false,
+        24.0,
+        Kind::Text,
+        "6222021234567890123",
+    ),
+    column(
+        col::BANK_NAME,
+        &[
+            "开户银行名称",
+            "个人存款账户开户银行",
+            "存款账户开户银行",
+            "GRCKZHKHYHMC",
+        ],
+        false,
+        20.0,
+        Kind::General,
+        "中国工商银行衡阳分行",
+    ),
+    column(
+        col::NOTE,
+        layout::aliases::NOTE,
+        false,
+        20.0,
+        Kind::General,
+        "示例行，导入时自动跳过",
+    ),
+];
+
+fn layout() -> Layout {
+    Layout {
+        sheet: SHEET_NAME,
+        title: "缴存人登记清册（批量导入文件格式）",
+        instructions: "填写说明：1. 红色表头为必填列；2. 证件类型从下拉列表选择（也可填代码 01/02/03/04/99 或名称）；\
+3. 证件号码、手机号码、年月、存款账号等列为文本格式，请勿改成数字（18 位证件号码存成数字后最后几位会变成 0）；\
+4. 证件类型为身份证时，性别和出生年月可留空，系统按证件号码自动填写；其他证件须填写；\
+5. 首次汇缴年月写 202607 这样的 6 位，不早于本单位首次汇缴年月、不晚于下月；6. 金额单位为元，最多两位小数；\
+7. 红字“例”行为示例，导入时自动跳过，可保留或删除。"
+            .to_owned(),
+        columns: &COLUMNS,
+    }
 }
 
-/// Streams a 缴存人登记 workbook: `on_row` receives each row without a cell problem, in sheet order, with the
-/// issue list (so a checker appends its issues in row order). Returns `Err` only when the file cannot be read
-/// at all; if that happens part way through, rows already delivered must be discarded by the caller.
-pub fn import_with<F>(
-    path: impl AsRef<Path>,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    F: FnMut(ContributorRegistrationRow, &mut Vec<Issue>),
-{
-    import_with_options(path, &ImportOptions::default(), on_row, issues)
-}
+layout::template_api!();
 
-/// The raw cells of every data row of a 缴存人登记 workbook, for a grid that shows and edits them.
-pub fn read_grid(path: impl AsRef<Path>) -> Result<crate::Grid, SheetError> {
-    crate::layout::grid_path::<Registration>(path.as_ref())
-}
+layout::import_api!(Registration, ContributorRegistrationRow, "缴存人登记");
 
-/// [`import_with`] with explicit [`ImportOptions`].
-pub fn import_with_options<F>(
-    path: impl AsRef<Path>,
-    opts: &ImportOptions,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    F: FnMut(ContributorRegistrationRow, &mut Vec<Issue>),
-{
-    let path = path.as_ref();
-    let label = file_label(path);
-    let file = crate::layout::open(path, &label)?;
-    import::run::<Registration, _, _>(std::io::BufReader::new(file), &label, opts, on_row, issues)
-}
-
-/// [`import_with_options`] over any seekable reader (an upload held in memory). `file_name` is only used in
-/// error messages.
-pub fn import_reader<R, F>(
-    reader: R,
-    file_name: &str,
-    opts: &ImportOptions,
-    on_row: F,
-    issues: &mut Vec<Issue>,
-) -> Result<ImportStats, SheetError>
-where
-    R: Read + Seek + Send,
-    F: FnMut(ContributorRegistrationRow, &mut Vec<Issue>),
-{
-    import::run::<Registration, _, _>(reader, file_name, opts, on_row, issues)
-}
-
-/// Column indexes into [`Registration::COLUMNS`] (template order, as `col::ALL`).
+/// Column indexes into [`COLUMNS`] (template order, as `col::ALL`).
 const SEQ: usize = 0;
 const NAME: usize = 1;
 const ID_TYPE: usize = 2;
@@ -117,81 +159,7 @@ struct Registration;
 impl RowKind for Registration {
     type Row = ContributorRegistrationRow;
 
-    /// Template order. Aliases are spellings of real centre templates: Chengdu's 个人账户设立清册 (REFERENCE
-    /// §A1: 职工姓名, 证件种类, 缴存基数（元）, 初次缴存时间, 个人联系电话, 个人固定电话) and the JGJ/T 320
-    /// abbreviations Bijie uses (§B1).
-    const COLUMNS: &'static [ColumnSpec] = &[
-        ColumnSpec {
-            name: col::SEQ,
-            aliases: &["编号"],
-            required: false,
-        },
-        ColumnSpec {
-            name: col::NAME,
-            aliases: &["职工姓名", "缴存人姓名", "XingMing"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::ID_TYPE,
-            aliases: &["证件种类", "证件类别", "ZJLX"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::ID_NUMBER,
-            aliases: &["身份证号码", "身份证号", "证件号", "身份证件号码", "ZJHM"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::SEX,
-            aliases: &["XingBie"],
-            required: false,
-        },
-        ColumnSpec {
-            name: col::BIRTH_MONTH,
-            aliases: &["出生日期", "出生年月日", "CSNY"],
-            required: false,
-        },
-        ColumnSpec {
-            name: col::MOBILE,
-            aliases: &["手机", "手机号", "个人联系电话", "移动电话", "SJHM"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::LANDLINE,
-            aliases: &["个人固定电话", "固定电话号码", "座机", "GDDHHM"],
-            required: false,
-        },
-        ColumnSpec {
-            name: col::BASE,
-            aliases: &["缴存基数", "个人缴存基数", "月缴存基数", "GRJCJS"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::FIRST_MONTH,
-            aliases: &["初次缴存时间", "首次缴存年月", "公积金首次汇缴年月", "GJJSCHJNY"],
-            required: true,
-        },
-        ColumnSpec {
-            name: col::BANK_ACCOUNT,
-            aliases: &["个人存款账号", "存款账户号码", "银行账号", "GRCKZHHM"],
-            required: false,
-        },
-        ColumnSpec {
-            name: col::BANK_NAME,
-            aliases: &[
-                "开户银行名称",
-                "个人存款账户开户银行",
-                "存款账户开户银行",
-                "GRCKZHKHYHMC",
-            ],
-            required: false,
-        },
-        ColumnSpec {
-            name: col::NOTE,
-            aliases: &["说明", "BeiZhu"],
-            required: false,
-        },
-    ];
+    const COLUMNS: &'static [ColumnSpec] = &layout::specs(&COLUMNS);
     const HEADER_KEYS: &'static [usize] = &[NAME, ID_NUMBER, BASE];
     const DATA_KEYS: &'static [usize] = &[NAME, ID_NUMBER, MOBILE, BASE, FIRST_MONTH];
     const SEQ: Option<usize> = Some(SEQ);
@@ -199,13 +167,7 @@ impl RowKind for Registration {
 
     /// "合计/总计/小计" in 序号 or 姓名 with no ID: a totals row.
     fn is_footer(cells: &RowCells<'_>) -> bool {
-        if cells.get(ID_NUMBER).is_some() {
-            return false;
-        }
-        [SEQ, NAME].iter().filter_map(|&i| cells.text(i)).any(|t| {
-            let t = t.trim_start();
-            t.starts_with("合计") || t.starts_with("总计") || t.starts_with("小计")
-        })
+        is_totals_row(cells, &[ID_NUMBER], &[SEQ, NAME])
     }
 
     fn build(
