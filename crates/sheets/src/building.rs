@@ -80,14 +80,7 @@ const COLUMNS: [Column; 8] = [
         kind: Kind::Money,
         example: "537000.00",
     },
-    Column {
-        name: col::NOTE,
-        aliases: aliases::NOTE,
-        required: false,
-        width: 24.0,
-        kind: Kind::General,
-        example: "示例行，导入时自动跳过",
-    },
+    layout::NOTE_COLUMN,
 ];
 
 fn layout() -> Layout {

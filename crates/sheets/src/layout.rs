@@ -512,6 +512,24 @@ pub(crate) const ID_NUMBER_COLUMN: Column = Column {
     kind: Kind::Text,
     example: "430405198803150011",
 };
+/// 生效年月: the month a change takes effect.
+pub(crate) const EFFECTIVE_MONTH_COLUMN: Column = Column {
+    name: col::EFFECTIVE_MONTH,
+    aliases: aliases::EFFECTIVE_MONTH,
+    required: true,
+    width: 11.0,
+    kind: Kind::Month,
+    example: "202607",
+};
+/// 备注, last; the 例 row says it is skipped.
+pub(crate) const NOTE_COLUMN: Column = Column {
+    name: col::NOTE,
+    aliases: aliases::NOTE,
+    required: false,
+    width: 24.0,
+    kind: Kind::General,
+    example: "示例行，导入时自动跳过",
+};
 
 /// The import entry points every batch sheet module offers (`import`, `import_with`, `import_with_options`,
 /// `import_reader`), generated over the module's [`RowKind`] so the seven businesses share one definition.

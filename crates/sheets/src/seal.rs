@@ -20,7 +20,7 @@ use crate::cell;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
 use crate::layout::{self, Column, Kind, Layout};
-use crate::layout::{aliases, is_totals_row, Builder};
+use crate::layout::{is_totals_row, Builder};
 
 pub use crate::layout::TemplateOptions;
 
@@ -37,26 +37,6 @@ const ACCOUNT: usize = 1;
 const NAME: usize = 2;
 const ID_NUMBER: usize = 3;
 const EFFECTIVE_MONTH: usize = 4;
-
-/// 生效年月: the month the status changes.
-pub(crate) const EFFECTIVE_MONTH_COLUMN: Column = Column {
-    name: col::EFFECTIVE_MONTH,
-    aliases: aliases::EFFECTIVE_MONTH,
-    required: true,
-    width: 11.0,
-    kind: Kind::Month,
-    example: "202607",
-};
-
-/// 备注, last.
-pub(crate) const NOTE_COLUMN: Column = Column {
-    name: col::NOTE,
-    aliases: aliases::NOTE,
-    required: false,
-    width: 24.0,
-    kind: Kind::General,
-    example: "示例行，导入时自动跳过",
-};
 
 /// One row's cells, converted.
 pub(crate) struct StatusCells {
@@ -197,7 +177,7 @@ const COLUMNS: [Column; 7] = [
     layout::ACCOUNT_COLUMN,
     layout::NAME_COLUMN,
     layout::ID_NUMBER_COLUMN,
-    EFFECTIVE_MONTH_COLUMN,
+    layout::EFFECTIVE_MONTH_COLUMN,
     Column {
         name: col::REASON,
         aliases: &["封存原因代码", "FCYY"],
@@ -206,7 +186,7 @@ const COLUMNS: [Column; 7] = [
         kind: Kind::Code(&SEAL_REASONS),
         example: "1 保留劳动关系停发工资",
     },
-    NOTE_COLUMN,
+    layout::NOTE_COLUMN,
 ];
 
 impl Direction for Sealing {

@@ -6,7 +6,7 @@ use gjj_domain::unseal::{col, UnsealRow, UNSEAL_REASONS};
 
 use crate::header::ColumnSpec;
 use crate::layout::{self, Column, Kind, Layout};
-use crate::seal::{Direction, Status, StatusCells, EFFECTIVE_MONTH_COLUMN, NOTE_COLUMN};
+use crate::seal::{Direction, Status, StatusCells};
 
 pub use crate::layout::TemplateOptions;
 
@@ -25,7 +25,7 @@ const COLUMNS: [Column; 8] = [
     layout::ACCOUNT_COLUMN,
     layout::NAME_COLUMN,
     layout::ID_NUMBER_COLUMN,
-    EFFECTIVE_MONTH_COLUMN,
+    layout::EFFECTIVE_MONTH_COLUMN,
     Column {
         name: col::NEW_BASE,
         aliases: &["启封后缴存基数", "启封后基数", "缴存基数", "GRJCJS"],
@@ -42,7 +42,7 @@ const COLUMNS: [Column; 8] = [
         kind: Kind::Code(&UNSEAL_REASONS),
         example: "1 正常",
     },
-    NOTE_COLUMN,
+    layout::NOTE_COLUMN,
 ];
 
 impl Direction for Unsealing {

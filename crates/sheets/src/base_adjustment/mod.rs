@@ -22,7 +22,7 @@ use gjj_domain::issue::Issue;
 use crate::cell;
 use crate::header::ColumnSpec;
 use crate::import::{RowCells, RowCtx, RowKind};
-use crate::layout::{self, aliases, is_totals_row, Builder, Column, Kind, Layout};
+use crate::layout::{self, is_totals_row, Builder, Column, Kind, Layout};
 
 pub use crate::layout::{TemplateOptions, FIRST_DATA_ROW, TEMPLATE_DATA_ROWS};
 
@@ -65,22 +65,8 @@ const COLUMNS: [Column; 8] = [
         kind: Kind::Money,
         example: "3500",
     },
-    Column {
-        name: col::EFFECTIVE_MONTH,
-        aliases: aliases::EFFECTIVE_MONTH,
-        required: true,
-        width: 11.0,
-        kind: Kind::Month,
-        example: "202607",
-    },
-    Column {
-        name: col::NOTE,
-        aliases: aliases::NOTE,
-        required: false,
-        width: 24.0,
-        kind: Kind::General,
-        example: "示例行，导入时自动跳过",
-    },
+    layout::EFFECTIVE_MONTH_COLUMN,
+    layout::NOTE_COLUMN,
 ];
 
 fn layout() -> Layout {
