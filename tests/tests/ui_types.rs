@@ -241,3 +241,38 @@ fn the_ui_types_are_the_rust_types() {
          and commit the file (then fix what the UI's type check reports)"
     );
 }
+
+/// The forms' field lists (ui/src/generated/forms.ts) are the client core's (`gjj_client::app::form_fields`),
+/// which derives them from the domain's field enums: a field added, renamed or made optional in Rust changes the
+/// screen, or this test fails until the file is regenerated.
+#[test]
+fn the_form_fields_are_the_rust_field_lists() {
+    let fields = serde_json::to_string_pretty(&gjj_client::app::form_fields()).expect("form fields as JSON");
+    let fresh = format!(
+        "// Generated from gjj_client::app::form_fields() by tests/tests/ui_types.rs: do not edit.\n\
+         // After changing a form's fields run `GJJ_WRITE_UI_TYPES=1 cargo test -p gjj-tests --test ui_types`.\n\
+         import type {{ FieldDef }} from \"../forms/types\";\n\n\
+         export const FORM_FIELDS = {fields} satisfies Record<string, FieldDef[]>;\n"
+    );
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/generated/forms.ts");
+    if std::env::var_os("GJJ_WRITE_UI_TYPES").is_some() {
+        std::fs::write(&target, &fresh).expect("write ui/src/generated/forms.ts");
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&target).unwrap_or_default();
+    assert!(
+        checked_in == fresh,
+        "ui/src/generated/forms.ts is stale: run `GJJ_WRITE_UI_TYPES=1 cargo test -p gjj-tests --test ui_types` \
+         and commit the file"
+    );
+    // Every generated list is the one a form of the window uses.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/forms");
+    let forms: String = std::fs::read_dir(&dir)
+        .expect("ui/src/forms")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .collect();
+    for business in gjj_client::app::form_fields().keys() {
+        let used = format!("fields: FORM_FIELDS.{business},");
+        assert!(forms.contains(&used), "no form in ui/src/forms says `{used}`");
+    }
+}

@@ -1182,8 +1182,10 @@ fn business_label(code: &str) -> String {
 
 mod centre;
 mod files;
+mod form_fields;
 mod forms;
 pub use files::{FileSubmission, RemittanceCheck, Resent};
+pub use form_fields::{form_fields, FieldOptions, FormField};
 pub use forms::{person_field_masked, unit_field_masked, FormCheck};
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
+import { FORM_FIELDS } from "../generated/forms";
 import type { FormDef } from "./types";
 
 // gjj_domain::contributor_change::PersonField: key (wire), label; issues name the template column "新…".
@@ -11,18 +12,7 @@ export const contributorChange: FormDef = {
     ["name", "姓名"],
     ["id_number", "证件号码"],
   ],
-  fields: [
-    { key: "name", label: "姓名", kind: "text", columns: ["新姓名"] },
-    { key: "id_type", label: "证件类型", kind: "select", options: { codeTable: "id_type" }, columns: ["新证件类型"] },
-    { key: "id_number", label: "证件号码", kind: "text", columns: ["新证件号码"] },
-    { key: "sex", label: "性别", kind: "select", options: { codeTable: "sex" }, columns: ["新性别"] },
-    { key: "birth_month", label: "出生年月", kind: "month", columns: ["新出生年月"] },
-    { key: "mobile", label: "手机号码", kind: "text", columns: ["新手机号码"] },
-    { key: "landline", label: "固定电话", kind: "text", optional: true, columns: ["新固定电话"] },
-    { key: "bank_account", label: "个人存款账户号码", kind: "text", optional: true, columns: ["新个人存款账户号码"] },
-    { key: "bank_name", label: "开户银行", kind: "text", optional: true, columns: ["新开户银行"] },
-    { key: "note", label: "备注", kind: "text", optional: true, extra: true },
-  ],
+  fields: FORM_FIELDS.contributor_change,
   // ContributorChange {rows}: one row; `olds` = every change states the value it was made against.
   payload: (t, ctx) => {
     const c = ctx.current ?? {};
