@@ -122,19 +122,30 @@ pub const SEAL: Direction = Direction {
     },
 };
 
-impl StatusRow for SealRow {
-    const DIRECTION: &'static Direction = &SEAL;
-    fn person(&self) -> Person<'_> {
-        Person {
-            row: self.row,
-            account: &self.account,
-            name: &self.name,
-            id_number: &self.id_number,
-            effective_month: self.effective_month,
-            reason: &self.reason,
+/// Implements [`StatusRow`] for a row with the people fields (and a base field, for 启封).
+macro_rules! status_row {
+    ($row:ty, $direction:expr $(, $base:ident)?) => {
+        impl $crate::seal::StatusRow for $row {
+            const DIRECTION: &'static $crate::seal::Direction = &$direction;
+            fn person(&self) -> $crate::seal::Person<'_> {
+                $crate::seal::Person {
+                    row: self.row,
+                    account: &self.account,
+                    name: &self.name,
+                    id_number: &self.id_number,
+                    effective_month: self.effective_month,
+                    reason: &self.reason,
+                }
+            }
+            $(fn new_base(&self) -> Option<$crate::money::Fen> {
+                Some(self.$base)
+            })?
         }
-    }
+    };
 }
+pub(crate) use status_row;
+
+status_row!(SealRow, SEAL);
 
 /// A streaming 个人封存 checker: feed rows one at a time.
 pub type Checker = StatusChecker<SealRow>;

@@ -19,7 +19,7 @@ use crate::issue::{Code, Issue};
 use crate::money::Fen;
 use crate::month::Month;
 use crate::policy::Policy;
-use crate::seal::{check_rows, normalize_reason, Direction, Person, StatusChecker, StatusRow};
+use crate::seal::{check_rows, normalize_reason, Direction, StatusChecker};
 use crate::unit::UnitFacts;
 
 /// Column titles of the 个人启封 template, in template order (also the `column` of issues).
@@ -134,22 +134,7 @@ pub const UNSEAL: Direction = Direction {
     },
 };
 
-impl StatusRow for UnsealRow {
-    const DIRECTION: &'static Direction = &UNSEAL;
-    fn person(&self) -> Person<'_> {
-        Person {
-            row: self.row,
-            account: &self.account,
-            name: &self.name,
-            id_number: &self.id_number,
-            effective_month: self.effective_month,
-            reason: &self.reason,
-        }
-    }
-    fn new_base(&self) -> Option<Fen> {
-        Some(self.new_base)
-    }
-}
+crate::seal::status_row!(UnsealRow, UNSEAL, new_base);
 
 /// A streaming 个人启封 checker: feed rows one at a time.
 pub type Checker = StatusChecker<UnsealRow>;
