@@ -65,29 +65,10 @@ fn parent_window(tauri_app: &tauri::App) {
     let _ = tauri_app;
 }
 
-/// Logs to the data directory's log file (exported from 诊断); the level comes from the settings.
+/// Logs to the data directory's log file (exported from 诊断), masked; the level comes from the settings.
 fn init_logging(app: &App) {
     let level = gjj_client::settings::load()
         .map(|s| s.effective.log_level)
         .unwrap_or_else(|_| "info".to_owned());
-    let path = app.log_file();
-    let file = path
-        .parent()
-        .and_then(|dir| std::fs::create_dir_all(dir).ok())
-        .and_then(|()| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .ok()
-        });
-    if let Some(file) = file {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
-                "gjj={level},gjj_client={level}"
-            )))
-            .with_ansi(false)
-            .with_writer(std::sync::Mutex::new(file))
-            .try_init();
-    }
+    gjj_client::logs::init_file(&app.log_file(), &level);
 }

@@ -44,6 +44,18 @@ fn gjj_pfx_only(wine: &Wine, centre: &LocalCentre, pfx: &str) -> Command {
     cmd
 }
 
+/// Every file below `dir`.
+fn find_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            find_files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
 fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
 }
@@ -181,6 +193,38 @@ fn gjj_exe_runs_the_whole_flow_with_a_pfx_and_chinese_paths() {
         1,
         "stored once, all 12 rows"
     );
+
+    // What gjj.exe keeps of it is sealed: the store key is wrapped by Wine's DPAPI for this user, and neither
+    // the store nor its WAL holds a person's 身份证 number or name.
+    let mut written = Vec::new();
+    find_files(&wine.c_drive().join("users"), &mut written);
+    let key = written
+        .iter()
+        .find(|p| p.ends_with("gjj-hall/store.key"))
+        .unwrap_or_else(|| panic!("the store key under AppData: {written:?}"));
+    let key = std::fs::read(key).expect("store.key");
+    assert_eq!(
+        &key[..5],
+        b"GJJKD",
+        "wrapped with DPAPI, not kept in a plain file"
+    );
+    let store: Vec<u8> = written
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("outbox.sqlite"))
+        .flat_map(|p| std::fs::read(p).expect("store"))
+        .collect();
+    assert!(!store.is_empty(), "the store under AppData: {written:?}");
+    for row in &good {
+        for cell in [&row.id_number, &row.name] {
+            let gjj_tests::Cell::Text(needle) = cell else {
+                continue;
+            };
+            assert!(
+                !store.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "the store holds {needle} in plain text"
+            );
+        }
+    }
 
     let out = gjj(&wine, &centre, "employer-a-soft")
         .args(["status", &serial, "--json"])

@@ -265,6 +265,9 @@ pub struct DraftView {
     pub draft: Draft,
     /// Business label.
     pub business_label: String,
+    /// Older than the retention period IT set: flagged for the clerk to finish or delete (never deleted
+    /// silently).
+    pub stale: bool,
 }
 
 /// A sheet's check, as the batch screen shows it.
@@ -401,6 +404,8 @@ fn blocking_err(e: tokio::task::JoinError) -> AppError {
 impl App {
     /// The app over a data directory (local store, logs, work files).
     pub fn new(data_dir: PathBuf) -> App {
+        // A fixed sheet written by an earlier run that ended without a logout (a crash, a power cut).
+        clear_work_files(&data_dir);
         App {
             store: data_dir.join("outbox.sqlite"),
             data_dir,
@@ -559,6 +564,9 @@ impl App {
         let uscc = credential.identity().uscc.clone().unwrap_or_default();
         let session = Session::open_via(&connection.config, credential, connection.proxy.as_deref())?;
         let outbox = self.outbox().await?;
+        outbox
+            .purge_finished(time::OffsetDateTime::now_utc(), retention_days())
+            .await?;
         let (me, policy) = match session.refresh_context(&outbox).await {
             Ok(context) => context,
             Err(e) if reach == Reach::CachedWhenOffline && e.is_retryable() => {
@@ -628,6 +636,7 @@ impl App {
     /// `logout`: forgets the session (the token session closes with it) and any sheet in progress.
     pub async fn logout(&self) {
         *self.state.lock().await = State::default();
+        clear_work_files(&self.data_dir);
     }
 
     async fn logged_in(&self) -> AppResult<(Arc<Session>, Outbox, Me, Policy)> {
@@ -646,6 +655,7 @@ impl App {
         let (session, outbox, _, _) = self.logged_in().await?;
         let (me, policy) = session.refresh_context(&outbox).await?;
         let submissions = session.submissions().await?;
+        self.keep_only_what_is_needed(&outbox, &submissions).await?;
         let uscc = me.unit.uscc.clone();
         let pending = outbox.entries(&uscc, Some(OutboxState::Pending)).await?.len();
         if let Some(l) = self.state.lock().await.login.as_mut() {
@@ -677,6 +687,7 @@ impl App {
         let entries = outbox.entries(&me.unit.uscc, None).await?;
         // Offline, the local states still show; the centre's statuses fill in when it answers.
         let statuses = session.submissions().await.unwrap_or_default();
+        self.keep_only_what_is_needed(&outbox, &statuses).await?;
         let mut out: Vec<HistoryEntry> = entries
             .into_iter()
             .filter(|e| {
@@ -742,8 +753,27 @@ impl App {
 
     /// `receipt`: a submission's receipt and status.
     pub async fn receipt(&self, serial: &str) -> AppResult<SubmissionView> {
-        let (session, ..) = self.logged_in().await?;
-        Ok(session.status(serial).await?)
+        let (session, outbox, ..) = self.logged_in().await?;
+        let view = session.status(serial).await?;
+        self.keep_only_what_is_needed(&outbox, std::slice::from_ref(&view))
+            .await?;
+        Ok(view)
+    }
+
+    /// Personal data kept only as long as needed: notes which submissions the centre has finished (已办结, or
+    /// withdrawn after a return) and purges the payloads finished longer ago than the retention period IT set;
+    /// receipts stay, and nothing the centre has not finished is touched.
+    async fn keep_only_what_is_needed(&self, outbox: &Outbox, statuses: &[SubmissionView]) -> AppResult<()> {
+        let finished: Vec<String> = statuses
+            .iter()
+            .filter(|v| matches!(v.status, SubmissionStatus::Done | SubmissionStatus::Withdrawn))
+            .map(|v| v.receipt.serial.clone())
+            .collect();
+        outbox.record_finished(&finished).await?;
+        outbox
+            .purge_finished(time::OffsetDateTime::now_utc(), retention_days())
+            .await?;
+        Ok(())
     }
 
     /// `receipt_pdf_save`: the PDF receipt the centre signed, saved where the clerk chose (to file or print).
@@ -763,6 +793,7 @@ impl App {
             .into_iter()
             .map(|d| DraftView {
                 business_label: business_label(&d.business),
+                stale: is_stale(&d.updated_at),
                 draft: d,
             })
             .collect())
@@ -782,6 +813,7 @@ impl App {
             .await?;
         Ok(DraftView {
             business_label: business_label(&draft.business),
+            stale: false,
             draft,
         })
     }
@@ -846,6 +878,8 @@ impl App {
             "sheet imported"
         );
         let mut state = self.state.lock().await;
+        // A new sheet replaces the one being fixed: its fixed copy goes.
+        clear_work_files(&self.data_dir);
         state.sheet = Some(Sheet {
             business: business.to_owned(),
             current: path.clone(),
@@ -994,6 +1028,8 @@ impl App {
         })?;
         progress(stage(&code, "done", checked.rows));
         tracing::info!(business = %code, serial = %receipt.serial, rows = receipt.accepted_rows, "submitted");
+        // The fixed copy has done its job: the outbox holds what was sent, sealed.
+        clear_work_files(&self.data_dir);
         Ok(receipt)
     }
 
@@ -1171,6 +1207,31 @@ fn unknown_batch(business: &str) -> AppError {
         "UNKNOWN_BUSINESS",
         format!("“{business}”不是 Excel 导入类业务。请从首页的业务菜单进入。"),
     )
+}
+
+/// The retention period IT set (managed `retention_days`), else the default.
+fn retention_days() -> u32 {
+    settings::load().map_or(settings::DEFAULT_RETENTION_DAYS, |v| v.retention_days)
+}
+
+/// Saved longer ago than the retention period.
+fn is_stale(updated_at: &str) -> bool {
+    let Ok(at) = time::OffsetDateTime::parse(updated_at, &time::format_description::well_known::Rfc3339)
+    else {
+        return false;
+    };
+    time::OffsetDateTime::now_utc() - at > time::Duration::days(i64::from(retention_days()))
+}
+
+/// Removes the sheets written while fixing cells in the window (`work/`): they hold the unit's people in plain
+/// text and are needed only until the sheet is sent or dropped.
+fn clear_work_files(data_dir: &Path) {
+    let work = data_dir.join("work");
+    if work.is_dir() {
+        if let Err(e) = std::fs::remove_dir_all(&work) {
+            tracing::warn!(error = %e, "work files not removed");
+        }
+    }
 }
 
 fn business_label(code: &str) -> String {

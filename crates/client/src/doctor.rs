@@ -189,6 +189,7 @@ pub async fn run(settings: &Settings, keys: &KeyList, session: Option<&Session>)
     checks.push(handshake);
     checks.push(check_clock(me.as_ref(), now));
     checks.push(check_revocation(me.as_ref(), session.is_some()));
+    checks.push(check_local_data());
     DoctorReport {
         checks,
         generated_at: now.format(&Rfc3339).unwrap_or_default(),
@@ -196,6 +197,40 @@ pub async fn run(settings: &Settings, keys: &KeyList, session: Option<&Session>)
 }
 
 const TITLE_REACH: &str = "网络连通";
+
+/// How this user's local store is protected (REFERENCE: 个人信息保护法; issue: personal data at rest).
+fn check_local_data() -> Check {
+    use crate::vault::{Protection, Vault};
+    let path = crate::settings::config_dir().join("store.key");
+    let title = "本地数据保护";
+    match Vault::inspect(&path) {
+        Ok(Some(p @ Protection::Dpapi)) => Check::new("local_data", title, CheckStatus::Ok, p.describe()),
+        Ok(Some(p @ Protection::UserFile)) if cfg!(windows) => Check::new(
+            "local_data",
+            title,
+            CheckStatus::Warn,
+            p.describe(),
+        )
+        .advice(
+            "Windows 数据保护（DPAPI）不可用，密钥以仅当前用户可读的文件保存。请 IT 检查本机的用户配置文件。",
+        ),
+        Ok(Some(p)) => Check::new(
+            "local_data",
+            title,
+            CheckStatus::Ok,
+            format!("{}：{}", p.describe(), path.display()),
+        ),
+        Ok(None) => Check::new(
+            "local_data",
+            title,
+            CheckStatus::Ok,
+            "本机尚未保存提交内容；首次保存时建立加密密钥（Windows 上由 DPAPI 为当前用户保护）。",
+        ),
+        Err(e) => Check::new("local_data", title, CheckStatus::Fail, e.to_string()).advice(
+            "本机保存的提交内容无法解密。已受理业务的回执可在中心重新查看；未发送的内容请重新导入表格提交。",
+        ),
+    }
+}
 const TITLE_HANDSHAKE: &str = "安全连接（TLS 握手）";
 const TITLE_CLOCK: &str = "本机时间";
 const TITLE_REVOCATION: &str = "证书吊销状态";
@@ -1218,7 +1253,8 @@ mod tests {
                 "reachability",
                 "handshake",
                 "clock",
-                "revocation"
+                "revocation",
+                "local_data"
             ]
         );
         let status = |id| report.check(id).unwrap().status;

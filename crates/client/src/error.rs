@@ -43,6 +43,9 @@ pub enum ClientError {
     /// The local store failed.
     #[error("本地数据库出错（{0}）。请确认磁盘空间充足、数据目录可写。")]
     Store(String),
+    /// The local store's sealed data cannot be opened with this user's key (another user's or PC's store).
+    #[error("{0}")]
+    StoreKey(String),
 }
 
 impl ClientError {
@@ -56,6 +59,7 @@ impl ClientError {
             ClientError::Api { body, .. } => &body.code,
             ClientError::Protocol(_) => "PROTOCOL",
             ClientError::Store(_) => "LOCAL_STORE",
+            ClientError::StoreKey(_) => "LOCAL_STORE_KEY",
             ClientError::Receipt(e) => e.code(),
         }
     }

@@ -21,11 +21,13 @@ pub mod desktop;
 pub mod doctor;
 mod error;
 pub mod keys;
+pub mod logs;
 mod outbox;
 pub mod receipt;
 mod session;
 pub mod settings;
 pub mod sheet;
+pub mod vault;
 
 pub use error::ClientError;
 pub use outbox::{CachedContext, Draft, Outbox, OutboxEntry, OutboxState};

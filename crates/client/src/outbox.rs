@@ -1,7 +1,10 @@
-//! The local outbox and receipt store (SQLite through sqlx).
+//! The local outbox and receipt store (SQLite through sqlx). Personal data — payloads, receipts, drafts — is
+//! sealed with the user's [`Vault`] key before it is written (`secure_delete` zeroes what is overwritten), and a
+//! payload is purged once the centre has finished its business and the retention period has passed.
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use gjj_domain::api::{Me, Receipt};
 use gjj_domain::policy::Policy;
@@ -9,6 +12,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Row, SqlitePool};
 use time::format_description::well_known::Rfc3339;
 
+use crate::vault::Vault;
 use crate::ClientError;
 
 /// Where an outbox entry stands.
@@ -64,6 +68,8 @@ pub struct OutboxEntry {
     pub receipt: Option<Receipt>,
     /// When it was written (RFC 3339).
     pub created_at: String,
+    /// When the payload was purged after the retention period (`payload` is then empty; the receipt stays).
+    pub purged_at: Option<String>,
 }
 
 /// The centre's facts cached at the last login, for offline checks.
@@ -98,6 +104,7 @@ pub struct Draft {
 #[derive(Clone, Debug)]
 pub struct Outbox {
     pool: SqlitePool,
+    vault: Arc<Vault>,
 }
 
 fn now() -> String {
@@ -107,8 +114,13 @@ fn now() -> String {
 }
 
 impl Outbox {
-    /// Opens (creating) the store file and applies migrations.
+    /// Opens (creating) the store file with the current user's key ([`Vault::for_user`]).
     pub async fn open(path: &Path) -> Result<Outbox, ClientError> {
+        Outbox::open_with(path, Arc::new(Vault::for_user()?)).await
+    }
+
+    /// Opens (creating) the store file, applies migrations and seals what an older client left plain.
+    pub async fn open_with(path: &Path, vault: Arc<Vault>) -> Result<Outbox, ClientError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| ClientError::Store(format!("{}: {e}", dir.display())))?;
@@ -117,13 +129,121 @@ impl Outbox {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(std::time::Duration::from_secs(10));
+            .busy_timeout(std::time::Duration::from_secs(10))
+            // What is overwritten or deleted is zeroed, not left in free pages.
+            .pragma("secure_delete", "ON");
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Outbox { pool })
+        let outbox = Outbox { pool, vault };
+        outbox.seal_plain_rows().await?;
+        Ok(outbox)
+    }
+
+    /// The store's key (for the doctor).
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// Seals the payloads, receipts and drafts an older client wrote in plain text; then compacts the file
+    /// so that no old page keeps them.
+    async fn seal_plain_rows(&self) -> Result<(), ClientError> {
+        let mut sealed = 0usize;
+        let rows = sqlx::query(
+            "SELECT idempotency_key, payload, receipt FROM outbox \
+             WHERE (payload <> '' AND payload NOT LIKE 'gjj1:%') OR (receipt IS NOT NULL AND receipt NOT LIKE 'gjj1:%')",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &rows {
+            let key: String = r.try_get("idempotency_key")?;
+            let payload: String = r.try_get("payload")?;
+            let receipt: Option<String> = r.try_get("receipt")?;
+            let payload = if payload.is_empty() || Vault::is_sealed(&payload) {
+                payload
+            } else {
+                self.vault.seal(&payload_context(&key), &payload)?
+            };
+            let receipt = match receipt {
+                Some(r) if !Vault::is_sealed(&r) => Some(self.vault.seal(&receipt_context(&key), &r)?),
+                other => other,
+            };
+            sqlx::query("UPDATE outbox SET payload = ?, receipt = ? WHERE idempotency_key = ?")
+                .bind(payload)
+                .bind(receipt)
+                .bind(&key)
+                .execute(&self.pool)
+                .await?;
+            sealed += 1;
+        }
+        let drafts = sqlx::query("SELECT id, data FROM drafts WHERE data NOT LIKE 'gjj1:%'")
+            .fetch_all(&self.pool)
+            .await?;
+        for r in &drafts {
+            let id: String = r.try_get("id")?;
+            let data: String = r.try_get("data")?;
+            sqlx::query("UPDATE drafts SET data = ? WHERE id = ?")
+                .bind(self.vault.seal(&draft_context(&id), &data)?)
+                .bind(&id)
+                .execute(&self.pool)
+                .await?;
+            sealed += 1;
+        }
+        if sealed > 0 {
+            sqlx::query("VACUUM").execute(&self.pool).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+            tracing::info!(rows = sealed, "local store: plain rows sealed");
+        }
+        Ok(())
+    }
+
+    /// Notes when the centre finished these submissions (by 业务流水号); the retention period runs from then.
+    pub async fn record_finished(&self, serials: &[String]) -> Result<(), ClientError> {
+        let at = now();
+        for serial in serials {
+            sqlx::query("UPDATE outbox SET finished_at = ? WHERE serial = ? AND finished_at IS NULL")
+                .bind(&at)
+                .bind(serial)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Purges the payload of every submission the centre finished at least `retention_days` before `now`;
+    /// the receipt (with the signed payload's SHA-256) stays. Returns how many were purged.
+    pub async fn purge_finished(
+        &self,
+        now: time::OffsetDateTime,
+        retention_days: u32,
+    ) -> Result<u64, ClientError> {
+        let cutoff = (now - time::Duration::days(i64::from(retention_days)))
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        let done = sqlx::query(
+            "UPDATE outbox SET payload = '', purged_at = ? \
+             WHERE state = 'sent' AND finished_at IS NOT NULL AND finished_at <= ? AND purged_at IS NULL",
+        )
+        .bind(now.format(&Rfc3339).unwrap_or_default())
+        .bind(cutoff)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if done > 0 {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+            tracing::info!(
+                purged = done,
+                retention_days,
+                "local store: finished payloads purged"
+            );
+        }
+        Ok(done)
     }
 
     /// Writes a new pending entry — before anything is sent.
@@ -143,7 +263,7 @@ impl Outbox {
         .bind(&key)
         .bind(unit_uscc)
         .bind(business)
-        .bind(payload)
+        .bind(self.vault.seal(&payload_context(&key), payload)?)
         .bind(i64::from(row_count))
         .bind(&created_at)
         .bind(&created_at)
@@ -160,12 +280,13 @@ impl Outbox {
             last_error: None,
             receipt: None,
             created_at,
+            purged_at: None,
         })
     }
 
     /// Marks an entry sent, with its receipt.
     pub async fn mark_sent(&self, key: &str, receipt: &Receipt) -> Result<(), ClientError> {
-        let json = to_json(receipt)?;
+        let json = self.vault.seal(&receipt_context(key), &to_json(receipt)?)?;
         sqlx::query(
             "UPDATE outbox SET state = 'sent', attempts = attempts + 1, serial = ?, receipt = ?, last_error = NULL, \
              updated_at = ? WHERE idempotency_key = ?",
@@ -199,7 +320,8 @@ impl Outbox {
             "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, updated_at = ? WHERE idempotency_key = ?",
         )
         .bind(state.code())
-        .bind(format!("{}: {error}", error.code()))
+        // The centre's words may quote a row: no full 身份证 number is kept.
+        .bind(gjj_domain::ids::mask_id_numbers_in(&format!("{}: {error}", error.code())))
         .bind(now())
         .bind(key)
         .execute(&self.pool)
@@ -214,8 +336,8 @@ impl Outbox {
         state: Option<OutboxState>,
     ) -> Result<Vec<OutboxEntry>, ClientError> {
         let rows = sqlx::query(
-            "SELECT idempotency_key, unit_uscc, business, payload, row_count, state, attempts, last_error, receipt, created_at \
-             FROM outbox WHERE unit_uscc = ? AND (? IS NULL OR state = ?) ORDER BY created_at, rowid",
+            "SELECT idempotency_key, unit_uscc, business, payload, row_count, state, attempts, last_error, receipt, created_at, \
+             purged_at FROM outbox WHERE unit_uscc = ? AND (? IS NULL OR state = ?) ORDER BY created_at, rowid",
         )
         .bind(unit_uscc)
         .bind(state.map(OutboxState::code))
@@ -224,18 +346,25 @@ impl Outbox {
         .await?;
         rows.iter()
             .map(|r| {
-                let receipt: Option<String> = r.try_get("receipt")?;
+                let key: String = r.try_get("idempotency_key")?;
+                let receipt = match r.try_get::<Option<String>, _>("receipt")? {
+                    Some(sealed) => Some(self.vault.open(&receipt_context(&key), &sealed)?),
+                    None => None,
+                };
+                let payload: String = r.try_get("payload")?;
+                let payload = self.vault.open(&payload_context(&key), &payload)?;
                 Ok(OutboxEntry {
-                    idempotency_key: r.try_get("idempotency_key")?,
+                    idempotency_key: key,
                     unit_uscc: r.try_get("unit_uscc")?,
                     business: r.try_get("business")?,
-                    payload: r.try_get("payload")?,
+                    payload,
                     row_count: u32::try_from(r.try_get::<i64, _>("row_count")?).unwrap_or_default(),
                     state: OutboxState::parse(&r.try_get::<String, _>("state")?),
                     attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or_default(),
                     last_error: r.try_get("last_error")?,
                     receipt: receipt.and_then(|j| serde_json::from_str(&j).ok()),
                     created_at: r.try_get("created_at")?,
+                    purged_at: r.try_get("purged_at")?,
                 })
             })
             .collect()
@@ -261,7 +390,7 @@ impl Outbox {
         .bind(unit_uscc)
         .bind(business)
         .bind(title)
-        .bind(data.to_string())
+        .bind(self.vault.seal(&draft_context(&id), &data.to_string())?)
         .bind(&updated_at)
         .execute(&self.pool)
         .await?;
@@ -284,9 +413,12 @@ impl Outbox {
         .await?;
         rows.iter()
             .map(|r| {
-                let data: String = r.try_get("data")?;
+                let id: String = r.try_get("id")?;
+                let data = self
+                    .vault
+                    .open(&draft_context(&id), &r.try_get::<String, _>("data")?)?;
                 Ok(Draft {
-                    id: r.try_get("id")?,
+                    id,
                     business: r.try_get("business")?,
                     title: r.try_get("title")?,
                     data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
@@ -339,6 +471,85 @@ impl Outbox {
     }
 }
 
+/// The row a sealed value belongs to (the AEAD's associated data).
+fn payload_context(key: &str) -> String {
+    format!("outbox/{key}/payload")
+}
+
+fn receipt_context(key: &str) -> String {
+    format!("outbox/{key}/receipt")
+}
+
+fn draft_context(id: &str) -> String {
+    format!("drafts/{id}/data")
+}
+
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ClientError> {
     serde_json::to_string(value).map_err(|e| ClientError::Store(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store an older client wrote in plain text is sealed when this one opens it, and no page of the file
+    /// keeps the plain text.
+    #[tokio::test]
+    async fn a_plain_store_from_an_older_client_is_sealed_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Arc::new(Vault::at(&dir.path().join("store.key")).unwrap());
+        let path = dir.path().join("outbox.sqlite");
+        let plain = r#"{"rows":[{"name":"欧阳旧存","id_number":"430405199506070011"}]}"#;
+        {
+            let outbox = Outbox::open_with(&path, vault.clone()).await.unwrap();
+            let entry = outbox
+                .write("91430405MA4PYC0138", "base_adjustment", plain, 1)
+                .await
+                .unwrap();
+            outbox
+                .save_draft(
+                    "91430405MA4PYC0138",
+                    Some("d1"),
+                    "seal",
+                    "旧草稿",
+                    &serde_json::json!({"name": "欧阳旧存"}),
+                )
+                .await
+                .unwrap();
+            // What a client before sealing left: the same rows in plain text.
+            sqlx::query("UPDATE outbox SET payload = ? WHERE idempotency_key = ?")
+                .bind(plain)
+                .bind(&entry.idempotency_key)
+                .execute(&outbox.pool)
+                .await
+                .unwrap();
+            sqlx::query("UPDATE drafts SET data = ?")
+                .bind(r#"{"name":"欧阳旧存"}"#)
+                .execute(&outbox.pool)
+                .await
+                .unwrap();
+            outbox.pool.close().await;
+        }
+        let outbox = Outbox::open_with(&path, vault).await.unwrap();
+        let entries = outbox.entries("91430405MA4PYC0138", None).await.unwrap();
+        assert_eq!(
+            entries[0].payload, plain,
+            "the payload reads back exactly (it is what was signed)"
+        );
+        assert_eq!(
+            outbox.drafts("91430405MA4PYC0138").await.unwrap()[0].data["name"],
+            "欧阳旧存"
+        );
+        outbox.pool.close().await;
+        for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            let bytes = std::fs::read(file.path()).unwrap();
+            for needle in ["430405199506070011", "欧阳旧存"] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{} keeps {needle}",
+                    file.path().display()
+                );
+            }
+        }
+    }
 }

@@ -82,7 +82,13 @@ pub struct SettingsView {
     /// app never looks for updates. See [`update_endpoint`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_url: Option<String>,
+    /// Days a finished business's payload stays on this PC after the centre finished it (已办结 / withdrawn),
+    /// set only by IT in the managed file (`retention_days`, 1–3650); [`DEFAULT_RETENTION_DAYS`] otherwise.
+    pub retention_days: u32,
 }
+
+/// How long a finished business's payload stays on the PC when IT has not said (`retention_days`).
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 
 impl SettingsView {
     /// True when IT fixed the module list: load only those modules, search no vendor paths.
@@ -103,6 +109,8 @@ struct Managed {
     log_level: Option<String>,
     /// Not a user setting: where the app looks for updates (only IT decides that).
     update_url: Option<String>,
+    /// Not a user setting: how long finished payloads stay on the PC (only IT decides that).
+    retention_days: Option<u32>,
 }
 
 /// Why the settings could not be read or saved.
@@ -234,6 +242,7 @@ pub fn load_from(user: &Path, managed: Option<&Path>) -> Result<SettingsView, Se
     let mut locked = Vec::new();
     let mut managed_path = None;
     let mut update_url = None;
+    let mut retention_days = DEFAULT_RETENTION_DAYS;
     if let Some(path) = managed {
         if let Some(text) = read(path)? {
             let bad = |place: String, detail: String| SettingsError::Managed {
@@ -249,6 +258,15 @@ pub fn load_from(user: &Path, managed: Option<&Path>) -> Result<SettingsView, Se
                 validate_update_url(url).map_err(|e| bad(String::new(), e.to_string()))?;
                 update_url = Some(url.trim_end_matches('/').to_owned());
             }
+            if let Some(days) = m.retention_days {
+                if !(1..=3650).contains(&days) {
+                    return Err(bad(
+                        String::new(),
+                        format!("retention_days = {days} 不在 1–3650 天之间"),
+                    ));
+                }
+                retention_days = days;
+            }
             apply_managed(&mut effective, &mut locked, m);
             validate(&effective).map_err(|e| bad(String::new(), e.to_string()))?;
             managed_path = Some(path.display().to_string());
@@ -260,6 +278,7 @@ pub fn load_from(user: &Path, managed: Option<&Path>) -> Result<SettingsView, Se
         locked,
         managed_path,
         update_url,
+        retention_days,
     })
 }
 
@@ -587,6 +606,30 @@ mod tests {
             v.update_url.as_deref(),
             Some("https://wt.gjj.example.gov.cn:8444")
         );
+        assert_eq!(v.retention_days, 30);
+    }
+
+    #[test]
+    fn the_retention_period_is_it_s_to_set_within_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = dir.path().join("settings.toml");
+        std::fs::write(&user, "retention_days = 1\n").unwrap();
+        // A user cannot shorten or lengthen it: the user file knows no such field.
+        assert!(
+            load_from(&user, None).is_err()
+                || load_from(&user, None).unwrap().retention_days == DEFAULT_RETENTION_DAYS
+        );
+        std::fs::remove_file(&user).unwrap();
+        let managed = dir.path().join("managed.toml");
+        std::fs::write(&managed, "retention_days = 7\n").unwrap();
+        assert_eq!(load_from(&user, Some(&managed)).unwrap().retention_days, 7);
+        std::fs::write(&managed, "retention_days = 0\n").unwrap();
+        let err = load_from(&user, Some(&managed)).unwrap_err();
+        assert!(err.to_string().contains("retention_days"), "{err}");
+        assert_eq!(
+            load_from(&user, None).unwrap().retention_days,
+            DEFAULT_RETENTION_DAYS
+        );
     }
 
     #[test]
@@ -633,6 +676,7 @@ mod tests {
             locked: vec!["server".into()],
             managed_path: None,
             update_url: None,
+            retention_days: DEFAULT_RETENTION_DAYS,
         };
         let j = serde_json::to_value(&v).unwrap();
         assert_eq!(

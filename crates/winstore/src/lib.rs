@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+pub mod dpapi;
+
 /// A system store the CA's driver or IT may have put the certificate in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Location {

@@ -565,7 +565,12 @@ managed_path: string | null,
  * Base URL of the centre's update service, set only by IT in the managed file (`update_url`); none = the
  * app never looks for updates. See [`update_endpoint`].
  */
-update_url?: string | null, };
+update_url?: string | null, 
+/**
+ * Days a finished business's payload stays on this PC after the centre finished it (已办结 / withdrawn),
+ * set only by IT in the managed file (`retention_days`, 1–3650); [`DEFAULT_RETENTION_DAYS`] otherwise.
+ */
+retention_days: number, };
 
 export type ModuleInfo = { 
 /**
@@ -888,6 +893,11 @@ export type DraftView = {
  * Business label.
  */
 business_label: string, 
+/**
+ * Older than the retention period IT set: flagged for the clerk to finish or delete (never deleted
+ * silently).
+ */
+stale: boolean, 
 /**
  * Its id.
  */

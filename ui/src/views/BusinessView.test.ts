@@ -80,6 +80,7 @@ describe("BusinessView", () => {
       id: "d7",
       business: "base_adjustment",
       business_label: "缴存基数调整",
+      stale: false,
       title: "缴存基数调整 · 11月.xlsx",
       data: { file: "/home/clerk/11月.xlsx" },
       updated_at: "2026-11-20T02:00:00Z",

@@ -49,6 +49,7 @@ const DRAFT: DraftView = {
   id: "d1",
   business: "unit_change",
   business_label: "单位信息变更",
+  stale: false,
   title: "变更联系人",
   data: {},
   updated_at: "2026-11-21T08:00:00Z",
@@ -162,6 +163,15 @@ describe("history", () => {
     await settle();
     expect(calls.find((c) => c.cmd === "withdraw")?.args).toEqual({ serial: "0226112000001" });
     expect(histories(calls)).toHaveLength(2);
+  });
+
+  it("flags a draft kept longer than the retention period, and only that one", async () => {
+    const { wrapper } = await openHistory([], "/history", {
+      drafts_list: () => [DRAFT, { ...DRAFT, id: "d2", title: "上季度的登记", stale: true }],
+    });
+    const rows = wrapper.findAll('[data-testid="draft-row"]');
+    expect(rows[0].find('[data-testid="draft-stale"]').exists()).toBe(false);
+    expect(rows[1].get('[data-testid="draft-stale"]').text()).toContain("已超过保留期限");
   });
 
   it("opens and deletes drafts", async () => {

@@ -29,6 +29,7 @@ function view(locked: (keyof Settings)[]): SettingsView {
     user: USER,
     locked,
     managed_path: locked.length ? "/etc/gjj/managed.toml" : null,
+    retention_days: 30,
   };
 }
 
