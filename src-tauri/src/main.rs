@@ -71,4 +71,5 @@ fn init_logging(app: &App) {
         .map(|s| s.effective.log_level)
         .unwrap_or_else(|_| "info".to_owned());
     gjj_client::logs::init_file(&app.log_file(), &level);
+    gjj_client::logs::mask_panics();
 }

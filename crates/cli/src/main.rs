@@ -305,8 +305,10 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("GJJ_LOG")
                 .unwrap_or_else(|_| "warn,cryptoki::mechanism=off".into()),
         )
-        .with_writer(std::io::stderr)
+        // A full 身份证 number never reaches the terminal or a redirected log, whatever message carried it.
+        .with_writer(gjj_client::logs::Masking::new(std::io::stderr()))
         .init();
+    gjj_client::logs::mask_panics();
     let cli = Cli::parse();
     let json_mode = cli.cmd.json();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -736,6 +738,7 @@ async fn outbox_list(settings: &config::Settings, json: bool) -> Result<ExitCode
                 "idempotency_key": e.idempotency_key, "business": e.business, "rows": e.row_count,
                 "state": format!("{:?}", e.state).to_lowercase(), "attempts": e.attempts,
                 "serial": e.receipt.as_ref().map(|r| r.serial.clone()), "last_error": e.last_error, "created_at": e.created_at,
+                "purged_at": e.purged_at,
             }))
             .collect();
         println!("{}", json!({ "entries": list }));

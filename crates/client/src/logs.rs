@@ -85,6 +85,16 @@ pub fn init_file(path: &Path, level: &str) -> bool {
         .is_ok()
 }
 
+/// A panic's message goes to the log (and stderr) masked like every other line: a crash report a clerk sends on
+/// never carries a full 身份证 number that happened to be in the failing value.
+pub fn mask_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let text = gjj_domain::ids::mask_id_numbers_in(&info.to_string());
+        tracing::error!(panic = %text, "the app stopped on an internal error");
+        eprintln!("{text}");
+    }));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
