@@ -44,11 +44,11 @@ fn gjj_pfx_only(wine: &Wine, centre: &LocalCentre, pfx: &str) -> Command {
     cmd
 }
 
-/// Every file below `dir`.
+/// Every file below `dir`, not following links (Wine links the user's 文档 folder to the Linux home).
 fn find_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let p = e.path();
-        if p.is_dir() {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
             find_files(&p, out);
         } else {
             out.push(p);
@@ -120,6 +120,8 @@ fn gjj_exe_runs_the_whole_flow_with_a_pfx_and_chinese_paths() {
         .output()
         .expect("template");
     assert!(out.status.success(), "{}", text(&out));
+    // The first command that opened the store (and made its key): what it said, for the DPAPI check below.
+    let first_open = text(&out);
     let prefilled = desktop.join("基数调整 2026.xlsx");
     let rows = gjj_sheets::base_adjustment::import(&prefilled).expect("the template reads back");
     assert!(rows.data_rows > 0, "prefilled with the unit's contributors");
@@ -198,15 +200,16 @@ fn gjj_exe_runs_the_whole_flow_with_a_pfx_and_chinese_paths() {
     // the store nor its WAL holds a person's 身份证 number or name.
     let mut written = Vec::new();
     find_files(&wine.c_drive().join("users"), &mut written);
-    let key = written
+    let key_path = written
         .iter()
-        .find(|p| p.ends_with("gjj-hall/store.key"))
+        .find(|p| p.ends_with("AppData/Roaming/gjj-hall/store.key"))
         .unwrap_or_else(|| panic!("the store key under AppData: {written:?}"));
-    let key = std::fs::read(key).expect("store.key");
+    let key = std::fs::read(key_path).expect("store.key");
     assert_eq!(
         &key[..5],
         b"GJJKD",
-        "wrapped with DPAPI, not kept in a plain file"
+        "{} is wrapped with DPAPI, not kept in a plain file: {first_open}",
+        key_path.display()
     );
     let store: Vec<u8> = written
         .iter()
