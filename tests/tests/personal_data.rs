@@ -221,6 +221,16 @@ async fn personal_data_is_sealed_on_the_pc_and_leaves_after_the_retention_period
     let report = app.doctor().await.unwrap();
     let local = report.checks.iter().find(|c| c.id == "local_data").unwrap();
     assert!(local.detail.contains("已加密"), "{local:?}");
+    // Where the key is: the desktop's Secret Service when there is one (`cargo xtask test` runs this test once in
+    // a D-Bus session with GNOME Keyring), else a file only this user can read — and the doctor says which.
+    let kept_by = Vault::inspect(&config.join("store.key")).unwrap();
+    if std::env::var_os("GJJ_EXPECT_SECRET_SERVICE").is_some() {
+        assert_eq!(kept_by, Some(gjj_client::vault::Protection::SecretService));
+        assert!(local.detail.contains("系统密钥库"), "{local:?}");
+    } else {
+        assert_eq!(kept_by, Some(gjj_client::vault::Protection::UserFile));
+        assert!(local.detail.contains("仅当前用户可读"), "{local:?}");
+    }
     std::fs::write(exports.join("doctor.json"), serde_json::to_vec(&report).unwrap()).unwrap();
     app.export_logs(&exports.join("日志.txt")).await.unwrap();
     let log = std::fs::read_to_string(app.log_file()).unwrap();

@@ -54,6 +54,8 @@ pub const DIST: &[&str] = &[
 
 /// Wine (Debian 12 has 8.0; 64-bit only, no i386 multiarch needed) to run the Windows builds in the tests.
 pub const WINE: &[&str] = &["wine64", "wine"];
+/// A Linux desktop's Secret Service for the personal-data test: GNOME Keyring in a D-Bus session.
+pub const SECRET_SERVICE: &[&str] = &["gnome-keyring", "dbus-daemon"];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")

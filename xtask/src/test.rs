@@ -88,9 +88,12 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
             .env(gjj_tests::POSTGRES_ENV, &pg.url)
             .env("GJJ_PYTHON", &python)
             .env("GJJ_PYHANKO", python.with_file_name("pyhanko"))
-            .env("SOFTHSM2_CONF", token::softhsm_conf(&fixtures)),
+            .env("SOFTHSM2_CONF", token::softhsm_conf(&fixtures))
+            // No desktop session here: the local store's key takes the user-only file path.
+            .env_remove("DBUS_SESSION_BUS_ADDRESS"),
     )?;
     drop(pg);
+    secret_service(&fixtures)?;
 
     if !opts.no_desktop {
         desktop_e2e(root, &fixtures, &root.join("target").join("screenshots"))?;
@@ -132,6 +135,37 @@ fn installers(root: &Path, fixtures: &Path) -> Result<()> {
         windows_under_wine(root, fixtures)?;
     }
     Ok(())
+}
+
+/// The personal-data test once more on a Linux desktop's Secret Service: a D-Bus session with GNOME Keyring unlocked
+/// (headless: the password comes on stdin), so the local store's key is kept there, not in a file.
+fn secret_service(fixtures: &Path) -> Result<()> {
+    deps::ensure(deps::SECRET_SERVICE)?;
+    for dir in ["keyring-data", "keyring-run"] {
+        let dir = fixtures.join(dir);
+        std::fs::create_dir_all(&dir)?;
+        // gnome-keyring refuses a runtime directory others can read.
+        #[cfg(unix)]
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    }
+    sh::run(
+        "personal data with the Secret Service (GNOME Keyring in a D-Bus session)",
+        Command::new("dbus-run-session")
+            .args([
+                "--",
+                "sh",
+                "-c",
+                // A throwaway keyring: its password only unlocks it for this session.
+                "printf %s gjj-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+                 exec cargo test -p gjj-tests --test personal_data",
+            ])
+            .env(gjj_tests::FIXTURES_ENV, fixtures)
+            .env("SOFTHSM2_CONF", token::softhsm_conf(fixtures))
+            .env("GJJ_EXPECT_SECRET_SERVICE", "1")
+            // The keyring's files go with the test's temporary home, not the user's.
+            .env("XDG_DATA_HOME", fixtures.join("keyring-data"))
+            .env("XDG_RUNTIME_DIR", fixtures.join("keyring-run")),
+    )
 }
 
 /// The cross-built gjj.exe and both installers run under Wine against a Linux gateway

@@ -1,6 +1,7 @@
 //! The local store's personal data sealed at rest: payloads, receipts and drafts are encrypted with AES-256-GCM
-//! (ring) under a key that only this user on this PC can open — wrapped with DPAPI on Windows; elsewhere (and
-//! where DPAPI fails) a key file only the user can read, which `doctor` reports. Each value is bound to its row
+//! (ring) under a key that only this user on this PC can open — wrapped with DPAPI on Windows, kept by the Secret
+//! Service (GNOME Keyring, KWallet) on a Linux desktop; where neither is available, a key file only the user can
+//! read, which `doctor` reports. Each value is bound to its row
 //! (the AEAD's associated data), so sealed values cannot be swapped between rows.
 //!
 //! Format of a sealed value: `gjj1:` + base64(nonce ‖ ciphertext ‖ tag). A value without the prefix is a
@@ -21,12 +22,18 @@ const PREFIX: &str = "gjj1:";
 const MAGIC: &[u8; 4] = b"GJJK";
 const KEPT_BY_DPAPI: u8 = b'D';
 const KEPT_IN_FILE: u8 = b'F';
+/// The key is in the Secret Service; the file holds only the entry's name.
+const KEPT_BY_SECRET_SERVICE: u8 = b'S';
+/// The Secret Service entry's service attribute.
+const SECRET_SERVICE: &str = "gjj-hall";
 
 /// How the store's key is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protection {
     /// Wrapped with DPAPI for this Windows user on this PC.
     Dpapi,
+    /// Kept by the desktop's Secret Service (GNOME Keyring, KWallet) for this user.
+    SecretService,
     /// A key file only this user can read (no OS key store available).
     UserFile,
 }
@@ -36,6 +43,9 @@ impl Protection {
     pub fn describe(self) -> &'static str {
         match self {
             Protection::Dpapi => "本地数据已加密，密钥由 Windows（DPAPI）为当前用户保护",
+            Protection::SecretService => {
+                "本地数据已加密，密钥保存在系统密钥库（Secret Service）中，仅当前用户可用"
+            }
             Protection::UserFile => {
                 "本地数据已加密，密钥保存在仅当前用户可读的文件中（本机没有可用的系统密钥库）"
             }
@@ -100,6 +110,16 @@ impl Vault {
                 (Zeroizing::new(raw), Protection::Dpapi)
             }
             KEPT_IN_FILE => (Zeroizing::new(body.to_vec()), Protection::UserFile),
+            KEPT_BY_SECRET_SERVICE => {
+                let entry = std::str::from_utf8(body).map_err(|_| broken())?;
+                let raw = secret_service::get(entry).map_err(|e| {
+                    ClientError::StoreKey(format!(
+                        "无法从系统密钥库取得本地数据密钥（{e}）。请先登录桌面并解锁密钥环；\
+                         本地数据库来自另一个用户时无法解密，已受理业务的回执可在中心重新查看。"
+                    ))
+                })?;
+                (Zeroizing::new(raw), Protection::SecretService)
+            }
             _ => return Err(broken()),
         };
         let key = UnboundKey::new(&AES_256_GCM, &raw).map_err(|_| broken())?;
@@ -115,14 +135,26 @@ impl Vault {
         SystemRandom::new()
             .fill(raw.as_mut())
             .map_err(|_| ClientError::Store("系统随机数不可用".to_owned()))?;
+        // The entry's name is unique per key file, so two profiles (or test runs) never share an entry.
+        let entry = format!(
+            "store-key-{}",
+            hex::encode(
+                &ring::digest::digest(&ring::digest::SHA256, path.to_string_lossy().as_bytes()).as_ref()[..8]
+            )
+        );
         let (kept, body) = match gjj_winstore::dpapi::protect(raw.as_ref()) {
             Ok(blob) => (KEPT_BY_DPAPI, blob),
-            Err(e) => {
-                if cfg!(windows) {
-                    tracing::warn!(error = %e, "DPAPI unavailable: the store key is kept in a user-only file");
+            Err(e) => match secret_service::set(&entry, raw.as_ref()) {
+                Ok(()) => (KEPT_BY_SECRET_SERVICE, entry.into_bytes()),
+                Err(ss) => {
+                    if cfg!(windows) {
+                        tracing::warn!(error = %e, "DPAPI unavailable: the store key is kept in a user-only file");
+                    } else {
+                        tracing::info!(reason = %ss, "no Secret Service: the store key is kept in a user-only file");
+                    }
+                    (KEPT_IN_FILE, raw.to_vec())
                 }
-                (KEPT_IN_FILE, raw.to_vec())
-            }
+            },
         };
         let mut file_bytes = Zeroizing::new(Vec::with_capacity(5 + body.len()));
         file_bytes.extend_from_slice(MAGIC);
@@ -165,6 +197,7 @@ impl Vault {
         match (bytes.get(..4), bytes.get(4)) {
             (Some(m), Some(&KEPT_BY_DPAPI)) if m == MAGIC => Ok(Some(Protection::Dpapi)),
             (Some(m), Some(&KEPT_IN_FILE)) if m == MAGIC => Ok(Some(Protection::UserFile)),
+            (Some(m), Some(&KEPT_BY_SECRET_SERVICE)) if m == MAGIC => Ok(Some(Protection::SecretService)),
             _ => Err(ClientError::StoreKey(format!(
                 "本地数据密钥文件 {} 已损坏。",
                 path.display()
@@ -232,6 +265,45 @@ impl Vault {
             .open_in_place(nonce, Aad::from(context.as_bytes()), &mut data)
             .map_err(|_| refused())?;
         String::from_utf8(plain.to_vec()).map_err(|_| refused())
+    }
+}
+
+/// The desktop's Secret Service (Linux): the key stored under [`SECRET_SERVICE`] / `entry`.
+#[cfg(target_os = "linux")]
+mod secret_service {
+    use super::SECRET_SERVICE;
+
+    pub(super) fn set(entry: &str, key: &[u8]) -> Result<(), String> {
+        // No session bus (a server, a service account): not worth a D-Bus timeout.
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+            return Err("没有桌面会话（D-Bus）".to_owned());
+        }
+        let e = keyring::Entry::new(SECRET_SERVICE, entry).map_err(|e| e.to_string())?;
+        e.set_secret(key).map_err(|e| e.to_string())?;
+        // Read back: a locked or half-working keyring must not hold the only copy of a key we cannot get again.
+        match e.get_secret() {
+            Ok(back) if back == key => Ok(()),
+            Ok(_) => Err("系统密钥库返回的密钥不一致".to_owned()),
+            Err(err) => Err(err.to_string()),
+        }
+    }
+
+    pub(super) fn get(entry: &str) -> Result<Vec<u8>, String> {
+        keyring::Entry::new(SECRET_SERVICE, entry)
+            .and_then(|e| e.get_secret())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Elsewhere there is no Secret Service (Windows has DPAPI).
+#[cfg(not(target_os = "linux"))]
+mod secret_service {
+    pub(super) fn set(_entry: &str, _key: &[u8]) -> Result<(), String> {
+        Err("not Linux".to_owned())
+    }
+
+    pub(super) fn get(_entry: &str) -> Result<Vec<u8>, String> {
+        Err("本平台没有 Secret Service".to_owned())
     }
 }
 
@@ -306,13 +378,34 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o077, 0, "the key file is the user's alone: {mode:o}");
         }
-        assert_eq!(
-            vault.protection(),
-            if cfg!(windows) {
-                Protection::Dpapi
-            } else {
-                Protection::UserFile
-            }
-        );
+        let expected: &[Protection] = if cfg!(windows) {
+            &[Protection::Dpapi]
+        } else {
+            // The Secret Service when a desktop session offers one.
+            &[Protection::UserFile, Protection::SecretService]
+        };
+        assert!(expected.contains(&vault.protection()), "{:?}", vault.protection());
+    }
+}
+
+#[cfg(test)]
+mod secret_service_tests {
+    use super::*;
+
+    /// With a desktop session's Secret Service (`cargo xtask test` runs the personal-data test in one), the key
+    /// lives there and a second opening of the same key file finds it.
+    #[test]
+    fn the_key_in_the_secret_service_opens_again() {
+        if std::env::var_os("GJJ_EXPECT_SECRET_SERVICE").is_none() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.key");
+        let first = Vault::at(&path).unwrap();
+        assert_eq!(first.protection(), Protection::SecretService);
+        let sealed = first.seal("row", "张三").unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let again = Vault::at(&path).unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&bytes)));
+        assert_eq!(again.open("row", &sealed).unwrap(), "张三");
     }
 }
