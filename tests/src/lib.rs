@@ -702,3 +702,38 @@ pub fn write_base_adjustment(path: &Path, rows: &[SheetRow]) -> Result<()> {
     wb.save(path)?;
     Ok(())
 }
+
+/// The login screen's choice of `unit`'s certificate among the keys the app listed.
+pub fn key_choice(list: &gjj_client::keys::KeyList, unit: &str) -> gjj_client::app::KeyChoice {
+    let key = list
+        .keys
+        .iter()
+        .find(|k| k.certificates.iter().any(|c| c.unit_name == unit))
+        .unwrap_or_else(|| panic!("no key for {unit}"));
+    let cert = key
+        .certificates
+        .iter()
+        .find(|c| c.unit_name == unit)
+        .unwrap_or_else(|| panic!("no certificate for {unit}"));
+    gjj_client::app::KeyChoice {
+        module: key.module.clone(),
+        label: key.label.clone(),
+        fingerprint: cert.fingerprint.clone(),
+    }
+}
+
+/// Every file below `dir`, not following links (Wine links a user's 文档 folder to the Linux home).
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                dirs.push(e.path());
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    out
+}

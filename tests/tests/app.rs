@@ -8,26 +8,12 @@
 
 use std::path::Path;
 
-use gjj_client::app::{App, HistoryFilter, KeyChoice};
+use gjj_client::app::{App, HistoryFilter};
 use gjj_domain::money::Fen;
 use gjj_tests::{
     units, write_base_adjustment, Backend, Cell, Fixtures, LocalCentre, SheetRow, DEV_PIN, SOFTHSM_MODULE,
 };
 use serde_json::json;
-
-fn key_of(list: &gjj_client::keys::KeyList, unit: &str) -> KeyChoice {
-    let key = list
-        .keys
-        .iter()
-        .find(|k| k.certificates.iter().any(|c| c.unit_name == unit))
-        .unwrap_or_else(|| panic!("no key for {unit}"));
-    let cert = key.certificates.iter().find(|c| c.unit_name == unit).unwrap();
-    KeyChoice {
-        module: key.module.clone(),
-        label: key.label.clone(),
-        fingerprint: cert.fingerprint.clone(),
-    }
-}
 
 async fn sheet(centre: &LocalCentre, due: &str, dir: &Path) -> (std::path::PathBuf, String) {
     let employees = centre.active_employees(units::EMPLOYER_A).await.unwrap();
@@ -77,7 +63,7 @@ async fn every_app_command_works_against_a_real_centre() {
     // Keys without a PIN; a wrong PIN is a PIN error with its code; nothing works before login.
     let keys = app.keys().await.unwrap();
     assert!(keys.keys.len() >= 3, "{keys:?}");
-    let a = key_of(&keys, units::EMPLOYER_A);
+    let a = gjj_tests::key_choice(&keys, units::EMPLOYER_A);
     assert_eq!(app.home().await.unwrap_err().code, "NOT_LOGGED_IN");
     let wrong = app.login(a.clone(), "000000".into()).await.unwrap_err();
     assert!(wrong.code.starts_with("PIN_"), "{wrong:?}");
@@ -262,7 +248,7 @@ async fn every_app_command_works_against_a_real_centre() {
 
     // A developer gets the developer hall: drafts of projects at the centre, code tables for its selects.
     app.logout().await;
-    let dev = key_of(&app.keys().await.unwrap(), units::DEVELOPER);
+    let dev = gjj_tests::key_choice(&app.keys().await.unwrap(), units::DEVELOPER);
     let info = app.login(dev, DEV_PIN.into()).await.unwrap();
     assert!(info
         .businesses

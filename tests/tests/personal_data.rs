@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use gjj_client::app::{App, KeyChoice};
+use gjj_client::app::App;
 use gjj_client::vault::Vault;
 use gjj_client::Outbox;
 use gjj_domain::money::Fen;
@@ -24,35 +24,6 @@ use gjj_tests::{
     units, write_base_adjustment, Backend, Cell, Fixtures, LocalCentre, SheetRow, DEV_PIN, SOFTHSM_MODULE,
 };
 use serde_json::json;
-
-fn key_of(list: &gjj_client::keys::KeyList, unit: &str) -> KeyChoice {
-    let key = list
-        .keys
-        .iter()
-        .find(|k| k.certificates.iter().any(|c| c.unit_name == unit))
-        .unwrap_or_else(|| panic!("no key for {unit}"));
-    let cert = key.certificates.iter().find(|c| c.unit_name == unit).unwrap();
-    KeyChoice {
-        module: key.module.clone(),
-        label: key.label.clone(),
-        fingerprint: cert.fingerprint.clone(),
-    }
-}
-
-/// Every file below `dir`.
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
 
 /// `needle` as the bytes a file could hold it in.
 fn encodings(needle: &str) -> Vec<(&'static str, Vec<u8>)> {
@@ -67,10 +38,7 @@ fn encodings(needle: &str) -> Vec<(&'static str, Vec<u8>)> {
 
 /// (file, needle, encoding) for each needle found in a file below `roots`.
 fn leaks(roots: &[&Path], needles: &[String]) -> Vec<String> {
-    let mut all = Vec::new();
-    for root in roots {
-        files(root, &mut all);
-    }
+    let all: Vec<PathBuf> = roots.iter().flat_map(|r| gjj_tests::files_below(r)).collect();
     let names: Vec<String> = all
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -151,7 +119,7 @@ async fn personal_data_is_sealed_on_the_pc_and_leaves_after_the_retention_period
     assert_eq!(app.settings().unwrap().retention_days, 30);
 
     let keys = app.keys().await.unwrap();
-    app.login(key_of(&keys, units::EMPLOYER_A), DEV_PIN.into())
+    app.login(gjj_tests::key_choice(&keys, units::EMPLOYER_A), DEV_PIN.into())
         .await
         .unwrap();
     let due = app.home().await.unwrap().me.unit.due_month().to_string();

@@ -44,18 +44,6 @@ fn gjj_pfx_only(wine: &Wine, centre: &LocalCentre, pfx: &str) -> Command {
     cmd
 }
 
-/// Every file below `dir`, not following links (Wine links the user's 文档 folder to the Linux home).
-fn find_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if e.file_type().is_ok_and(|t| t.is_dir()) {
-            find_files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
 }
@@ -198,8 +186,7 @@ fn gjj_exe_runs_the_whole_flow_with_a_pfx_and_chinese_paths() {
 
     // What gjj.exe keeps of it is sealed: the store key is wrapped by Wine's DPAPI for this user, and neither
     // the store nor its WAL holds a person's 身份证 number or name.
-    let mut written = Vec::new();
-    find_files(&wine.c_drive().join("users"), &mut written);
+    let written = gjj_tests::files_below(&wine.c_drive().join("users"));
     let key_path = written
         .iter()
         .find(|p| p.ends_with("AppData/Roaming/gjj-hall/store.key"))
