@@ -787,13 +787,15 @@ impl App {
     /// `drafts_list`.
     pub async fn drafts(&self) -> AppResult<Vec<DraftView>> {
         let (_, outbox, me, _) = self.logged_in().await?;
+        // Read once, not per draft (the settings are two files).
+        let retention = retention_days();
         Ok(outbox
             .drafts(&me.unit.uscc)
             .await?
             .into_iter()
             .map(|d| DraftView {
                 business_label: business_label(&d.business),
-                stale: is_stale(&d.updated_at),
+                stale: is_stale(&d.updated_at, retention),
                 draft: d,
             })
             .collect())
@@ -1214,13 +1216,13 @@ fn retention_days() -> u32 {
     settings::load().map_or(settings::DEFAULT_RETENTION_DAYS, |v| v.retention_days)
 }
 
-/// Saved longer ago than the retention period.
-fn is_stale(updated_at: &str) -> bool {
+/// Saved longer ago than `retention_days`.
+fn is_stale(updated_at: &str, retention_days: u32) -> bool {
     let Ok(at) = time::OffsetDateTime::parse(updated_at, &time::format_description::well_known::Rfc3339)
     else {
         return false;
     };
-    time::OffsetDateTime::now_utc() - at > time::Duration::days(i64::from(retention_days()))
+    time::OffsetDateTime::now_utc() - at > time::Duration::days(i64::from(retention_days))
 }
 
 /// Removes the sheets written while fixing cells in the window (`work/`): they hold the unit's people in plain

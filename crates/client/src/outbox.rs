@@ -203,14 +203,18 @@ impl Outbox {
 
     /// Notes when the centre finished these submissions (by 业务流水号); the retention period runs from then.
     pub async fn record_finished(&self, serials: &[String]) -> Result<(), ClientError> {
-        let at = now();
-        for serial in serials {
-            sqlx::query("UPDATE outbox SET finished_at = ? WHERE serial = ? AND finished_at IS NULL")
-                .bind(&at)
-                .bind(serial)
-                .execute(&self.pool)
-                .await?;
+        if serials.is_empty() {
+            return Ok(());
         }
+        // One statement for the whole list: the home screen passes every submission it shows, on each refresh.
+        sqlx::query(
+            "UPDATE outbox SET finished_at = ? \
+             WHERE finished_at IS NULL AND serial IN (SELECT value FROM json_each(?))",
+        )
+        .bind(now())
+        .bind(to_json(&serials)?)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

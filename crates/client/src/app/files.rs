@@ -102,23 +102,14 @@ impl App {
         let terms = RemittanceTerms::due(&me.unit);
         let file = file.to_owned();
         tokio::task::spawn_blocking(move || {
-            let mut issues = Vec::new();
-            let (rows, count, total) = sheet::check_remittance(
+            Ok(remittance_check(
                 &file,
                 &policy,
                 &me.unit,
                 me.today,
                 &terms,
                 &mut |_| {},
-                &mut issues,
-            )?;
-            issues.sort_by_key(|i| i.row);
-            Ok(RemittanceCheck {
-                rows,
-                issues,
-                count,
-                total,
-            })
+            )?)
         })
         .await
         .map_err(blocking_err)?
@@ -141,27 +132,11 @@ impl App {
         }
         let path = file.to_owned();
         let (check, valid) = tokio::task::spawn_blocking(move || -> AppResult<_> {
-            let mut issues = Vec::new();
             let mut valid = Vec::new();
-            let (rows, count, total) = sheet::check_remittance(
-                &path,
-                &policy,
-                &me.unit,
-                me.today,
-                &terms,
-                &mut |row| valid.push(row),
-                &mut issues,
-            )?;
-            issues.sort_by_key(|i| i.row);
-            Ok((
-                RemittanceCheck {
-                    rows,
-                    issues,
-                    count,
-                    total,
-                },
-                valid,
-            ))
+            let check = remittance_check(&path, &policy, &me.unit, me.today, &terms, &mut |row| {
+                valid.push(row)
+            })?;
+            Ok((check, valid))
         })
         .await
         .map_err(blocking_err)??;
@@ -234,4 +209,25 @@ impl App {
         }
         Ok(people.len())
     }
+}
+
+/// A 汇缴 清册 streamed through the centre's checker for `terms`, its issues in row order.
+fn remittance_check(
+    file: &Path,
+    policy: &gjj_domain::policy::Policy,
+    unit: &gjj_domain::unit::UnitFacts,
+    today: Month,
+    terms: &RemittanceTerms,
+    on_row: &mut dyn FnMut(gjj_domain::remittance::RemittanceRow),
+) -> Result<RemittanceCheck, gjj_sheets::SheetError> {
+    let mut issues = Vec::new();
+    let (rows, count, total) =
+        sheet::check_remittance(file, policy, unit, today, terms, on_row, &mut issues)?;
+    issues.sort_by_key(|i| i.row);
+    Ok(RemittanceCheck {
+        rows,
+        issues,
+        count,
+        total,
+    })
 }
