@@ -737,3 +737,35 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The desktop core's settings for a test process, as a clerk's PC has them: the user's `settings.toml` naming
+/// `centre`, its CA bundle and `driver` (plus `user_extra` lines), and IT's managed file locking the driver list to
+/// `driver` (plus `managed_extra` lines), so nothing else on this machine is loaded. Sets `GJJ_CONFIG_DIR` and
+/// `GJJ_MANAGED_CONFIG` (the app reads its settings from the environment); returns the config directory.
+pub fn app_settings(
+    home: &Path,
+    centre: &LocalCentre,
+    driver: &Path,
+    user_extra: &str,
+    managed_extra: &str,
+) -> Result<PathBuf> {
+    let config = home.join("config");
+    std::fs::create_dir_all(&config)?;
+    std::fs::write(
+        config.join("settings.toml"),
+        format!(
+            "server = \"{}\"\nca_bundle = \"{}\"\npkcs11_modules = [\"{}\"]\n{user_extra}",
+            centre.url(),
+            centre.fixtures.ca_bundle().display(),
+            driver.display()
+        ),
+    )?;
+    let managed = home.join("managed.toml");
+    std::fs::write(
+        &managed,
+        format!("pkcs11_modules = [\"{}\"]\n{managed_extra}", driver.display()),
+    )?;
+    std::env::set_var("GJJ_CONFIG_DIR", &config);
+    std::env::set_var("GJJ_MANAGED_CONFIG", &managed);
+    Ok(config)
+}

@@ -35,22 +35,8 @@ async fn every_app_command_works_against_a_real_centre() {
     let fixtures = Fixtures::from_env();
     let centre = LocalCentre::start(&fixtures, Backend::Sqlite).unwrap();
     let home = tempfile::tempdir().unwrap();
-    let config = home.path().join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(
-        config.join("settings.toml"),
-        format!(
-            "server = \"{}\"\nca_bundle = \"{}\"\npkcs11_modules = [\"{SOFTHSM_MODULE}\"]\n",
-            centre.url(),
-            fixtures.ca_bundle().display()
-        ),
-    )
-    .unwrap();
     // The managed file locks the driver list to SoftHSM: nothing else on this machine is loaded.
-    let managed = home.path().join("managed.toml");
-    std::fs::write(&managed, format!("pkcs11_modules = [\"{SOFTHSM_MODULE}\"]\n")).unwrap();
-    std::env::set_var("GJJ_CONFIG_DIR", &config);
-    std::env::set_var("GJJ_MANAGED_CONFIG", &managed);
+    gjj_tests::app_settings(home.path(), &centre, Path::new(SOFTHSM_MODULE), "", "").unwrap();
     std::env::set_var("SOFTHSM2_CONF", centre.softhsm_conf());
     let data = home.path().join("data");
     let app = App::new(data.clone());

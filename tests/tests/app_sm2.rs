@@ -22,24 +22,8 @@ async fn the_app_logs_an_sm2_key_in_through_its_skf_driver_with_the_same_pin_scr
         &home.path().join("key"),
     )
     .unwrap();
-    let config = home.path().join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let driver = skf_double();
-    std::fs::write(
-        config.join("settings.toml"),
-        format!(
-            "server = \"{}\"\nca_bundle = \"{}\"\npkcs11_modules = [\"{}\"]\n",
-            centre.url(),
-            fixtures.ca_bundle().display(),
-            driver.display()
-        ),
-    )
-    .unwrap();
     // IT fixes the driver list to the SM2 key's driver: nothing else on this machine is loaded.
-    let managed = home.path().join("managed.toml");
-    std::fs::write(&managed, format!("pkcs11_modules = [\"{}\"]\n", driver.display())).unwrap();
-    std::env::set_var("GJJ_CONFIG_DIR", &config);
-    std::env::set_var("GJJ_MANAGED_CONFIG", &managed);
+    gjj_tests::app_settings(home.path(), &centre, &skf_double(), "", "").unwrap();
     std::env::set_var(SKF_DOUBLE_DIR_ENV, &state);
     let app = App::new(home.path().join("data"));
 

@@ -87,29 +87,19 @@ async fn personal_data_is_sealed_on_the_pc_and_leaves_after_the_retention_period
     let fixtures = Fixtures::from_env();
     let centre = LocalCentre::start(&fixtures, Backend::Sqlite).unwrap();
     let home = tempfile::tempdir().unwrap();
-    let config = home.path().join("config");
     let tmp = home.path().join("tmp");
     let clerk = home.path().join("clerk"); // the clerk's own Excel files: not the client's to protect
-    for d in [&config, &tmp, &clerk] {
+    for d in [&tmp, &clerk] {
         std::fs::create_dir_all(d).unwrap();
     }
-    std::fs::write(
-        config.join("settings.toml"),
-        format!(
-            "server = \"{}\"\nca_bundle = \"{}\"\npkcs11_modules = [\"{SOFTHSM_MODULE}\"]\nlog_level = \"debug\"\n",
-            centre.url(),
-            fixtures.ca_bundle().display()
-        ),
+    let config = gjj_tests::app_settings(
+        home.path(),
+        &centre,
+        Path::new(SOFTHSM_MODULE),
+        "log_level = \"debug\"\n",
+        "retention_days = 30\n",
     )
     .unwrap();
-    let managed = home.path().join("managed.toml");
-    std::fs::write(
-        &managed,
-        format!("pkcs11_modules = [\"{SOFTHSM_MODULE}\"]\nretention_days = 30\n"),
-    )
-    .unwrap();
-    std::env::set_var("GJJ_CONFIG_DIR", &config);
-    std::env::set_var("GJJ_MANAGED_CONFIG", &managed);
     std::env::set_var("SOFTHSM2_CONF", centre.softhsm_conf());
     // Whatever the client puts in the temp directory lands where the scan looks.
     std::env::set_var("TMPDIR", &tmp);
