@@ -38,19 +38,16 @@ pub async fn template(
         return remittance_list(settings, output, None, false).await;
     }
     if !prefill {
-        login::app(settings)?.save_template(code, output).await?;
+        login::app(settings).save_template(code, output).await?;
         println!("已生成模板：{}", output.display());
         return Ok(ExitCode::SUCCESS);
     }
-    if !matches!(code, "base_adjustment" | "unseal") {
-        // Refused before asking for a PIN.
-        return Err(login::app(settings)?
-            .save_template_prefilled(code, output)
-            .await
-            .err()
-            .map_or_else(|| anyhow!("--prefill"), anyhow::Error::from));
-    }
-    let app = login::login(settings, Reach::Online).await?;
+    // Only 基数调整 and 启封 have one: the others are refused by the core before a PIN is asked for.
+    let app = if matches!(code, "base_adjustment" | "unseal") {
+        login::login(settings, Reach::Online).await?
+    } else {
+        login::app(settings)
+    };
     let n = app.save_template_prefilled(code, output).await?;
     if code == "base_adjustment" {
         println!(

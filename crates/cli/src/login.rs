@@ -154,36 +154,50 @@ pub fn session(settings: &Settings) -> Result<gjj_client::Session> {
     Ok(gjj_client::Session::open(&config, credential(settings)?)?)
 }
 
-/// The client core over this configuration's centre and local store, not logged in yet.
-pub fn app(settings: &Settings) -> Result<App> {
+/// The client core over this configuration's local store and, when one is configured, its centre.
+fn core(settings: &Settings, centre: Option<SessionConfig>) -> App {
     let data_dir = settings
         .store
         .parent()
         .map_or_else(gjj_client::settings::data_dir, Path::to_path_buf);
     let app = App::new(data_dir).with_store(settings.store.clone());
-    // Without a centre configured the local commands (outbox, offline check) still work.
-    Ok(match session_config(settings) {
-        Ok(config) => app.with_connection(Connection { config, proxy: None }),
-        Err(_) => app,
-    })
+    match centre {
+        Some(config) => app.with_connection(Connection { config, proxy: None }),
+        None => app,
+    }
 }
 
-/// Logs in (PIN from the terminal or `--pin-env`): the client core with the session and the centre's facts.
-pub async fn login(settings: &Settings, reach: Reach) -> Result<App> {
-    session_config(settings)?;
-    let app = app(settings)?;
+/// The client core, not logged in: without a centre configured the local commands (outbox, offline check, a
+/// blank template) still work.
+pub fn app(settings: &Settings) -> App {
+    core(settings, session_config(settings).ok())
+}
+
+/// Logs `app` in with the configured key (PIN from the terminal or `--pin-env`).
+async fn sign_in(app: &App, settings: &Settings, reach: Reach) -> Result<()> {
     app.login_credential(credential(settings)?, reach).await?;
+    Ok(())
+}
+
+/// Logs in: the client core with the session and the centre's facts. An unconfigured centre is said in the
+/// CLI's words (gjj.toml, `--server`) before a PIN is asked for.
+pub async fn login(settings: &Settings, reach: Reach) -> Result<App> {
+    let app = core(settings, Some(session_config(settings)?));
+    sign_in(&app, settings, reach).await?;
     Ok(app)
 }
 
 /// The client core for checking a sheet: today's facts cached at an earlier login when the key's certificate
 /// can be read without a PIN, else a login.
 pub async fn for_check(settings: &Settings) -> Result<App> {
-    let app = app(settings)?;
+    let centre = session_config(settings);
+    let app = core(settings, centre.as_ref().ok().cloned());
     if let Some(uscc) = identity_without_pin(settings)?.and_then(|i| i.uscc) {
         if app.offline(&uscc).await? {
             return Ok(app);
         }
     }
-    login(settings, Reach::Online).await
+    centre?;
+    sign_in(&app, settings, Reach::Online).await?;
+    Ok(app)
 }

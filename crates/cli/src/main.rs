@@ -720,7 +720,7 @@ async fn review(
 }
 
 async fn outbox_list(settings: &config::Settings, json: bool) -> Result<ExitCode> {
-    let app = login::app(settings)?;
+    let app = login::app(settings);
     let identity = login::identity_without_pin(settings)?;
     let uscc = match identity.and_then(|i| i.uscc) {
         Some(u) => u,

@@ -404,8 +404,6 @@ fn blocking_err(e: tokio::task::JoinError) -> AppError {
 impl App {
     /// The app over a data directory (local store, logs, work files).
     pub fn new(data_dir: PathBuf) -> App {
-        // A fixed sheet written by an earlier run that ended without a logout (a crash, a power cut).
-        clear_work_files(&data_dir);
         App {
             store: data_dir.join("outbox.sqlite"),
             data_dir,
@@ -429,7 +427,11 @@ impl App {
 
     /// The default data directory (see [`settings::data_dir`]).
     pub fn with_default_dirs() -> App {
-        App::new(settings::data_dir())
+        let data_dir = settings::data_dir();
+        // The window's start: a fixed sheet left by a run that ended without a logout (a crash, a power cut).
+        // Not in `new`: `gjj` shares the data directory and must not pull the file from under a running window.
+        clear_work_files(&data_dir);
+        App::new(data_dir)
     }
 
     /// Where the log file is.

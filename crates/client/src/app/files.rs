@@ -167,8 +167,8 @@ impl App {
     /// The template prefilled with the unit's contributors the business acts on — 基数调整: the 正常 ones with
     /// their current base; 启封: the 封存 ones — and the unit's 应汇缴年月; the decision columns are left to the
     /// clerk. Returns how many were filled in.
+    /// A business without one is refused before anything else, logged in or not.
     pub async fn save_template_prefilled(&self, business: &str, path: &Path) -> AppResult<usize> {
-        let (session, _, me, _) = self.logged_in().await?;
         let status = match business {
             "base_adjustment" => "01",
             "unseal" => PERSON_SEALED,
@@ -182,6 +182,7 @@ impl App {
                 ));
             }
         };
+        let (session, _, me, _) = self.logged_in().await?;
         let people: Vec<_> = session
             .employees()
             .await?
