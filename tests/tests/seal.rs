@@ -455,3 +455,23 @@ fn a_bad_reason_code_is_an_issue_in_the_client_and_at_the_centre() {
     );
     assert_eq!(count(&centre, "SELECT COUNT(*) FROM submissions"), 0);
 }
+
+/// `--prefill` exists only where the centre's list is the clerk's starting point (基数调整, 启封): a 封存 template
+/// asks for one in vain, refused with its own code before any PIN is asked for or the centre is called.
+#[test]
+fn a_seal_template_has_no_prefill() {
+    let centre = LocalCentre::start(&Fixtures::from_env(), Backend::Sqlite).unwrap();
+    let out = centre.dir.path().join("封存.xlsx");
+    let result = centre
+        .gjj(units::EMPLOYER_A)
+        // Without the PIN's variable a login would fail on it: the refusal must come first.
+        .env_remove("GJJ_TEST_PIN")
+        .args(["template", "seal", "--prefill", "-o"])
+        .arg(&out)
+        .output()
+        .expect("run gjj");
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("[NO_PREFILL]"), "{stderr}");
+    assert!(!out.exists(), "no template written");
+}
