@@ -28,6 +28,26 @@ pub struct Config {
     /// The centre's receipt seal (回执签章); absent = receipts are not signed (the gateway says so at start).
     #[serde(default)]
     pub receipt: Option<ReceiptConfig>,
+    /// Health and metrics for operations (crate::ops), on its own port; absent = not served.
+    #[serde(default)]
+    pub ops: Option<OpsConfig>,
+    /// At shutdown, seconds open connections get to finish their requests.
+    #[serde(default = "default_grace")]
+    pub shutdown_grace_secs: u64,
+}
+
+/// `[ops]`: liveness (`/healthz`), readiness (`/readyz`, what a load balancer checks) and Prometheus metrics
+/// (`/metrics`) over TLS with the gateway's server certificate and no client certificate. Nothing on it names a
+/// unit or a person; keep the port inside the centre's network all the same.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpsConfig {
+    /// Address to listen on, e.g. "10.0.0.5:9443".
+    pub listen: SocketAddr,
+    /// At shutdown, seconds readiness answers 503 while the API still takes connections, so the load balancer
+    /// moves new clients away before the port closes (a little more than its check interval × fall count).
+    #[serde(default)]
+    pub drain_secs: u64,
 }
 
 /// `[receipt]`: the certificate and key the centre signs receipts with, and the Chinese font of the PDF.
@@ -78,6 +98,10 @@ pub struct TlsConfig {
     /// Seconds a client may take to finish the TLS handshake.
     #[serde(default = "default_handshake_timeout")]
     pub handshake_timeout_secs: u64,
+    /// Seconds between looks at the CRL and CA files: a changed file is loaded without a restart (SIGHUP
+    /// reloads at once). A CRL past its nextUpdate refuses every certificate it covers (fail closed).
+    #[serde(default = "default_crl_refresh")]
+    pub crl_refresh_secs: u64,
 }
 
 /// Limits that keep one client from exhausting the gateway.
@@ -99,6 +123,21 @@ pub struct Limits {
     /// 补充项目材料: largest total of one project's files (declared uploads included), bytes.
     #[serde(default = "default_material_project")]
     pub max_material_project_bytes: u64,
+    /// Connections open at once (handshaking or established); one more is closed at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// TLS handshakes in flight; one more pushes out the oldest (a stalled client, most likely).
+    #[serde(default = "default_max_handshakes")]
+    pub max_handshakes: usize,
+    /// Largest request head (request line + headers), bytes.
+    #[serde(default = "default_max_header")]
+    pub max_header_bytes: usize,
+    /// Requests per second one certificate may make on average (per gateway instance).
+    #[serde(default = "default_rate")]
+    pub rate_per_second: u32,
+    /// Requests one certificate may make in a burst above the average.
+    #[serde(default = "default_burst")]
+    pub rate_burst: u32,
 }
 
 impl Default for Limits {
@@ -109,6 +148,11 @@ impl Default for Limits {
             request_timeout_secs: default_request_timeout(),
             max_material_file_bytes: default_material_file(),
             max_material_project_bytes: default_material_project(),
+            max_connections: default_max_connections(),
+            max_handshakes: default_max_handshakes(),
+            max_header_bytes: default_max_header(),
+            rate_per_second: default_rate(),
+            rate_burst: default_burst(),
         }
     }
 }
@@ -118,6 +162,32 @@ fn default_utc_offset() -> i8 {
 }
 fn default_handshake_timeout() -> u64 {
     10
+}
+fn default_grace() -> u64 {
+    10
+}
+fn default_crl_refresh() -> u64 {
+    60
+}
+// [I] A centre of 10,000 units sees a few hundred clerks at once at the month's end; 10,000 leaves room for
+// keep-alive connections and fits the open-file limit the gateway raises itself to (see main.rs).
+fn default_max_connections() -> usize {
+    10_000
+}
+// A full handshake costs ~1 ms of CPU; 512 in flight is far more than 2–8 cores finish at once, so only
+// stalled clients are ever pushed out.
+fn default_max_handshakes() -> usize {
+    512
+}
+fn default_max_header() -> usize {
+    64 * 1024
+}
+// A clerk's client makes a handful of requests per action; an upload sends 1 MiB chunks one after another.
+fn default_rate() -> u32 {
+    20
+}
+fn default_burst() -> u32 {
+    200
 }
 fn default_max_body() -> usize {
     32 * 1024 * 1024

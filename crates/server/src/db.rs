@@ -102,6 +102,18 @@ impl Db {
         row.map(|r| unit_from_row(&r)).transpose()
     }
 
+    /// The unit registered under exactly this name.
+    pub async fn unit_by_name(&self, name: &str) -> Result<Option<UnitRecord>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT account, uscc, name, role, status, unit_rate_bp, person_rate_bp, first_month, paid_through \
+             FROM units WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| unit_from_row(&r)).transpose()
+    }
+
     /// The policy year containing `month`.
     pub async fn policy_for(&self, month: Month) -> Result<Option<Policy>, sqlx::Error> {
         let m = month.to_string();

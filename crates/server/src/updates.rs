@@ -24,7 +24,6 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::extract::{Path as UrlPath, State};
@@ -243,17 +242,20 @@ pub fn server_config(tls: &TlsConfig) -> Result<rustls::ServerConfig> {
 pub async fn serve(
     listener: TcpListener,
     tls: rustls::ServerConfig,
-    handshake_timeout: Duration,
+    limits: crate::tls::ConnLimits,
     app: Router,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
+    let tls = Arc::new(tls);
+    let header_limit = limits.max_header_bytes;
     crate::tls::accept_loop(
         listener,
-        tls,
-        handshake_timeout,
+        move || tls.clone(),
+        limits,
+        None,
         shutdown,
         "updates",
-        move |tls, remote| crate::tls::serve_http(tls, app.clone(), remote),
+        move |tls, remote| crate::tls::serve_http(tls, app.clone(), remote, header_limit),
     )
     .await
 }

@@ -53,8 +53,15 @@ impl From<sqlx::Error> for HttpError {
     }
 }
 
+/// The stable code of an error response, for the metrics and the audit log (crate::http's `observe`).
+#[derive(Clone, Debug)]
+pub struct ErrorCode(pub String);
+
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let code = ErrorCode(self.body.code.clone());
+        let mut resp = (self.status, Json(self.body)).into_response();
+        resp.extensions_mut().insert(code);
+        resp
     }
 }

@@ -1,9 +1,10 @@
 //! The /api/v1 router: one module per area, one shared state, one error type, one caller extractor.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
@@ -14,9 +15,10 @@ use gjj_domain::api::Role;
 use gjj_domain::month::Month;
 use time::{OffsetDateTime, UtcOffset};
 
+use crate::audit::{AuditEvent, AuditLog};
 use crate::config::Limits;
 use crate::db::{Db, UnitRecord};
-use crate::tls::{ChannelLogin, ClientTrust, Peer};
+use crate::tls::{ChannelLogin, Peer, Remote, TlsState};
 
 mod base_adjustment;
 mod building;
@@ -49,10 +51,47 @@ pub struct AppState {
     pub limits: Limits,
     /// The centre's UTC offset: "this month" is the centre's month.
     pub offset: UtcOffset,
-    /// The CA bundle and CRLs (the SM2 login checks SM2 certificates against them).
-    pub trust: Arc<ClientTrust>,
+    /// The CA bundle and CRLs in force (the SM2 login checks SM2 certificates against them).
+    pub tls: Arc<TlsState>,
     /// The receipt seal, when configured.
     pub receipts: Option<Arc<crate::receipts::ReceiptSeal>>,
+    /// Requests per certificate.
+    pub rate: RateLimit,
+    /// Where refusals go.
+    pub audit: AuditLog,
+}
+
+type Limiter = governor::DefaultKeyedRateLimiter<[u8; 32]>;
+
+/// The per-certificate request rate limit (GCRA: `rate_per_second` on average, `rate_burst` at once). Kept per
+/// gateway instance: behind a balancer a certificate's connection stays on one instance, so the limit holds
+/// for it.
+#[derive(Clone, Debug)]
+pub struct RateLimit(Arc<Limiter>);
+
+impl RateLimit {
+    /// The limiter of the configured limits.
+    pub fn new(limits: &Limits) -> RateLimit {
+        let per_second = NonZeroU32::new(limits.rate_per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(limits.rate_burst).unwrap_or(per_second);
+        RateLimit(Arc::new(governor::RateLimiter::keyed(
+            governor::Quota::per_second(per_second).allow_burst(burst),
+        )))
+    }
+
+    /// Ok, or how long the certificate must wait.
+    fn check(&self, key: &[u8; 32]) -> Result<(), Duration> {
+        use governor::clock::{Clock, DefaultClock};
+        self.0
+            .check_key(key)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Forgets certificates that have been quiet (the limiter's memory stays bounded by active ones).
+    fn forget_quiet(&self) {
+        self.0.retain_recent();
+        self.0.shrink_to_fit();
+    }
 }
 
 impl AppState {
@@ -141,7 +180,97 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             request_timeout(timeout, req, next)
         }))
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// Refuses a certificate's request above its rate with 429, a Retry-After, and words a clerk understands.
+async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let peer = connection_peer(req.extensions());
+    let Some(peer) = peer else {
+        return next.run(req).await;
+    };
+    match state.rate.check(&peer.fingerprint) {
+        Ok(()) => next.run(req).await,
+        Err(wait) => {
+            let secs = wait.as_secs().max(1);
+            let mut resp = HttpError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                format!("操作过于频繁，中心暂时没有受理这次请求。请等待 {secs} 秒后再试；已经提交成功的业务不受影响。"),
+            )
+            .into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+            resp
+        }
+    }
+}
+
+/// Every request: its count and latency by route, and for every answer ≥ 400 its code in the metrics and an
+/// audit event (who, what, when, why).
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "(none)".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let remote = req.extensions().get::<Remote>().map(|r| r.0.to_string());
+    let peer = connection_peer(req.extensions());
+    let resp = next.run(req).await;
+    let status = resp.status();
+    metrics::counter!("gjj_requests_total", "route" => route.clone(), "status" => status.as_str().to_owned())
+        .increment(1);
+    metrics::histogram!("gjj_request_duration_seconds", "route" => route.clone())
+        .record(started.elapsed().as_secs_f64());
+    if status.as_u16() >= 400 {
+        let code = resp
+            .extensions()
+            .get::<error::ErrorCode>()
+            .map_or_else(|| format!("HTTP_{}", status.as_u16()), |c| c.0.clone());
+        metrics::counter!("gjj_refusals_total", "code" => code.clone()).increment(1);
+        let unit = match &peer {
+            Some(p) => match &p.identity.uscc {
+                Some(uscc) => state.db.unit_by_uscc(uscc).await.ok().flatten().map(|u| u.facts.account),
+                None => None,
+            },
+            None => None,
+        };
+        state.audit.record(AuditEvent {
+            listener: "api",
+            remote: remote.unwrap_or_default(),
+            code,
+            status: Some(status.as_u16()),
+            method: Some(method),
+            route: Some(route),
+            cert_serial: peer.as_ref().map(|p| p.identity.serial.clone()),
+            cert_subject: peer
+                .as_ref()
+                .map(|p| crate::tls::clip(&format!("CN={}, O={}", p.identity.common_name, p.identity.name), 512)),
+            uscc: peer.as_ref().and_then(|p| p.identity.uscc.clone()),
+            unit_account: unit,
+            detail: status.canonical_reason().unwrap_or("").to_owned(),
+        });
+    }
+    resp
+}
+
+/// The certificate a request comes with: the connection's, or the SM2 login made on it.
+fn connection_peer(ext: &axum::http::Extensions) -> Option<Arc<Peer>> {
+    ext.get::<Arc<Peer>>()
+        .cloned()
+        .or_else(|| ext.get::<Arc<ChannelLogin>>().and_then(|l| l.peer.get().cloned()))
+}
+
+/// Forgets quiet certificates' rate state every minute.
+pub async fn forget_quiet(rate: RateLimit) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        rate.forget_quiet();
+    }
 }
 
 /// Cuts off a request that is not finished in time (e.g. a half-sent body) with a clear error.
@@ -190,17 +319,7 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         // The mTLS certificate, or the SM2 login made on this very connection.
-        let peer = parts
-            .extensions
-            .get::<Arc<Peer>>()
-            .cloned()
-            .or_else(|| {
-                parts
-                    .extensions
-                    .get::<Arc<ChannelLogin>>()
-                    .and_then(|l| l.peer.get().cloned())
-            })
-            .ok_or_else(|| {
+        let peer = connection_peer(&parts.extensions).ok_or_else(|| {
                 HttpError::new(
                     StatusCode::UNAUTHORIZED,
                     "CERT_REQUIRED",
@@ -221,13 +340,52 @@ async fn unit_of(state: &AppState, peer: &Peer) -> Result<UnitRecord, HttpError>
             "证书中没有统一社会信用代码，无法确定所属单位。请联系证书颁发机构核对证书信息。",
         ));
     };
-    state.db.unit_by_uscc(&uscc).await?.ok_or_else(|| {
+    if gjj_domain::ids::check_uscc(&uscc).is_err() {
+        return Err(HttpError::new(
+            StatusCode::FORBIDDEN,
+            "CERT_USCC_INVALID",
+            format!("证书中的统一社会信用代码 {uscc} 校验位不正确，不是有效的代码。请联系证书颁发机构核对并重新签发证书。"),
+        ));
+    }
+    let unit = state.db.unit_by_uscc(&uscc).await?.ok_or_else(|| {
         HttpError::new(
             StatusCode::FORBIDDEN,
             "UNIT_UNKNOWN",
             format!("证书对应的单位（统一社会信用代码 {uscc}）未在中心登记。请先到中心办理单位登记或核对证书信息。"),
         )
-    })
+    })?;
+    // The code names one unit, the certificate's name another registered unit: the certificate is not what
+    // it claims, whichever part is wrong. (A name no unit has — an old name after 单位信息变更 — is fine.)
+    let named = &peer.identity.name;
+    if !same_name(named, &unit.facts.name) {
+        if let Some(other) = state.db.unit_by_name(named).await? {
+            if other.facts.uscc != unit.facts.uscc {
+                return Err(HttpError::new(
+                    StatusCode::FORBIDDEN,
+                    "CERT_UNIT_MISMATCH",
+                    format!(
+                        "证书上的单位名称是“{named}”，但其中的统一社会信用代码属于另一家单位，中心拒绝登录。请联系证书颁发机构核对证书信息。"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(unit)
+}
+
+/// Names compared as a clerk would: full-width and half-width brackets and spaces alike.
+fn same_name(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '（' => '(',
+                '）' => ')',
+                c => c,
+            })
+            .collect()
+    };
+    norm(a) == norm(b)
 }
 
 /// State extractor alias for handlers.

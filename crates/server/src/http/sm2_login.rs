@@ -85,7 +85,8 @@ pub async fn login(
         ));
     };
     let now = state.now().unix_timestamp();
-    let identity = sm2::verify_certificate(&certificate, &state.trust.bundle, &state.trust.sm2_crls, now)
+    let trust = state.tls.trust();
+    let identity = sm2::verify_certificate(&certificate, &trust.bundle, &trust.sm2_crls, now)
         .map_err(|e| refused(&e, &certificate))?;
     let message = sm2::login_message(&challenge, &login.exporter);
     if sm2::verify_by_certificate(&certificate, &message, &signature).is_err() {
@@ -96,10 +97,7 @@ pub async fn login(
             "登录签名与本次连接不符（签名可能被重放或经第三方转发），中心拒绝登录。请直接连接中心后重新登录；如反复出现请联系 IT 检查网络。",
         ));
     }
-    let peer = Peer {
-        cert_der: certificate,
-        identity,
-    };
+    let peer = Peer::new(certificate, identity);
     let unit = unit_of(&state, &peer).await?;
     let peer = Arc::new(peer);
     if login.peer.set(peer.clone()).is_err() {
