@@ -13,7 +13,10 @@ use sqlx::{ConnectOptions, Connection};
 
 /// The database file of a `sqlite://PATH?…` URL.
 fn sqlite_path(url: &str) -> Result<PathBuf> {
-    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
         bail!("这个数据库不是 SQLite（{}）。PostgreSQL 请用 pg_dump -Fc 备份、pg_restore 恢复，见 docs/deploy.md。", scheme(url));
     };
     let path = rest.split('?').next().unwrap_or(rest);
@@ -44,7 +47,10 @@ async fn check(path: &Path) -> Result<i64> {
         .await
         .with_context(|| format!("{} 不是有效的 SQLite 数据库", path.display()))?;
     if verdict != "ok" {
-        bail!("{} 已损坏（integrity_check: {verdict}），不能使用。", path.display());
+        bail!(
+            "{} 已损坏（integrity_check: {verdict}），不能使用。",
+            path.display()
+        );
     }
     let submissions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM submissions")
         .fetch_one(&mut conn)
@@ -95,8 +101,7 @@ pub async fn restore(url: &str, from: &Path) -> Result<()> {
             Err(e) => return Err(e).context("删除旧数据库的日志文件失败（网关是否仍在运行？请先停止网关）"),
         }
     }
-    std::fs::rename(&staging, &target)
-        .with_context(|| format!("替换 {} 失败", target.display()))?;
+    std::fs::rename(&staging, &target).with_context(|| format!("替换 {} 失败", target.display()))?;
     tracing::info!(from = %from.display(), submissions, "database restored");
     Ok(())
 }

@@ -101,7 +101,14 @@ pub async fn run(config: config::Config, shutdown: impl Future<Output = ()>) -> 
     tracing::info!(%addr, "listening");
     // The API stops taking connections only after the drain: until then it serves whoever still comes.
     let (api_stop_tx, api_stop_rx) = tokio::sync::watch::channel(false);
-    let api = tls::serve(listener, tls, limits, audit, http::app(state), stopped(api_stop_rx));
+    let api = tls::serve(
+        listener,
+        tls,
+        limits,
+        audit,
+        http::app(state),
+        stopped(api_stop_rx),
+    );
     tokio::pin!(api);
     let result = tokio::select! {
         r = &mut api => r,

@@ -157,7 +157,9 @@ async fn main() -> Result<()> {
 fn raise_open_files(max_connections: usize) {
     #[cfg(unix)]
     {
-        let want = u64::try_from(max_connections).unwrap_or(u64::MAX).saturating_add(256);
+        let want = u64::try_from(max_connections)
+            .unwrap_or(u64::MAX)
+            .saturating_add(256);
         match rlimit::increase_nofile_limit(want) {
             Ok(got) if got < want => tracing::warn!(
                 got,

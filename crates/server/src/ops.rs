@@ -80,8 +80,7 @@ async fn render(State(ops): State<Ops>) -> impl IntoResponse {
     let pool = ops.db.pool();
     let (size, idle) = (pool.size(), pool.num_idle());
     metrics::gauge!("gjj_db_pool_connections", "state" => "idle").set(idle as f64);
-    metrics::gauge!("gjj_db_pool_connections", "state" => "in_use")
-        .set(f64::from(size) - idle as f64);
+    metrics::gauge!("gjj_db_pool_connections", "state" => "in_use").set(f64::from(size) - idle as f64);
     metrics::gauge!("gjj_db_pool_max").set(f64::from(pool.options().get_max_connections()));
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -246,10 +246,12 @@ impl std::fmt::Display for CertRefusal {
 impl std::error::Error for CertRefusal {}
 
 fn refusal(code: &'static str, detail: impl Into<String>) -> rustls::Error {
-    rustls::Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(Arc::new(CertRefusal {
-        code,
-        detail: detail.into(),
-    }))))
+    rustls::Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(Arc::new(
+        CertRefusal {
+            code,
+            detail: detail.into(),
+        },
+    ))))
 }
 
 /// The smallest RSA modulus accepted: NIST SP 800-131A and GM/T 0034 both retired 1024 bits.
@@ -311,7 +313,10 @@ fn extra_checks(der: &[u8]) -> Result<(), rustls::Error> {
     let (_, cert) = x509_parser::parse_x509_certificate(der)
         .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
     if cert.is_ca() {
-        return Err(refusal("CERT_CA_AS_LEAF", "a CA certificate presented as a client certificate"));
+        return Err(refusal(
+            "CERT_CA_AS_LEAF",
+            "a CA certificate presented as a client certificate",
+        ));
     }
     if let Ok(Some(ku)) = cert.key_usage() {
         if !ku.value.digital_signature() {

@@ -234,7 +234,13 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
         metrics::counter!("gjj_refusals_total", "code" => code.clone()).increment(1);
         let unit = match &peer {
             Some(p) => match &p.identity.uscc {
-                Some(uscc) => state.db.unit_by_uscc(uscc).await.ok().flatten().map(|u| u.facts.account),
+                Some(uscc) => state
+                    .db
+                    .unit_by_uscc(uscc)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|u| u.facts.account),
                 None => None,
             },
             None => None,
@@ -247,9 +253,12 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
             method: Some(method),
             route: Some(route),
             cert_serial: peer.as_ref().map(|p| p.identity.serial.clone()),
-            cert_subject: peer
-                .as_ref()
-                .map(|p| crate::tls::clip(&format!("CN={}, O={}", p.identity.common_name, p.identity.name), 512)),
+            cert_subject: peer.as_ref().map(|p| {
+                crate::tls::clip(
+                    &format!("CN={}, O={}", p.identity.common_name, p.identity.name),
+                    512,
+                )
+            }),
             uscc: peer.as_ref().and_then(|p| p.identity.uscc.clone()),
             unit_account: unit,
             detail: status.canonical_reason().unwrap_or("").to_owned(),
@@ -320,12 +329,12 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         // The mTLS certificate, or the SM2 login made on this very connection.
         let peer = connection_peer(&parts.extensions).ok_or_else(|| {
-                HttpError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "CERT_REQUIRED",
-                    "需要使用 USB key 证书登录。请在登录页选择 USB key 并输入 PIN。",
-                )
-            })?;
+            HttpError::new(
+                StatusCode::UNAUTHORIZED,
+                "CERT_REQUIRED",
+                "需要使用 USB key 证书登录。请在登录页选择 USB key 并输入 PIN。",
+            )
+        })?;
         let unit = unit_of(state, &peer).await?;
         Ok(Caller { peer, unit })
     }
