@@ -99,7 +99,12 @@ fn a_sqlite_backup_taken_while_serving_restores_every_receipt() {
     let said = run_ok(server(&centre).arg("backup").arg("--to").arg(&backup));
     assert!(said.contains("已备份"), "{said}");
     // Never over an existing file.
-    let again = server(&centre).arg("backup").arg("--to").arg(&backup).output().expect("backup");
+    let again = server(&centre)
+        .arg("backup")
+        .arg("--to")
+        .arg(&backup)
+        .output()
+        .expect("backup");
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("已存在"));
     // After the backup: not in it, so gone after the restore (the backup is a point in time).
@@ -121,7 +126,12 @@ fn a_sqlite_backup_taken_while_serving_restores_every_receipt() {
     // A broken backup is refused and leaves things as they are.
     let broken = centre.dir.path().join("broken.sqlite");
     std::fs::write(&broken, b"not a database at all").expect("write");
-    let refused = server(&centre).arg("restore").arg("--from").arg(&broken).output().expect("restore");
+    let refused = server(&centre)
+        .arg("restore")
+        .arg("--from")
+        .arg(&broken)
+        .output()
+        .expect("restore");
     assert!(!refused.status.success());
     assert!(!db.exists(), "a refused restore wrote the database");
 
@@ -142,7 +152,11 @@ fn a_sqlite_backup_taken_while_serving_restores_every_receipt() {
 
 fn pg_tool(name: &str) -> PathBuf {
     // Debian's wrapper in PATH picks the cluster's version; the versioned directory is the fallback.
-    if Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success()) {
+    if Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         return PathBuf::from(name);
     }
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
@@ -187,4 +201,3 @@ fn a_postgresql_dump_restored_into_a_new_database_finds_every_receipt() {
     let next = submit(&centre, gjj_tests::units::EMPLOYER_C, 2, 50_000);
     assert!(before.iter().all(|(_, r)| r["serial"] != next["serial"]));
 }
-

@@ -41,8 +41,28 @@ impl HttpError {
     }
 }
 
+/// Whether the database refused a write for want of space: SQLite's SQLITE_FULL (13), PostgreSQL's disk_full
+/// (53100). The transaction was rolled back, so nothing of the business is stored.
+fn storage_full(e: &sqlx::Error) -> bool {
+    let full = |code: &str| matches!(code, "13" | "53100");
+    match e {
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| full(&c)),
+        sqlx::Error::Io(io) => io.raw_os_error() == Some(28), // ENOSPC
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for HttpError {
     fn from(e: sqlx::Error) -> Self {
+        if storage_full(&e) {
+            tracing::error!(error = %e, "database storage full: writes refused until space is freed");
+            metrics::counter!("gjj_storage_full_total").increment(1);
+            return HttpError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "CENTRE_STORAGE_FULL",
+                "中心存储空间已满，本次提交没有被受理，也没有保存任何内容。请稍后重新提交（不会重复受理）；中心 IT 已收到告警。",
+            );
+        }
         // The detail is for the log, never for the client.
         tracing::error!(error = %e, "database error");
         HttpError::new(
