@@ -405,7 +405,11 @@ fn the_ops_port_answers_without_a_client_certificate_and_readiness_drains_on_sig
             .await
             .map(|r| r.status().as_u16())
     });
-    assert_eq!(still.ok(), Some(200), "the API stops only after the drain");
+    assert_eq!(
+        still.as_ref().ok(),
+        Some(&200),
+        "the API stops only after the drain: {still:?}"
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     let exited = loop {
         if let Ok(Some(status)) = gw.child.try_wait() {

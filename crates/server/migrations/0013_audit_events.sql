@@ -11,8 +11,8 @@ CREATE TABLE audit_events (
     route TEXT,
     cert_serial TEXT,
     cert_subject TEXT,
+    -- The unit is found from the USCC when queried: writing an event never reads the database.
     uscc TEXT,
-    unit_account TEXT,
     detail TEXT NOT NULL
 );
 CREATE INDEX audit_events_at ON audit_events (at);

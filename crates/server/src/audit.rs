@@ -35,9 +35,7 @@ pub struct AuditEvent {
     pub cert_subject: Option<String>,
     /// 统一社会信用代码 of the certificate.
     pub uscc: Option<String>,
-    /// The unit the certificate is bound to, when it is.
-    pub unit_account: Option<String>,
-    /// Why, in a line (ID numbers masked).
+    /// Why, in a line: the message the client got, or the TLS error (ID numbers masked).
     pub detail: String,
 }
 
@@ -72,7 +70,7 @@ pub struct StoredFields {
     pub cert_subject: Option<String>,
     /// See [`AuditEvent`].
     pub uscc: Option<String>,
-    /// See [`AuditEvent`].
+    /// The unit registered under the certificate's USCC, when there is one.
     pub unit_account: Option<String>,
     /// See [`AuditEvent`].
     pub detail: String,
@@ -81,7 +79,7 @@ pub struct StoredFields {
 const QUEUE: usize = 10_000;
 const BATCH: usize = 256;
 const COLUMNS: &str =
-    "at, listener, remote, code, status, method, route, cert_serial, cert_subject, uscc, unit_account, detail";
+    "at, listener, remote, code, status, method, route, cert_serial, cert_subject, uscc, detail";
 
 /// The sending side; cheap to clone.
 #[derive(Clone, Debug)]
@@ -128,10 +126,10 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<(String, AuditEvent)>) {
 }
 
 async fn store(db: &Db, batch: &[(String, AuditEvent)]) -> Result<(), sqlx::Error> {
-    for rows in batch.chunks(crate::db::rows_per_insert(12)) {
+    for rows in batch.chunks(crate::db::rows_per_insert(11)) {
         let sql = format!(
             "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
-            values_placeholders(rows.len(), 12)
+            values_placeholders(rows.len(), 11)
         );
         let mut q = sqlx::query(&sql);
         for (at, e) in rows {
@@ -146,7 +144,6 @@ async fn store(db: &Db, batch: &[(String, AuditEvent)]) -> Result<(), sqlx::Erro
                 .bind(e.cert_serial.clone())
                 .bind(e.cert_subject.clone())
                 .bind(e.uscc.clone())
-                .bind(e.unit_account.clone())
                 .bind(e.detail.clone());
         }
         q.execute(db.pool()).await?;
@@ -169,12 +166,13 @@ pub struct Query {
 
 /// The stored events matching `query`, newest first.
 pub async fn query(db: &Db, query: &Query) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM audit_events WHERE (CAST($1 AS TEXT) IS NULL OR at >= $1) \
-         AND (CAST($2 AS TEXT) IS NULL OR code = $2) \
-         AND (CAST($3 AS TEXT) IS NULL OR unit_account = $3 OR uscc = $3) ORDER BY at DESC LIMIT $4"
-    );
-    let rows = sqlx::query(&sql)
+    let sql = "SELECT a.at, a.listener, a.remote, a.code, a.status, a.method, a.route, a.cert_serial, \
+         a.cert_subject, a.uscc, u.account AS unit_account, a.detail \
+         FROM audit_events a LEFT JOIN units u ON u.uscc = a.uscc \
+         WHERE (CAST($1 AS TEXT) IS NULL OR a.at >= $1) \
+         AND (CAST($2 AS TEXT) IS NULL OR a.code = $2) \
+         AND (CAST($3 AS TEXT) IS NULL OR u.account = $3 OR a.uscc = $3) ORDER BY a.at DESC LIMIT $4";
+    let rows = sqlx::query(sql)
         .bind(query.since.clone())
         .bind(query.code.clone())
         .bind(query.unit.clone())

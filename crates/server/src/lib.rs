@@ -115,9 +115,14 @@ pub async fn run(config: config::Config, shutdown: impl Future<Output = ()>) -> 
         () = shutdown => {
             draining.store(true, Ordering::Relaxed);
             tracing::info!(drain_secs = drain.as_secs(), "shutting down: readiness off");
-            tokio::time::sleep(drain).await;
-            let _ = api_stop_tx.send(true);
-            api.await
+            // The API keeps serving through the drain (it must be polled meanwhile), then stops.
+            match tokio::time::timeout(drain, &mut api).await {
+                Ok(r) => r,
+                Err(_) => {
+                    let _ = api_stop_tx.send(true);
+                    api.await
+                }
+            }
         }
     };
     let _ = stop_tx.send(true);

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
-use axum::{Extension, Router};
+use axum::Router;
 use gjj_pki::{CertIdentity, TrustBundle};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -286,7 +286,8 @@ fn remember_refused(der: &[u8]) {
     let cert = match x509_parser::parse_x509_certificate(der) {
         Ok((_, c)) => RefusedCert {
             subject: clip(&c.subject().to_string(), 512),
-            serial: c.raw_serial_as_string(),
+            // The same spelling as the HTTP refusals' serial (CertIdentity): one query finds both.
+            serial: hex::encode_upper(c.raw_serial()),
             uscc: CertIdentity::from_der(der).ok().and_then(|i| i.uscc),
         },
         Err(_) => RefusedCert {
@@ -430,7 +431,10 @@ pub fn refusal_code(error: &std::io::Error) -> &'static str {
         E::PeerIncompatible(p) => {
             use rustls::PeerIncompatible as P;
             match p {
-                P::SupportedVersionsExtensionRequired
+                // Only a TLS 1.0/1.1 (or SSL 3) ClientHello lacks signature_algorithms, and rustls refuses on
+                // that before it looks at the version: name the real reason.
+                P::SignatureAlgorithmsExtensionRequired
+                | P::SupportedVersionsExtensionRequired
                 | P::Tls12NotOffered
                 | P::Tls12NotOfferedOrEnabled
                 | P::ServerDoesNotSupportTls12Or13 => "TLS_VERSION",
@@ -536,31 +540,34 @@ pub async fn serve(
         shutdown,
         "api",
         move |tls, remote| {
-            let app = app.clone().layer(Extension(Remote(remote)));
+            let app = app.clone();
             async move {
                 let conn = tls.get_ref().1;
+                let mut with = Connection {
+                    remote: Remote(remote),
+                    peer: None,
+                    login: None,
+                };
                 let Some(leaf) = conn
                     .peer_certificates()
                     .and_then(|c| c.first())
                     .map(|c| c.to_vec())
                 else {
                     let mut exporter = [0u8; gjj_pki::sm2::EXPORTER_LEN];
-                    let app = if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)
+                    // TLS 1.2 without a certificate gets no login: every request answers CERT_REQUIRED.
+                    if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)
                         && conn
                             .export_keying_material(&mut exporter, gjj_pki::sm2::EXPORTER_LABEL, None)
                             .is_ok()
                     {
-                        app.layer(Extension(Arc::new(ChannelLogin {
+                        with.login = Some(Arc::new(ChannelLogin {
                             exporter,
                             challenge: std::sync::Mutex::new(None),
                             peer: std::sync::OnceLock::new(),
-                        })))
-                    } else {
-                        // TLS 1.2 without a certificate: every request answers CERT_REQUIRED.
-                        app
-                    };
+                        }));
+                    }
                     tracing::debug!(%remote, "client connected without a certificate");
-                    serve_http(tls, app, remote, header_limit).await;
+                    serve_http(tls, app, with, header_limit).await;
                     return;
                 };
                 let identity = match CertIdentity::from_der(&leaf) {
@@ -571,8 +578,8 @@ pub async fn serve(
                     }
                 };
                 tracing::debug!(%remote, serial = %identity.serial, "client connected");
-                let peer = Arc::new(Peer::new(leaf, identity));
-                serve_http(tls, app.layer(Extension(peer)), remote, header_limit).await;
+                with.peer = Some(Arc::new(Peer::new(leaf, identity)));
+                serve_http(tls, app, with, header_limit).await;
             }
         },
     )
@@ -668,7 +675,6 @@ where
                             cert_serial: Some(cert.serial).filter(|s| !s.is_empty()),
                             cert_subject: Some(cert.subject).filter(|s| !s.is_empty()),
                             uscc: cert.uscc,
-                            unit_account: None,
                             detail: clip(&e.to_string(), 512),
                         });
                     }
@@ -707,15 +713,51 @@ impl Drop for Gauge {
     }
 }
 
+/// What a connection gives each of its requests (as request extensions): its address, its verified client
+/// certificate, or its SM2 login state.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    /// Where it comes from.
+    pub remote: Remote,
+    /// The mTLS client certificate.
+    pub peer: Option<Arc<Peer>>,
+    /// The SM2 login of a connection without one.
+    pub login: Option<Arc<ChannelLogin>>,
+}
+
+impl Connection {
+    /// A connection that offers only its address (the updates and ops ports).
+    pub fn anonymous(remote: SocketAddr) -> Connection {
+        Connection {
+            remote: Remote(remote),
+            peer: None,
+            login: None,
+        }
+    }
+}
+
 /// Serves HTTP/1.1 on an established TLS connection; a request head larger than `max_header_bytes` is refused
 /// (431) before any handler runs, and a head not sent within 30 s closes the connection (also an idle one).
-pub async fn serve_http(tls: TlsStream<TcpStream>, app: Router, remote: SocketAddr, max_header_bytes: usize) {
+/// The connection's facts are put into each request (cheaper than a router layered per connection).
+pub async fn serve_http(tls: TlsStream<TcpStream>, app: Router, with: Connection, max_header_bytes: usize) {
+    let remote = with.remote.0;
+    let service = tower::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+        let ext = req.extensions_mut();
+        ext.insert(with.remote);
+        if let Some(peer) = &with.peer {
+            ext.insert(peer.clone());
+        }
+        if let Some(login) = &with.login {
+            ext.insert(login.clone());
+        }
+        tower::ServiceExt::oneshot(app.clone(), req)
+    });
     let result = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30))
         .max_buf_size(max_header_bytes.max(8192))
         .max_headers(100)
-        .serve_connection(TokioIo::new(tls), TowerToHyperService::new(app))
+        .serve_connection(TokioIo::new(tls), TowerToHyperService::new(service))
         .await;
     if let Err(e) = result {
         tracing::debug!(%remote, error = %e, "connection ended with an error");

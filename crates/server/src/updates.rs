@@ -255,7 +255,14 @@ pub async fn serve(
         None,
         shutdown,
         "updates",
-        move |tls, remote| crate::tls::serve_http(tls, app.clone(), remote, header_limit),
+        move |tls, remote| {
+            crate::tls::serve_http(
+                tls,
+                app.clone(),
+                crate::tls::Connection::anonymous(remote),
+                header_limit,
+            )
+        },
     )
     .await
 }

@@ -73,13 +73,22 @@ impl From<sqlx::Error> for HttpError {
     }
 }
 
-/// The stable code of an error response, for the metrics and the audit log (crate::http's `observe`).
+/// The stable code and message of an error response, for the metrics and the audit log (crate::http's
+/// `observe`).
 #[derive(Clone, Debug)]
-pub struct ErrorCode(pub String);
+pub struct ErrorCode {
+    /// The code.
+    pub code: String,
+    /// The message.
+    pub message: String,
+}
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let code = ErrorCode(self.body.code.clone());
+        let code = ErrorCode {
+            code: self.body.code.clone(),
+            message: self.body.message.clone(),
+        };
         let mut resp = (self.status, Json(self.body)).into_response();
         resp.extensions_mut().insert(code);
         resp

@@ -227,24 +227,13 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     metrics::histogram!("gjj_request_duration_seconds", "route" => route.clone())
         .record(started.elapsed().as_secs_f64());
     if status.as_u16() >= 400 {
-        let code = resp
-            .extensions()
-            .get::<error::ErrorCode>()
-            .map_or_else(|| format!("HTTP_{}", status.as_u16()), |c| c.0.clone());
+        let (code, message) = resp.extensions().get::<error::ErrorCode>().map_or_else(
+            || (format!("HTTP_{}", status.as_u16()), String::new()),
+            |c| (c.code.clone(), c.message.clone()),
+        );
         metrics::counter!("gjj_refusals_total", "code" => code.clone()).increment(1);
-        let unit = match &peer {
-            Some(p) => match &p.identity.uscc {
-                Some(uscc) => state
-                    .db
-                    .unit_by_uscc(uscc)
-                    .await
-                    .ok()
-                    .flatten()
-                    .map(|u| u.facts.account),
-                None => None,
-            },
-            None => None,
-        };
+        // No database read here: a flood of refusals must not become a flood of queries. The audit query
+        // finds the unit from the USCC.
         state.audit.record(AuditEvent {
             listener: "api",
             remote: remote.unwrap_or_default(),
@@ -260,8 +249,7 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
                 )
             }),
             uscc: peer.as_ref().and_then(|p| p.identity.uscc.clone()),
-            unit_account: unit,
-            detail: status.canonical_reason().unwrap_or("").to_owned(),
+            detail: crate::tls::clip(&message, 512),
         });
     }
     resp
