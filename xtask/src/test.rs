@@ -243,6 +243,26 @@ fn foreign_python(root: &Path) -> Result<std::path::PathBuf> {
             "pyhanko-cli==0.6.0",
         ]),
     )?;
+    // The TLS scanner of tests/security_matrix.rs, in a venv of its own beside this one (where the test looks):
+    // sslyze 6 pins cryptography < 47, pyHanko needs ≥ 48.
+    let sslyze = root.join("target").join("gjj-test-sslyze");
+    if !sslyze.join("bin").join("python").exists() {
+        sh::run(
+            "python venv for sslyze",
+            Command::new("python3").args(["-m", "venv"]).arg(&sslyze),
+        )?;
+    }
+    sh::run(
+        "pip install sslyze (PyPI)",
+        Command::new(sslyze.join("bin").join("python")).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "sslyze==6.3.1",
+        ]),
+    )?;
     Ok(python)
 }
 

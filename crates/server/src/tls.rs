@@ -40,6 +40,8 @@ pub struct Peer {
     pub identity: CertIdentity,
     /// SHA-256 of the certificate: the key of its request rate limit.
     pub fingerprint: [u8; 32],
+    /// The subject DN as text (clipped), as the audit log names the certificate.
+    pub subject: String,
 }
 
 impl Peer {
@@ -47,12 +49,21 @@ impl Peer {
     pub fn new(cert_der: Vec<u8>, identity: CertIdentity) -> Peer {
         let mut fingerprint = [0u8; 32];
         fingerprint.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, &cert_der).as_ref());
+        let subject = subject_text(&cert_der);
         Peer {
             cert_der,
             identity,
             fingerprint,
+            subject,
         }
     }
+}
+
+/// A certificate's subject DN as text, clipped: the same spelling for refused handshakes and HTTP refusals.
+fn subject_text(der: &[u8]) -> String {
+    x509_parser::parse_x509_certificate(der)
+        .map(|(_, c)| clip(&c.subject().to_string(), 512))
+        .unwrap_or_else(|_| "(无法解析的证书)".to_owned())
 }
 
 /// The address a connection came from (the load balancer's when it does not pass the client's on).
@@ -285,7 +296,7 @@ thread_local! {
 fn remember_refused(der: &[u8]) {
     let cert = match x509_parser::parse_x509_certificate(der) {
         Ok((_, c)) => RefusedCert {
-            subject: clip(&c.subject().to_string(), 512),
+            subject: subject_text(der),
             // The same spelling as the HTTP refusals' serial (CertIdentity): one query finds both.
             serial: hex::encode_upper(c.raw_serial()),
             uscc: CertIdentity::from_der(der).ok().and_then(|i| i.uscc),
@@ -532,6 +543,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     let header_limit = limits.max_header_bytes;
+    let conn_audit = audit.clone();
     accept_loop(
         listener,
         move || tls.server_config(),
@@ -541,6 +553,7 @@ pub async fn serve(
         "api",
         move |tls, remote| {
             let app = app.clone();
+            let conn_audit = conn_audit.clone();
             async move {
                 let conn = tls.get_ref().1;
                 let mut with = Connection {
@@ -573,7 +586,22 @@ pub async fn serve(
                 let identity = match CertIdentity::from_der(&leaf) {
                     Ok(i) => i,
                     Err(e) => {
+                        // webpki accepted it, we cannot read who it is: refused all the same, on the record.
                         tracing::info!(%remote, error = %e, "unparsable client certificate");
+                        metrics::counter!("gjj_handshake_failures_total", "listener" => "api", "reason" => "CERT_MALFORMED")
+                            .increment(1);
+                        conn_audit.record(AuditEvent {
+                            listener: "api",
+                            remote: remote.to_string(),
+                            code: "CERT_MALFORMED".to_owned(),
+                            status: None,
+                            method: None,
+                            route: None,
+                            cert_serial: None,
+                            cert_subject: Some(subject_text(&leaf)),
+                            uscc: None,
+                            detail: clip(&e.to_string(), 512),
+                        });
                         return;
                     }
                 };
