@@ -7,6 +7,7 @@
 //! TLS, the tokens and the databases are the real ones. The one test double is [`locked_token_double`], a
 //! PKCS#11 module over SoftHSM for the PIN states (locked, last try) SoftHSM never reaches.
 
+pub mod cluster;
 #[cfg(feature = "desktop-e2e")]
 pub mod webdriver;
 pub mod wine;
@@ -348,6 +349,118 @@ pub enum Backend {
     Postgres(String),
 }
 
+/// A gateway's `server.toml`: the one writer of it for [`LocalCentre`] and [`cluster::Cluster`].
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    /// `listen` (a fixed port for a cluster instance, `127.0.0.1:0` otherwise).
+    pub listen: String,
+    /// `database_url`.
+    pub database_url: String,
+    /// `[limits] max_body_bytes`.
+    pub max_body_bytes: usize,
+    /// `[limits] request_timeout_secs`.
+    pub request_timeout_secs: u64,
+    /// More `[limits]` lines, each `key = value` (the connection and rate limits of a load run).
+    pub extra_limits: Vec<String>,
+    /// `[ops] listen`: the health and metrics port (no client certificate); `None` = no `[ops]` section.
+    pub ops_listen: Option<String>,
+}
+
+impl GatewayConfig {
+    /// The test centre's settings: small body limit and request timeout, no `[ops]`.
+    pub fn new(listen: &str, database_url: &str) -> GatewayConfig {
+        GatewayConfig {
+            listen: listen.to_owned(),
+            database_url: database_url.to_owned(),
+            max_body_bytes: MAX_BODY_BYTES,
+            request_timeout_secs: REQUEST_TIMEOUT_SECS,
+            extra_limits: Vec::new(),
+            ops_listen: None,
+        }
+    }
+
+    /// The TOML, with the fixtures' server certificate, CA bundle, CRLs of every CA level and receipt seal.
+    pub fn toml(&self, fixtures: &Fixtures) -> String {
+        let f = &fixtures.dir;
+        let mut limits = format!(
+            "max_body_bytes = {}\nrequest_timeout_secs = {}\n",
+            self.max_body_bytes, self.request_timeout_secs
+        );
+        for line in &self.extra_limits {
+            limits.push_str(line);
+            limits.push('\n');
+        }
+        let ops = self
+            .ops_listen
+            .as_ref()
+            .map(|l| format!("\n[ops]\nlisten = \"{l}\"\n"))
+            .unwrap_or_default();
+        format!(
+            "listen = \"{}\"\ndatabase_url = \"{}\"\n\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\ncrls = [\"{}\", \"{}\", \"{}\", \"{}\"]\n\n[limits]\n{limits}\n[receipt]\ncert = \"{}\"\nkey = \"{}\"\n{ops}",
+            self.listen,
+            self.database_url,
+            f.join("server.pem").display(),
+            f.join("server.key").display(),
+            f.join("ca-bundle.pem").display(),
+            f.join("root-ca.crl.pem").display(),
+            f.join("intermediate-ca.crl.pem").display(),
+            f.join("sm2-root-ca.crl.pem").display(),
+            f.join("sm2-intermediate-ca.crl.pem").display(),
+            f.join("receipt-signer.pem").display(),
+            f.join("receipt-signer.key").display(),
+        )
+    }
+
+    /// Writes [`toml`](Self::toml) to `path`.
+    pub fn write(&self, fixtures: &Fixtures, path: &Path) -> Result<()> {
+        std::fs::write(path, self.toml(fixtures)).with_context(|| format!("writing {}", path.display()))
+    }
+}
+
+/// The addresses a started gateway printed.
+#[derive(Clone, Debug)]
+pub struct GatewayAddrs {
+    /// `gjj-server listening on ADDR`: the mTLS API.
+    pub api: String,
+    /// `gjj-server ops on ADDR`, when waited for.
+    pub ops: Option<String>,
+}
+
+/// Spawns a gateway (`cmd` with stdout piped) and waits for its "listening" line — and its "ops" line when
+/// `with_ops`. A thread keeps draining stdout afterwards, so the gateway never blocks on a full pipe.
+pub fn spawn_gateway(cmd: &mut Command, with_ops: bool) -> Result<(Child, GatewayAddrs)> {
+    let mut child = cmd
+        .spawn()
+        .context("starting gjj-server (build it first: cargo build -p gjj-server)")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("gjj-server listening on ") {
+                let _ = tx.send((true, addr.trim().to_owned()));
+            } else if let Some(addr) = line.strip_prefix("gjj-server ops on ") {
+                let _ = tx.send((false, addr.trim().to_owned()));
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (mut api, mut ops) = (None, None);
+    while api.is_none() || (with_ops && ops.is_none()) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok((true, a)) => api = Some(a),
+            Ok((false, a)) => ops = Some(a),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("gjj-server did not start listening within 30 s");
+            }
+        }
+    }
+    let api = api.context("no listening line")?;
+    Ok((child, GatewayAddrs { api, ops }))
+}
+
 /// A running gateway.
 pub struct LocalCentre {
     /// Its working directory (config, database, CLI stores).
@@ -369,20 +482,7 @@ impl LocalCentre {
             Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("centre.sqlite").display()),
             Backend::Postgres(server) => fresh_postgres_database(&server)?,
         };
-        let f = &fixtures.dir;
-        let config = format!(
-            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\ncrls = [\"{}\", \"{}\", \"{}\", \"{}\"]\n\n[limits]\nmax_body_bytes = {MAX_BODY_BYTES}\nrequest_timeout_secs = {REQUEST_TIMEOUT_SECS}\n\n[receipt]\ncert = \"{}\"\nkey = \"{}\"\n",
-            f.join("server.pem").display(),
-            f.join("server.key").display(),
-            f.join("ca-bundle.pem").display(),
-            f.join("root-ca.crl.pem").display(),
-            f.join("intermediate-ca.crl.pem").display(),
-            f.join("sm2-root-ca.crl.pem").display(),
-            f.join("sm2-intermediate-ca.crl.pem").display(),
-            f.join("receipt-signer.pem").display(),
-            f.join("receipt-signer.key").display(),
-        );
-        std::fs::write(dir.path().join("server.toml"), config)?;
+        GatewayConfig::new("127.0.0.1:0", &database_url).write(fixtures, &dir.path().join("server.toml"))?;
         private_token_store(fixtures, dir.path())?;
         let mut centre = LocalCentre {
             dir,
@@ -420,21 +520,8 @@ impl LocalCentre {
         if let Some(f) = fault {
             cmd.env("GJJ_FAULT", f);
         }
-        let mut child = cmd
-            .spawn()
-            .context("starting gjj-server (build it first: cargo build -p gjj-server)")?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("gjj-server listening on ") {
-                    let _ = tx.send(addr.trim().to_owned());
-                }
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(30))
-            .context("gjj-server did not start listening within 30 s")?;
+        let (child, addrs) = spawn_gateway(&mut cmd, false)?;
+        let addr = addrs.api;
         self.addr = addr;
         self.child = Some(child);
         Ok(())
@@ -576,7 +663,8 @@ fn short(label: &str) -> String {
     )
 }
 
-fn fresh_postgres_database(server: &str) -> Result<String> {
+/// A new, empty database on a PostgreSQL server URL (without database name); its sqlx URL.
+pub fn fresh_postgres_database(server: &str) -> Result<String> {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
     let name = format!(

@@ -26,6 +26,8 @@ pub const CORE: &[&str] = &[
     "qpdf",
     // The PKCS#11 header for the locked-USB-key test double (tests/pkcs11-double), built by the tests with gcc.
     "libp11-kit-dev",
+    // The load balancer in front of the gateways of gjj_tests::cluster (tests/tests/cluster.rs, cargo xtask load).
+    "haproxy",
 ];
 /// Packages to build and run the desktop app (Tauri on WebKitGTK) and drive it under Xvfb.
 pub const DESKTOP: &[&str] = &[

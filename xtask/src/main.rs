@@ -9,10 +9,12 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod chaos;
 mod demo;
 mod demo_data;
 mod deps;
 mod dist;
+mod load;
 mod pki;
 mod pki_sm2;
 mod postgres;
@@ -46,6 +48,26 @@ enum Cmd {
     },
     /// Print performance figures (release builds)
     Bench,
+    /// Load the gateway like a month's end (release builds): 1,000 units, 16/64/256 connections, SQLite and
+    /// PostgreSQL ×2 behind HAProxy, with the handshake and intake anchors; writes docs/bench.md
+    Load {
+        /// Seconds per concurrency step [default: 60; --quick: 3]
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// Tiny sizes for a smoke run
+        #[arg(long)]
+        quick: bool,
+        /// Then the soak: kill -9, PostgreSQL restarts, cut connections for 5 × --seconds; outboxes vs the database
+        #[arg(long)]
+        chaos: bool,
+    },
+    /// Faults under load on its own (the fault test of `cargo xtask test`, or a soak of --seconds): two gateways
+    /// on PostgreSQL behind HAProxy, kill -9, PostgreSQL restarts, cut connections; outboxes vs the database
+    Faults {
+        /// Soak this long instead of the short fault test
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
     /// Regenerate docs/screenshots/ (one PNG per screen state) by running the desktop end-to-end test
     Screenshots,
     /// Build the release app and its installers into target/dist/ (.deb; cross-built setup.exe and .msi)
@@ -128,6 +150,31 @@ fn main() -> Result<()> {
         Cmd::Demo { headless, serve } => demo::run(&root, &demo::DemoOptions { headless, serve }),
         Cmd::Test { no_desktop } => test::run(&root, &test::TestOptions { no_desktop }),
         Cmd::Bench => bench::run(&root),
+        Cmd::Load {
+            seconds,
+            quick,
+            chaos,
+        } => load::run(
+            &root,
+            &load::LoadOptions {
+                seconds,
+                quick,
+                chaos,
+            },
+        ),
+        Cmd::Faults { seconds } => {
+            deps::ensure(deps::CORE)?;
+            sh::run(
+                "build gjj-server",
+                sh::cargo().args(["build", "-p", "gjj-server"]),
+            )?;
+            let fixtures = root.join("target").join("gjj-test-fixtures");
+            if !fixtures.join("intermediate-ca.key").exists() {
+                pki::run(&fixtures)?;
+            }
+            let pg = postgres::Postgres::start(&root.join("target").join("gjj-faults-postgres"))?;
+            load::fault_test(&fixtures, &pg, seconds)
+        }
         Cmd::Screenshots => {
             deps::ensure(deps::CORE)?;
             deps::ensure(deps::DESKTOP)?;

@@ -79,6 +79,26 @@ impl Postgres {
         Ok(pg)
     }
 
+    /// Restarts the server (fast shutdown: open transactions are rolled back, clients see their connections
+    /// drop) and waits until it accepts connections again — the fault the soak injects.
+    pub fn restart(&self) -> Result<()> {
+        let out = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(&self.data)
+            // Its log file again: otherwise the new server would hold this command's output pipes open.
+            .arg("-l")
+            .arg(self.data.with_file_name("log"))
+            .args(["-m", "fast", "-w", "restart"])
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "pg_ctl restart: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    }
+
     fn command(&self, tool: &str) -> Command {
         if self.as_postgres {
             let mut cmd = Command::new("runuser");

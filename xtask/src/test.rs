@@ -92,6 +92,8 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
             // No desktop session here: the local store's key takes the user-only file path.
             .env_remove("DBUS_SESSION_BUS_ADDRESS"),
     )?;
+    // Faults under load (issue 14 §6): kill -9, PostgreSQL restart, cut connections; nothing lost or twice.
+    crate::load::fault_test(&fixtures, &pg, None)?;
     drop(pg);
     secret_service(&fixtures)?;
 

@@ -65,6 +65,17 @@ async fn transition(
     to: SubmissionStatus,
     reason: Option<&str>,
 ) -> Result<(Business, String), HttpError> {
+    // The owner unit's lock first, as every submission takes it: the transaction writes from its first
+    // statement (on SQLite a deferred read-then-write transaction fails at once with "database is locked"
+    // when another writer commits in between), and two moves of one business — a withdraw racing an approval
+    // on another gateway instance — run one after the other, the second seeing the first's status.
+    sqlx::query(
+        "UPDATE units SET lock_version = lock_version + 1 \
+         WHERE account = (SELECT unit_account FROM submissions WHERE serial = $1)",
+    )
+    .bind(serial)
+    .execute(&mut **tx)
+    .await?;
     let current = sqlx::query("SELECT business, unit_account, status FROM submissions WHERE serial = $1")
         .bind(serial)
         .fetch_optional(&mut **tx)
@@ -99,7 +110,7 @@ async fn transition(
     let business_code: String = row.try_get("business")?;
     let business =
         Business::parse(&business_code).ok_or_else(|| HttpError::from(sqlx::Error::RowNotFound))?;
-    sqlx::query("UPDATE submissions SET status = $1, return_reason = $2, updated_at = $3 WHERE serial = $4 AND status = $5")
+    let moved = sqlx::query("UPDATE submissions SET status = $1, return_reason = $2, updated_at = $3 WHERE serial = $4 AND status = $5")
         .bind(to.code())
         .bind(reason)
         .bind(now(state))
@@ -107,6 +118,16 @@ async fn transition(
         .bind(status.code())
         .execute(&mut **tx)
         .await?;
+    if moved.rows_affected() != 1 {
+        return Err(HttpError::new(
+            StatusCode::CONFLICT,
+            "STATUS_CONFLICT",
+            format!(
+                "业务 {serial} 的状态刚刚被另一操作改变，不能{}。请刷新后查看最新状态。",
+                action_label(to)
+            ),
+        ));
+    }
     Ok((business, owner))
 }
 
