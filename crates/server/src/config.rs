@@ -132,6 +132,10 @@ pub struct Limits {
     /// Largest request head (request line + headers), bytes.
     #[serde(default = "default_max_header")]
     pub max_header_bytes: usize,
+    /// Requests handled at once; more wait their turn before their body is read, which bounds the memory a
+    /// flood of large submissions can take (each holds its body and its rows while it is checked and stored).
+    #[serde(default = "default_in_flight")]
+    pub max_in_flight: usize,
     /// Requests per second one certificate may make on average (per gateway instance).
     #[serde(default = "default_rate")]
     pub rate_per_second: u32,
@@ -151,6 +155,7 @@ impl Default for Limits {
             max_connections: default_max_connections(),
             max_handshakes: default_max_handshakes(),
             max_header_bytes: default_max_header(),
+            max_in_flight: default_in_flight(),
             rate_per_second: default_rate(),
             rate_burst: default_burst(),
         }
@@ -178,6 +183,10 @@ fn default_max_connections() -> usize {
 // stalled clients are ever pushed out.
 fn default_max_handshakes() -> usize {
     512
+}
+// A handful per core is enough to keep 2–16 cores and the database busy; beyond that requests only queue in memory.
+fn default_in_flight() -> usize {
+    64
 }
 fn default_max_header() -> usize {
     64 * 1024

@@ -49,6 +49,7 @@ pub async fn run(config: config::Config, shutdown: impl Future<Output = ()>) -> 
         receipts,
         rate: http::RateLimit::new(&config.limits),
         audit: audit.clone(),
+        in_flight: Arc::new(tokio::sync::Semaphore::new(config.limits.max_in_flight.max(1))),
     };
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let limits = tls::ConnLimits::new(&config.tls, &config.limits, grace);

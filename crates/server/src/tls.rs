@@ -725,11 +725,11 @@ where
     Ok(())
 }
 
-/// A gauge raised for as long as this lives.
-struct Gauge(metrics::Gauge);
+/// A gauge raised for as long as this lives (also when the future holding it is dropped).
+pub(crate) struct Gauge(metrics::Gauge);
 
 impl Gauge {
-    fn up(gauge: metrics::Gauge) -> Gauge {
+    pub(crate) fn up(gauge: metrics::Gauge) -> Gauge {
         gauge.increment(1.0);
         Gauge(gauge)
     }

@@ -59,6 +59,8 @@ pub struct AppState {
     pub rate: RateLimit,
     /// Where refusals go.
     pub audit: AuditLog,
+    /// Permits for requests handled at once (`max_in_flight`).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 type Limiter = governor::DefaultKeyedRateLimiter<[u8; 32]>;
@@ -180,9 +182,19 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             request_timeout(timeout, req, next)
         }))
+        .layer(middleware::from_fn_with_state(state.clone(), admit))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// Lets at most `max_in_flight` requests run at once; the others wait here, before their body is read.
+async fn admit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Ok(_permit) = state.in_flight.clone().acquire_owned().await else {
+        return next.run(req).await;
+    };
+    let _running = crate::tls::Gauge::up(metrics::gauge!("gjj_requests_in_flight"));
+    next.run(req).await
 }
 
 /// Refuses a certificate's request above its rate with 429, a Retry-After, and words a clerk understands.
