@@ -14,6 +14,7 @@ mod demo;
 mod demo_data;
 mod deps;
 mod dist;
+mod fuzz;
 mod load;
 mod pki;
 mod pki_sm2;
@@ -48,6 +49,13 @@ enum Cmd {
     },
     /// Print performance figures (release builds)
     Bench,
+    /// Fuzz the importers, the signature parser, the submission intake and the upload protocol (cargo-fuzz,
+    /// nightly): every target for a short fixed time, or --seconds each (see fuzz/README.md)
+    Fuzz {
+        /// Seconds per target (a long run); default: the short CI run
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
     /// Load the gateway like a month's end (release builds): 1,000 units, 16/64/256 connections, SQLite and
     /// PostgreSQL ×2 behind HAProxy, with the handshake and intake anchors; writes docs/bench.md
     Load {
@@ -150,6 +158,10 @@ fn main() -> Result<()> {
         Cmd::Demo { headless, serve } => demo::run(&root, &demo::DemoOptions { headless, serve }),
         Cmd::Test { no_desktop } => test::run(&root, &test::TestOptions { no_desktop }),
         Cmd::Bench => bench::run(&root),
+        Cmd::Fuzz { seconds } => match seconds {
+            Some(s) => fuzz::long(&root, s),
+            None => fuzz::short(&root),
+        },
         Cmd::Load {
             seconds,
             quick,

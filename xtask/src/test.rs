@@ -96,6 +96,8 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
     crate::load::fault_test(&fixtures, &pg, None)?;
     drop(pg);
     secret_service(&fixtures)?;
+    // The fuzzers' short run (issue 14 §8; cargo-fuzz on nightly, fuzz/README.md).
+    crate::fuzz::short(root)?;
 
     if !opts.no_desktop {
         desktop_e2e(root, &fixtures, &root.join("target").join("screenshots"))?;

@@ -25,6 +25,7 @@ const KEPT_IN_FILE: u8 = b'F';
 /// The key is in the Secret Service; the file holds only the entry's name.
 const KEPT_BY_SECRET_SERVICE: u8 = b'S';
 /// The Secret Service entry's service attribute.
+#[cfg(target_os = "linux")]
 const SECRET_SERVICE: &str = "gjj-hall";
 
 /// How the store's key is protected.

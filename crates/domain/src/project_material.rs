@@ -224,7 +224,12 @@ pub fn sanitize_name(name: &str) -> String {
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|'))
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
+    // Dots and spaces off the front together: trimming them one after the other left ". .." as ".." (found by
+    // the fuzzing).
+    let cleaned = cleaned
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end()
+        .to_owned();
     let cleaned = if cleaned.chars().count() > MAX_NAME_CHARS {
         let ext: String = match cleaned.rsplit_once('.') {
             Some((_, e)) if e.chars().count() <= 10 => format!(".{e}"),
@@ -296,6 +301,14 @@ pub struct UploadState {
 }
 
 impl UploadState {
+    /// Whether this answer can be the centre's for a file of `size` bytes: a chunk size above zero and the chunk
+    /// count such a file has. The client sends [`missing`](Self::missing) chunk by chunk, so it checks this
+    /// first: a count the file cannot have would make it allocate and send without end (found by the fuzzing:
+    /// an answer with `chunk_count` 2^60 took the client's memory).
+    pub fn fits(&self, size: u64) -> bool {
+        self.chunk_size > 0 && self.chunk_count == chunk_count(size, self.chunk_size)
+    }
+
     /// Indexes still to send.
     pub fn missing(&self) -> Vec<u64> {
         (0..self.chunk_count)
@@ -419,7 +432,10 @@ pub fn check_declaration(decl: &UploadDeclaration, max_file_bytes: u64) -> Vec<I
 pub fn human_size(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
     if bytes >= MB {
-        let tenths = bytes * 10 / MB;
+        // Whole MBs and the tenth apart: `bytes * 10` overflowed for a declared size above 1.6 EB (found by the
+        // fuzzing: a declaration of u64::MAX bytes panicked the gateway's handler in a debug build and gave a
+        // wrong size in the message of a release one).
+        let tenths = bytes / MB * 10 + bytes % MB * 10 / MB;
         if tenths % 10 == 0 {
             format!("{} MB", tenths / 10)
         } else {

@@ -27,6 +27,10 @@ pub const MAX_ROWS: u32 = 100_000;
 /// How many rows from the top of a sheet are searched for the header row by default.
 pub const HEADER_SEARCH_ROWS: u32 = 20;
 
+/// Rows and columns of an Excel sheet (XFD1048576): no cell of a real workbook lies beyond.
+const EXCEL_ROWS: u32 = 1 << 20;
+const EXCEL_COLUMNS: u32 = 1 << 14;
+
 /// Knobs for an import. `ImportOptions::default()` is what the client and the gateway use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -509,6 +513,13 @@ impl<K: RowKind> SheetVisitor for Assembler<'_, K> {
     }
 
     fn cell(&mut self, row: u32, col: u32, value: CellValue<'_>) -> Flow {
+        // Excel's grid is 1,048,576 rows × 16,384 columns. A reader reports a cell beyond it only for a damaged
+        // or hostile file (SpreadsheetML `ss:Index="4294967295"`, an .xlsb row header): no sheet a person made has
+        // one, so it is ignored. Found by the fuzzing: the last row overflowed `row + 1` (a panic in debug
+        // builds, row "0" in release ones) and a header at column 4,000,000,000 made a 4 GB column map.
+        if row >= EXCEL_ROWS || col >= EXCEL_COLUMNS {
+            return Flow::Continue;
+        }
         match &mut self.phase {
             Phase::Data => self.data_cell(row, col, value),
             Phase::Done => Flow::Stop,

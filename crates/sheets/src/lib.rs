@@ -45,6 +45,7 @@ mod grid;
 mod header;
 mod import;
 mod layout;
+mod limits;
 mod source;
 mod spreadsheetml;
 mod value;

@@ -1,25 +1,28 @@
 //! Opening a workbook by its content and streaming its cells, whatever the format.
 //!
-//! * `.xlsx`/`.xlsm` (zip with `xl/workbook.xml`): streamed with calamine's
-//!   [`XlsxCellReader`](calamine::XlsxCellReader); the sheet is never materialised. Memory is the
-//!   shared-string table (which calamine loads whole) plus a few reusable buffers.
-//! * `.xls` (BIFF8 in an OLE compound file), `.ods`, `.xlsb`: calamine has no streaming reader
-//!   for these, so the sheet is read into a [`calamine::Range`] and walked in row order. `.xls`
-//!   is capped at 65,536 rows by the format; `.ods`/`.xlsb` files of that size are rare for this
-//!   business.
+//! * `.xlsx`/`.xlsm` (zip with `xl/workbook.xml`) and `.xlsb`: streamed with calamine's
+//!   [`XlsxCellReader`](calamine::XlsxCellReader) / `XlsbCellsReader`; the sheet is never materialised.
+//!   Memory is the shared-string table (which calamine loads whole) plus a few reusable buffers.
+//! * `.xls` (BIFF8 in an OLE compound file), `.ods`: calamine has no streaming reader for these,
+//!   so the sheet is read into a [`calamine::Range`] and walked in row order (at most
+//!   [`crate::limits::MAX_CELLS`] cells: `.xls` is capped at 65,536 rows by the format; `.ods`
+//!   files of that size are rare for this business).
 //! * SpreadsheetML 2003 (XML, often saved with an `.xls` name by WPS and by older centre
 //!   templates): streamed by our own reader in [`crate::spreadsheetml`].
 //!
-//! The format is chosen from the first bytes, never from the file name.
+//! The format is chosen from the first bytes, never from the file name. Before calamine opens a file,
+//! [`crate::limits`] checks what it would allocate, and every call into calamine is [`guarded`]: a damaged file
+//! is an unreadable file, never an aborted or panicking importer.
 
 use std::io::{BufReader, Read, Seek, SeekFrom};
 
 use calamine::{
-    CellErrorType, Data, DataRef, Ods, OdsError, Reader, SheetType, SheetVisible, Xls, XlsError, Xlsb, Xlsx,
-    XlsxError,
+    Cell, CellErrorType, Data, DataRef, Ods, OdsError, Reader, SheetType, SheetVisible, Xls, XlsError, Xlsb,
+    Xlsx, XlsxError,
 };
 
 use crate::error::{unreadable, SheetError};
+use crate::limits::{self, guarded};
 use crate::value::{CellValue, Flow, SheetVisitor, WorkbookFormat};
 
 /// Detects the format of `rs` from its first bytes and streams its sheets into `visitor`.
@@ -99,7 +102,10 @@ fn sniff(head: &[u8]) -> Sniffed {
     let text = &text[start..];
     if text.starts_with(b"<") {
         let lower: Vec<u8> = text.iter().map(u8::to_ascii_lowercase).collect();
-        if contains(&lower, b"<html") || contains(&lower, b"<table") || contains(&lower, b"<!doctype") {
+        // SpreadsheetML has a `<Table>` too (found by the fuzzing: a short SpreadsheetML file without styles was
+        // taken for a web page); a `<table>` is HTML only outside a `<Workbook>`.
+        let table = contains(&lower, b"<table") && !contains(&lower, b"workbook");
+        if contains(&lower, b"<html") || table || contains(&lower, b"<!doctype") {
             return Sniffed::Other("看起来是网页（HTML）格式，只是文件名是 .xls");
         }
         // SpreadsheetML names its namespace near the top; other XML is refused by the reader.
@@ -138,7 +144,8 @@ where
     RS: Read + Seek,
     V: SheetVisitor,
 {
-    let xlsx_err = match Xlsx::new(&mut rs) {
+    limits::check_zip(&mut rs, file)?;
+    let xlsx_err = match guarded(file, || Ok(Xlsx::new(&mut rs)))? {
         Ok(wb) => {
             stream_xlsx(wb, file, visitor)?;
             return Ok(WorkbookFormat::Xlsx);
@@ -148,7 +155,7 @@ where
         Err(e) => e,
     };
     rs.seek(SeekFrom::Start(0)).map_err(|e| unreadable(file, &e))?;
-    match Ods::new(&mut rs) {
+    match guarded(file, || Ok(Ods::new(&mut rs)))? {
         Ok(mut wb) => {
             let order = sheet_order(wb.sheets_metadata());
             walk_ranges(&order, file, false, visitor, |name| wb.worksheet_range(name))?;
@@ -158,10 +165,21 @@ where
         Err(_) => {}
     }
     rs.seek(SeekFrom::Start(0)).map_err(|e| unreadable(file, &e))?;
-    if let Ok(mut wb) = Xlsb::new(&mut rs) {
+    if let Ok(mut wb) = guarded(file, || Ok(Xlsb::new(&mut rs)))? {
+        // Streamed like .xlsx: calamine's range of an .xlsb spans from its first to its last cell, so two cells
+        // far apart would allocate gigabytes (the bomb the fuzzing found in .xls ranges; limits.rs).
         let order = sheet_order(wb.sheets_metadata());
         let date1904 = wb.has_1904_epoch();
-        walk_ranges(&order, file, date1904, visitor, |name| wb.worksheet_range(name))?;
+        for name in &order {
+            let mut cells = guarded(file, || {
+                wb.worksheet_cells_reader(name).map_err(|e| unreadable(file, &e))
+            })?;
+            visitor.begin_sheet(name, date1904);
+            stream_cells(file, visitor, || cells.next_cell())?;
+            if visitor.end_sheet() == Flow::Stop {
+                break;
+            }
+        }
         return Ok(WorkbookFormat::Xlsb);
     }
     match xlsx_err {
@@ -179,13 +197,14 @@ where
     RS: Read + Seek,
     V: SheetVisitor,
 {
+    limits::check_cfb(&mut rs, file)?;
     // An encrypted .xlsx is an OLE container holding "EncryptedPackage"; calamine's xlsx
     // opener recognises exactly that case.
-    if let Err(XlsxError::Password) = Xlsx::new(&mut rs) {
+    if let Err(XlsxError::Password) = guarded(file, || Ok(Xlsx::new(&mut rs)))? {
         return Err(encrypted(file));
     }
     rs.seek(SeekFrom::Start(0)).map_err(|e| unreadable(file, &e))?;
-    match Xls::new(&mut rs) {
+    match guarded(file, || Ok(Xls::new(&mut rs)))? {
         Ok(mut wb) => {
             let order = sheet_order(wb.sheets_metadata());
             let date1904 = wb.has_1904_epoch();
@@ -212,29 +231,35 @@ where
     let order = sheet_order(wb.sheets_metadata());
     let date1904 = wb.has_1904_epoch();
     for name in &order {
-        let mut cells = match wb.worksheet_cells_reader(name) {
+        let mut cells = match guarded(file, || Ok(wb.worksheet_cells_reader(name)))? {
             Ok(cells) => cells,
             Err(XlsxError::NotAWorksheet(_)) => continue,
             Err(e) => return Err(unreadable(file, &e)),
         };
         visitor.begin_sheet(name, date1904);
-        loop {
-            let cell = match cells.next_cell() {
-                Ok(Some(cell)) => cell,
-                Ok(None) => break,
-                Err(e) => return Err(unreadable(file, &e)),
-            };
-            let (row, col) = cell.get_position();
-            let Some(value) = from_data_ref(cell.get_value()) else {
-                continue;
-            };
-            match visitor.cell(row, col, value) {
-                Flow::Continue => {}
-                Flow::NextSheet | Flow::Stop => break,
-            }
-        }
+        stream_cells(file, visitor, || cells.next_cell())?;
         if visitor.end_sheet() == Flow::Stop {
             break;
+        }
+    }
+    Ok(())
+}
+
+/// Hands the cells of one sheet to `visitor` until it has seen enough; each step into calamine is guarded.
+fn stream_cells<'a, V, E, N>(file: &str, visitor: &mut V, mut next: N) -> Result<(), SheetError>
+where
+    V: SheetVisitor,
+    E: std::fmt::Display,
+    N: FnMut() -> Result<Option<Cell<DataRef<'a>>>, E>,
+{
+    while let Some(cell) = guarded(file, || next().map_err(|e| unreadable(file, &e)))? {
+        let (row, col) = cell.get_position();
+        let Some(value) = from_data_ref(cell.get_value()) else {
+            continue;
+        };
+        match visitor.cell(row, col, value) {
+            Flow::Continue => {}
+            Flow::NextSheet | Flow::Stop => break,
         }
     }
     Ok(())
@@ -253,7 +278,7 @@ where
     F: FnMut(&str) -> Result<calamine::Range<Data>, E>,
 {
     for name in order {
-        let range = range_of(name).map_err(|e| unreadable(file, &e))?;
+        let range = guarded(file, || range_of(name).map_err(|e| unreadable(file, &e)))?;
         visitor.begin_sheet(name, date1904);
         let (row0, col0) = range.start().unwrap_or((0, 0));
         for (r, c, data) in range.used_cells() {

@@ -170,6 +170,13 @@ impl Session {
             return Err(local_refusal(issue));
         }
         let state = self.material_declare(&decl).await?;
+        // The loop below trusts the answer's chunk size and count: one that does not fit the file is refused
+        // rather than followed (see `UploadState::fits`).
+        if !state.fits(decl.size) {
+            return Err(ClientError::Protocol(
+                "中心返回的上传状态与文件大小不符（分片大小或片数不对），未上传。请稍后重试；若反复出现请联系中心。".into(),
+            ));
+        }
         let mut sent = 0u64;
         let skipped = state.received.len() as u64;
         if state.material.is_none() {
