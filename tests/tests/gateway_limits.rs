@@ -276,52 +276,9 @@ fn a_certificate_over_its_rate_gets_429_in_chinese_and_an_audit_event() {
     assert!(e["at"].as_str().is_some_and(|a| a.len() >= 20), "{e}");
 }
 
-#[test]
-fn an_oversized_request_head_is_refused_before_any_handler() {
-    let gw = gateway(&["max_header_bytes = 16384"], 0);
-    let fixtures = Fixtures::from_env();
-    let big = format!("X-Padding: {}", "a".repeat(40 * 1024));
-    let out = Command::new("curl")
-        .args([
-            "-sS",
-            "--max-time",
-            "10",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "--cacert",
-        ])
-        .arg(fixtures.ca_bundle())
-        .arg("--cert-type")
-        .arg("P12")
-        .arg("--cert")
-        .arg(format!(
-            "{}:{}",
-            fixtures.pfx("employer-a-rsa").display(),
-            gjj_tests::DEV_PIN
-        ))
-        .args(["-H", &big])
-        .arg(format!("{}/api/v1/me", gw.centre.url()))
-        .output()
-        .expect("curl");
-    let status = String::from_utf8_lossy(&out.stdout).into_owned();
-    // hyper answers 431 and closes; a client still sending the rest of the head may see the close (curl 55/56)
-    // before it reads the answer. Either way the request never reached a handler.
-    assert!(
-        status == "431" || (status == "000" && matches!(out.status.code(), Some(55 | 56))),
-        "{status} {:?} {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let (_, metrics) = curl_ops(&fixtures, &format!("https://{}/metrics", gw.ops));
-    assert_eq!(
-        metric(&metrics, "gjj_requests_total", &[("route", "/api/v1/me")]),
-        0.0,
-        "{metrics}"
-    );
-    // The gateway serves the next, ordinary request.
-    let ok = Command::new("curl")
+/// curl with employer A's soft certificate (.pfx), printing only the HTTP status.
+fn curl_api(fixtures: &Fixtures, url: &str, extra: &[&str]) -> std::process::Output {
+    Command::new("curl")
         .args([
             "-sS",
             "--max-time",
@@ -339,9 +296,39 @@ fn an_oversized_request_head_is_refused_before_any_handler() {
             fixtures.pfx("employer-a-rsa").display(),
             gjj_tests::DEV_PIN
         ))
-        .arg(format!("{}/api/v1/me", gw.centre.url()))
+        .args(extra)
+        .arg(url)
         .output()
-        .expect("curl");
+        .expect("curl")
+}
+
+#[test]
+fn an_oversized_request_head_is_refused_before_any_handler() {
+    let gw = gateway(&["max_header_bytes = 16384"], 0);
+    let fixtures = Fixtures::from_env();
+    let big = format!("X-Padding: {}", "a".repeat(40 * 1024));
+    let out = curl_api(
+        &fixtures,
+        &format!("{}/api/v1/me", gw.centre.url()),
+        &["-H", &big],
+    );
+    let status = String::from_utf8_lossy(&out.stdout).into_owned();
+    // hyper answers 431 and closes; a client still sending the rest of the head may see the close (curl 55/56)
+    // before it reads the answer. Either way the request never reached a handler.
+    assert!(
+        status == "431" || (status == "000" && matches!(out.status.code(), Some(55 | 56))),
+        "{status} {:?} {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, metrics) = curl_ops(&fixtures, &format!("https://{}/metrics", gw.ops));
+    assert_eq!(
+        metric(&metrics, "gjj_requests_total", &[("route", "/api/v1/me")]),
+        0.0,
+        "{metrics}"
+    );
+    // The gateway serves the next, ordinary request.
+    let ok = curl_api(&fixtures, &format!("{}/api/v1/me", gw.centre.url()), &[]);
     assert_eq!(String::from_utf8_lossy(&ok.stdout), "200");
 }
 

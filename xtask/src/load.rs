@@ -300,9 +300,16 @@ enum V {
     N,
 }
 
-/// Multi-row INSERTs in one transaction, chunked like the gateway's own (`db::rows_per_insert`).
-async fn insert(pool: &AnyPool, table: &str, columns: &[&str], rows: Vec<Vec<V>>) -> Result<()> {
-    let per = (256 / columns.len()).max(1);
+/// Multi-row INSERTs of `per` rows each (default: about 256 parameters, like the gateway's
+/// `db::rows_per_insert`), in one transaction.
+async fn insert(
+    pool: &AnyPool,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<V>>,
+    per: Option<usize>,
+) -> Result<()> {
+    let per = per.unwrap_or((256 / columns.len()).max(1));
     let mut tx = pool.begin().await?;
     for chunk in rows.chunks(per) {
         let mut values = Vec::with_capacity(chunk.len());
@@ -385,6 +392,7 @@ async fn register_units(database_url: &str, units: &[Arc<Unit>]) -> Result<()> {
             "address",
         ],
         unit_rows,
+        None,
     )
     .await?;
     let mut persons = Vec::new();
@@ -422,6 +430,7 @@ async fn register_units(database_url: &str, units: &[Arc<Unit>]) -> Result<()> {
             "paid_through",
         ],
         persons,
+        None,
     )
     .await?;
     let now = OffsetDateTime::now_utc()
@@ -454,6 +463,7 @@ async fn register_units(database_url: &str, units: &[Arc<Unit>]) -> Result<()> {
             "updated_at",
         ],
         projects,
+        None,
     )
     .await?;
     pool.close().await;
@@ -1060,33 +1070,7 @@ async fn bare_insert_rate(database_url: &str, rows: u32) -> Result<f64> {
         "note",
     ];
     // 16 rows × 17 columns per statement: the gateway's INSERT_CHUNK.
-    let mut tx = pool.begin().await?;
-    for chunk in values.chunks(16) {
-        let mut ph = Vec::with_capacity(chunk.len());
-        for r in 0..chunk.len() {
-            let p: Vec<String> = (0..columns.len())
-                .map(|c| format!("${}", r * columns.len() + c + 1))
-                .collect();
-            ph.push(format!("({})", p.join(", ")));
-        }
-        let sql = format!(
-            "INSERT INTO bare_rows ({}) VALUES {}",
-            columns.join(", "),
-            ph.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for row in chunk {
-            for v in row {
-                q = match v {
-                    V::T(s) => q.bind(s.clone()),
-                    V::I(n) => q.bind(*n),
-                    V::N => q.bind(Option::<String>::None),
-                };
-            }
-        }
-        q.execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
+    insert(&pool, "bare_rows", &columns, values, Some(16)).await?;
     let seconds = start.elapsed().as_secs_f64();
     pool.close().await;
     Ok(f64::from(rows) / seconds)
