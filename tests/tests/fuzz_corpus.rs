@@ -566,6 +566,25 @@ fn seeds() -> Vec<Case> {
     for (b, bytes) in templates {
         out.push(case(format!("template_{b}"), b, bytes));
     }
+    // What the fuzzers found (fuzz/seeds/sheet_bytes/regress-*): each must stay refused or read, within bounds.
+    let found = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/sheet_bytes");
+    let mut regress: Vec<PathBuf> = std::fs::read_dir(&found)
+        .expect("fuzz seeds dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("regress-"))
+        })
+        .collect();
+    regress.sort();
+    for p in regress {
+        let name = p.file_name().expect("name").to_string_lossy().into_owned();
+        out.push(case(
+            name,
+            "base_adjustment",
+            std::fs::read(&p).expect("read regression input"),
+        ));
+    }
     out
 }
 

@@ -277,10 +277,10 @@ fn check_ods_content<R: BufRead>(part: R, file: &str) -> Result<(), SheetError> 
                 if e.try_get_attribute("table:name").ok().flatten().is_none() {
                     continue;
                 }
-                // `None`: calamine fails on this table (and so on the file) before building it.
-                let Some(rows) = ods_table(&mut xml) else {
-                    return Ok(());
-                };
+                // Incomplete: calamine fails on this table (and so on the file) — but only after building the
+                // rows it read (a damaged deflate stream or a stray tag late in the part), so they count too.
+                let mut rows = Vec::new();
+                let complete = ods_table(&mut xml, &mut rows).is_some();
                 let (c, t) = ods_estimate(&rows);
                 cells = cells.saturating_add(c);
                 text = text.saturating_add(t);
@@ -302,6 +302,9 @@ fn check_ods_content<R: BufRead>(part: R, file: &str) -> Result<(), SheetError> 
                             mib(MAX_ODS_TEXT_BYTES)
                         ),
                     ));
+                }
+                if !complete {
+                    return Ok(());
                 }
             }
             Ok(Event::Eof) | Err(_) => return Ok(()),
@@ -354,8 +357,8 @@ fn repeats(e: &BytesStart<'_>, name: &str) -> Result<u64, ()> {
     }
 }
 
-fn ods_table<R: BufRead>(xml: &mut quick_xml::Reader<R>) -> Option<Vec<OdsRow>> {
-    let mut rows = Vec::new();
+/// The rows of a table into `rows` (also when it ends badly: `None`, with the rows read so far).
+fn ods_table<R: BufRead>(xml: &mut quick_xml::Reader<R>, rows: &mut Vec<OdsRow>) -> Option<()> {
     let mut total_rows = 0u64;
     let mut buf = Vec::new();
     loop {
@@ -365,19 +368,21 @@ fn ods_table<R: BufRead>(xml: &mut quick_xml::Reader<R>) -> Option<Vec<OdsRow>> 
                 let n = repeats(&e, "table:number-rows-repeated").ok()?;
                 let capped = n.min(ODS_MAX_ROWS.saturating_sub(total_rows));
                 total_rows = total_rows.saturating_add(capped);
-                let mut row = ods_row(xml)?;
+                let mut row = OdsRow::default();
+                let complete = ods_row(xml, &mut row);
                 row.repeats = capped;
                 rows.push(row);
+                complete?;
             }
-            Event::End(e) if e.name().as_ref() == "table:table" => return Some(rows),
+            Event::End(e) if e.name().as_ref() == "table:table" => return Some(()),
             Event::Eof => return None,
             _ => {}
         }
     }
 }
 
-fn ods_row<R: BufRead>(xml: &mut quick_xml::Reader<R>) -> Option<OdsRow> {
-    let mut row = OdsRow::default();
+/// One row into `row` (what was read of it also when it ends badly: `None`).
+fn ods_row<R: BufRead>(xml: &mut quick_xml::Reader<R>, row: &mut OdsRow) -> Option<()> {
     let mut pending_empty = 0u64;
     let mut buf = Vec::new();
     loop {
@@ -402,7 +407,7 @@ fn ods_row<R: BufRead>(xml: &mut quick_xml::Reader<R>) -> Option<OdsRow> {
                     pending_empty = capped;
                 }
             }
-            Event::End(e) if e.name().as_ref() == "table:table-row" => return Some(row),
+            Event::End(e) if e.name().as_ref() == "table:table-row" => return Some(()),
             // calamine's `read_row` refuses anything else (text between cells included).
             _ => return None,
         }
