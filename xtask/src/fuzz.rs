@@ -34,12 +34,14 @@ pub const TIMEOUT_SECS: u64 = 10;
 
 /// The CI run: every target for [`SHORT_SECONDS`].
 pub fn short(root: &Path) -> Result<()> {
-    run(root, SHORT_SECONDS)
+    // A fixed libFuzzer seed: the gate tries the same inputs on every run (a finding is the code's, not luck's);
+    // the long run explores with fresh seeds.
+    run(root, SHORT_SECONDS, Some(1))
 }
 
 /// A long run: every target for `seconds` (the corpus grows in target/fuzz/corpus and is reused next time).
 pub fn long(root: &Path, seconds: u64) -> Result<()> {
-    run(root, seconds)
+    run(root, seconds, None)
 }
 
 /// What one target's run did.
@@ -52,7 +54,7 @@ struct Figures {
     crash: Option<String>,
 }
 
-fn run(root: &Path, seconds: u64) -> Result<()> {
+fn run(root: &Path, seconds: u64, seed: Option<u64>) -> Result<()> {
     let started = Instant::now();
     let cargo_fuzz = match prepare(root) {
         Ok(path) => path,
@@ -75,7 +77,7 @@ fn run(root: &Path, seconds: u64) -> Result<()> {
     let built = started.elapsed();
     let mut figures = Vec::new();
     for &target in TARGETS {
-        figures.push(fuzz_one(&cargo_fuzz, root, target, seconds)?);
+        figures.push(fuzz_one(&cargo_fuzz, root, target, seconds, seed)?);
     }
     println!(
         "\nfuzzing, {seconds} s per target (build {:.0} s):",
@@ -156,7 +158,13 @@ fn prepare(root: &Path) -> std::result::Result<PathBuf, String> {
 
 /// Runs one target for `seconds` on its corpus (target/fuzz/corpus/TARGET, grown run after run) and its seeds
 /// (fuzz/seeds/TARGET, read only); libFuzzer's output goes to target/fuzz/logs/TARGET.log.
-fn fuzz_one(cargo_fuzz: &Path, root: &Path, target: &'static str, seconds: u64) -> Result<Figures> {
+fn fuzz_one(
+    cargo_fuzz: &Path,
+    root: &Path,
+    target: &'static str,
+    seconds: u64,
+    seed: Option<u64>,
+) -> Result<Figures> {
     let out = root.join("target").join("fuzz");
     let corpus = out.join("corpus").join(target);
     let artifacts = out.join("artifacts").join(target);
@@ -188,6 +196,7 @@ fn fuzz_one(cargo_fuzz: &Path, root: &Path, target: &'static str, seconds: u64) 
         .arg(format!("-malloc_limit_mb={RSS_LIMIT_MB}"))
         .arg(format!("-timeout={TIMEOUT_SECS}"))
         .arg("-print_final_stats=1")
+        .args(seed.map(|s| format!("-seed={s}")))
         .arg(artifact_prefix)
         .stdout(log.try_clone()?)
         .stderr(log);
