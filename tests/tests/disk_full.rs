@@ -49,16 +49,19 @@ fn a_full_disk_refuses_the_business_whole_and_the_resend_goes_through_once_there
         "mounting a tmpfs needs root (cargo xtask test runs as root in CI)"
     );
     let _mount = Mount(disk.clone());
-    let original = PathBuf::from(
-        centre
-            .database_url
-            .trim_start_matches("sqlite://")
-            .split('?')
-            .next()
-            .expect("path"),
-    );
     let db = disk.join("centre.sqlite");
-    std::fs::copy(&original, &db).expect("copy the seeded database");
+    // The gateway was stopped with SIGKILL: the seeded rows may still be in its write-ahead log, so the copy is
+    // the centre's own online backup, not a file copy.
+    let out = Command::new(gjj_tests::bin("gjj-server"))
+        .arg("--config")
+        .arg(centre.dir.path().join("server.toml"))
+        .arg("backup")
+        .arg("--to")
+        .arg(&db)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("gjj-server backup");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     centre.database_url = format!("sqlite://{}?mode=rwc", db.display());
     GatewayConfig::new("127.0.0.1:0", &centre.database_url)
         .write(&fixtures, &centre.dir.path().join("server.toml"))
