@@ -92,25 +92,21 @@ impl Db {
 
     /// The unit a USCC belongs to.
     pub async fn unit_by_uscc(&self, uscc: &str) -> Result<Option<UnitRecord>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT account, uscc, name, role, status, unit_rate_bp, person_rate_bp, first_month, paid_through \
-             FROM units WHERE uscc = $1",
-        )
-        .bind(uscc)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| unit_from_row(&r)).transpose()
+        self.unit_where("uscc", uscc).await
     }
 
     /// The unit registered under exactly this name.
     pub async fn unit_by_name(&self, name: &str) -> Result<Option<UnitRecord>, sqlx::Error> {
-        let row = sqlx::query(
+        self.unit_where("name", name).await
+    }
+
+    /// The unit whose `column` (a fixed column name, never input) equals `value`.
+    async fn unit_where(&self, column: &'static str, value: &str) -> Result<Option<UnitRecord>, sqlx::Error> {
+        let sql = format!(
             "SELECT account, uscc, name, role, status, unit_rate_bp, person_rate_bp, first_month, paid_through \
-             FROM units WHERE name = $1",
-        )
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
+             FROM units WHERE {column} = $1"
+        );
+        let row = sqlx::query(&sql).bind(value).fetch_optional(&self.pool).await?;
         row.map(|r| unit_from_row(&r)).transpose()
     }
 
