@@ -999,8 +999,12 @@ async fn bare_insert_rate(database_url: &str, rows: u32) -> Result<f64> {
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if sqlite {
-                    // The gateway's own pragmas.
-                    for p in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"] {
+                    // The gateway's own pragmas (db.rs), foreign keys enforced like there.
+                    for p in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA synchronous = NORMAL",
+                        "PRAGMA foreign_keys = ON",
+                    ] {
                         sqlx::query(p).execute(&mut *conn).await?;
                     }
                 }
@@ -1009,8 +1013,12 @@ async fn bare_insert_rate(database_url: &str, rows: u32) -> Result<f64> {
         })
         .connect(database_url)
         .await?;
+    // The same shape as the gateway's table, its foreign key to the submission included: on PostgreSQL that
+    // check is a trigger per row, a third of the insert's time (50,000 rows: 0.37 s without, 0.65 s with).
     for ddl in [
-        "CREATE TABLE bare_rows (serial TEXT NOT NULL, row_no BIGINT NOT NULL, person_account TEXT NOT NULL UNIQUE, \
+        "CREATE TABLE bare_submissions (serial TEXT PRIMARY KEY)",
+        "INSERT INTO bare_submissions (serial) VALUES ('02000000000001')",
+        "CREATE TABLE bare_rows (serial TEXT NOT NULL REFERENCES bare_submissions (serial), row_no BIGINT NOT NULL, person_account TEXT NOT NULL UNIQUE, \
          name TEXT NOT NULL, id_type TEXT NOT NULL, id_number TEXT NOT NULL, sex TEXT, birth_month TEXT, \
          mobile TEXT NOT NULL, landline TEXT, base_fen BIGINT NOT NULL, unit_amount_fen BIGINT NOT NULL, \
          person_amount_fen BIGINT NOT NULL, first_month TEXT NOT NULL, bank_account TEXT, bank_name TEXT, note TEXT, \
