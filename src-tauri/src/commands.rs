@@ -26,6 +26,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         login,
         login_pfx,
         logout,
+        offline_check,
         home,
         history,
         send_pending,
@@ -99,6 +100,12 @@ async fn login_pfx(app: State<'_, App>, path: String, password: String) -> AppRe
 async fn logout(app: State<'_, App>) -> AppResult<()> {
     app.logout().await;
     Ok(())
+}
+
+/// 不插 USB key 检查表格: checks go on with the facts cached at the last login (or the shipped policy).
+#[tauri::command]
+async fn offline_check(app: State<'_, App>) -> AppResult<gjj_client::offline::OfflineReport> {
+    app.offline_check(None).await
 }
 
 #[tauri::command]

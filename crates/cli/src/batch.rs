@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use gjj_client::app::{App, FileSubmission, Reach};
+use gjj_client::offline::OfflineReport;
 use gjj_client::sheet::RemittanceTerms;
 use gjj_domain::issue::Issue;
 use gjj_domain::money::Fen;
@@ -104,7 +105,7 @@ struct Report<'a> {
 }
 
 impl Report<'_> {
-    fn print(&self, issues: &[Issue], json: bool) -> ExitCode {
+    fn print(&self, issues: &[Issue], json: bool, offline: Option<&OfflineReport>) -> ExitCode {
         let Report {
             what,
             rows,
@@ -113,13 +114,28 @@ impl Report<'_> {
             advice,
         } = self;
         if json {
-            println!("{}", json!({ "rows": rows, "issues": issues }));
+            println!(
+                "{}",
+                json!({ "rows": rows, "issues": issues, "offline": offline })
+            );
         } else {
             output::print_issues(issues);
+            let passed = if offline.is_some() {
+                "离线检查通过"
+            } else {
+                "检查通过"
+            };
             if issues.is_empty() {
-                println!("{what}：共 {rows} {unit}{figures}，检查通过。");
+                println!("{what}：共 {rows} {unit}{figures}，{passed}。");
             } else {
                 println!("{what}：共 {rows} {unit}，发现 {} 处问题。{advice}", issues.len());
+            }
+            if let Some(o) = offline {
+                println!("{}", o.summary);
+                println!("以下检查留待提交时由中心进行：");
+                for check in &o.left_for_centre {
+                    println!("  · {check}");
+                }
             }
         }
         if issues.is_empty() {
@@ -153,8 +169,16 @@ fn remittance_report(file: &Path, c: &gjj_client::app::RemittanceCheck) -> Repor
 const EXCEL_ADVICE: &str = "请按上面的行号和列名在 Excel 中修改后重新检查。";
 
 /// `gjj check BUSINESS FILE`: exit 0 clean, 1 issues. Checked with today's cached facts when the key can be
-/// read without a PIN, else after a login.
-pub async fn check(settings: &config::Settings, code: &str, file: &Path, json: bool) -> Result<ExitCode> {
+/// read without a PIN, else after a login; without the key or the centre (or with `--offline`), offline on the
+/// facts cached at the last login, saying what is left for the centre.
+pub async fn check(
+    settings: &config::Settings,
+    code: &str,
+    file: &Path,
+    json: bool,
+    offline: bool,
+    unit: Option<&str>,
+) -> Result<ExitCode> {
     if code == HOUSES {
         let checked = gjj_client::sheet::check_houses(file)?;
         let report = Report {
@@ -162,15 +186,17 @@ pub async fn check(settings: &config::Settings, code: &str, file: &Path, json: b
             advice: "",
             ..rows_report(file, checked.rows)
         };
-        return Ok(report.print(&checked.issues, json));
+        return Ok(report.print(&checked.issues, json, None));
     }
-    let app = login::for_check(settings).await?;
+    let app = login::for_check(settings, offline, unit).await?;
+    // None after a login or with today's facts: the check was the full one.
+    let offline = app.offline_report(code).await;
     if code == "remittance" {
         let c = app.check_remittance(file).await?;
-        return Ok(remittance_report(file, &c).print(&c.issues, json));
+        return Ok(remittance_report(file, &c).print(&c.issues, json, offline.as_ref()));
     }
     let checked = app.check_file(code, file).await?;
-    Ok(rows_report(file, checked.rows).print(&checked.issues, json))
+    Ok(rows_report(file, checked.rows).print(&checked.issues, json, offline.as_ref()))
 }
 
 /// Earlier submissions that never got an answer go first, under their original keys; each is reported.
@@ -247,7 +273,7 @@ pub async fn submit(
             if !json {
                 eprintln!("文件有问题，未提交任何内容：");
             }
-            Ok(rows_report(file, checked.rows).print(&checked.issues, json))
+            Ok(rows_report(file, checked.rows).print(&checked.issues, json, None))
         }
         FileSubmission::Accepted { receipt, replayed } => {
             if json {
@@ -285,7 +311,7 @@ async fn submit_remittance(
             if !json {
                 eprintln!("清册有问题，未提交任何内容：");
             }
-            Ok(remittance_report(file, &c).print(&c.issues, json))
+            Ok(remittance_report(file, &c).print(&c.issues, json, None))
         }
         Ok((receipt, replayed, payload)) => {
             if json {

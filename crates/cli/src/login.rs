@@ -187,17 +187,53 @@ pub async fn login(settings: &Settings, reach: Reach) -> Result<App> {
     Ok(app)
 }
 
-/// The client core for checking a sheet: today's facts cached at an earlier login when the key's certificate
-/// can be read without a PIN, else a login.
-pub async fn for_check(settings: &Settings) -> Result<App> {
+/// The client core for checking a sheet (its `offline_report` says when it checks without the key and the
+/// centre).
+///
+/// `offline`: never touches the key or the network (`--offline`). Otherwise: today's facts cached at an earlier
+/// login when the key's certificate can be read without a PIN, else a login; when the key is absent or the
+/// centre cannot be reached, an offline check on the facts cached at the last login (of the key's unit when
+/// known, or `unit`), said on stderr. A wrong PIN or a refused certificate stays an error: that is not "offline".
+pub async fn for_check(settings: &Settings, offline: bool, unit: Option<&str>) -> Result<App> {
     let centre = session_config(settings);
     let app = core(settings, centre.as_ref().ok().cloned());
-    if let Some(uscc) = identity_without_pin(settings)?.and_then(|i| i.uscc) {
-        if app.offline(&uscc).await? {
+    if offline {
+        app.offline_check(unit).await?;
+        return Ok(app);
+    }
+    let identity = match identity_without_pin(settings) {
+        Ok(identity) => identity,
+        Err(e) if is_absent(&e) => return fall_back(app, unit, &e).await,
+        Err(e) => return Err(e),
+    };
+    let uscc = identity.and_then(|i| i.uscc);
+    if let Some(uscc) = &uscc {
+        if app.offline(uscc).await? {
             return Ok(app);
         }
     }
-    centre?;
-    sign_in(&app, settings, Reach::Online).await?;
+    let mine = uscc.as_deref().or(unit);
+    if let Err(e) = centre {
+        return fall_back(app, mine, &e).await;
+    }
+    match sign_in(&app, settings, Reach::Online).await {
+        Ok(()) => Ok(app),
+        Err(e) if is_absent(&e) => fall_back(app, mine, &e).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// No key plugged in, no driver, no centre configured or reachable: what an offline check stands in for.
+fn is_absent(e: &anyhow::Error) -> bool {
+    let code = crate::output::code_of(e);
+    matches!(
+        code.as_str(),
+        "TOKEN_NOT_FOUND" | "CERT_NOT_FOUND" | "KEY_NOT_FOUND" | "PKCS11_MODULE_LOAD" | "NETWORK" | "ERROR"
+    )
+}
+
+async fn fall_back(app: App, unit: Option<&str>, why: &anyhow::Error) -> Result<App> {
+    eprintln!("{why}\n改为离线检查（不用 USB key，不连接中心）。");
+    app.offline_check(unit).await?;
     Ok(app)
 }

@@ -85,6 +85,14 @@ enum Cmd {
         file: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Check without the USB key and without the centre, on the facts cached at the last login on this PC
+        /// (or the policy shipped with gjj); the result lists what is left for the centre. Without this flag an
+        /// absent key or an unreachable centre falls back to it
+        #[arg(long)]
+        offline: bool,
+        /// With --offline: the unit (统一社会信用代码) whose cached facts to use, when several logged in here
+        #[arg(long, value_name = "USCC")]
+        unit: Option<String>,
     },
     /// Check, sign and submit a sheet (`submit BUSINESS FILE`) or a form (`submit unit-change …`,
     /// `submit rate-adjustment …`); prints the receipt
@@ -339,7 +347,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             output,
             prefill,
         } => batch::template(&settings, &business, &output, prefill).await,
-        Cmd::Check { business, file, json } => batch::check(&settings, &business, &file, json).await,
+        Cmd::Check {
+            business,
+            file,
+            json,
+            offline,
+            unit,
+        } => batch::check(&settings, &business, &file, json, offline, unit.as_deref()).await,
         Cmd::Submit {
             form: Some(form),
             json,

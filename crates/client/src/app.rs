@@ -293,6 +293,8 @@ pub struct BatchSummary {
     pub rows_with_issues: usize,
     /// No issue.
     pub clean: bool,
+    /// Checked without the key and the centre: on what, and what is left for the centre.
+    pub offline: Option<crate::offline::OfflineReport>,
 }
 
 /// How many issues a [`BatchSummary`] (or a refusal) carries.
@@ -360,6 +362,8 @@ struct State {
     login: Option<LoggedIn>,
     /// The centre's facts cached at an earlier login, for checking a sheet without the key ([`App::offline`]).
     offline: Option<(Me, Policy)>,
+    /// Checking without the key and the centre ([`App::offline_check`]): results carry what is left to check.
+    basis: Option<crate::offline::OfflineBasis>,
     sheet: Option<Sheet>,
 }
 
@@ -594,6 +598,7 @@ impl App {
                 certificate,
             }),
             offline: None,
+            basis: None,
             sheet: None,
         };
         Ok(info)
@@ -619,13 +624,66 @@ impl App {
         Ok(true)
     }
 
-    /// The centre's facts for checking: the login's, else those cached for [`App::offline`].
+    /// Without the key and without the centre: checks go on with the facts cached at the latest login on this
+    /// PC (of unit `uscc` when given), of any age, or the policy shipped with the app when that unit (or, without
+    /// `uscc`, any unit) never logged in here: never another unit's facts. What the checks then leave to the
+    /// centre is in every result ([`App::offline_report`]).
+    pub async fn offline_check(&self, uscc: Option<&str>) -> AppResult<crate::offline::OfflineReport> {
+        use crate::offline::OfflineBasis;
+        let outbox = self.outbox().await?;
+        let cached = match uscc {
+            Some(u) => outbox.cached_context(u).await?,
+            None => outbox.latest_cached_context().await?,
+        };
+        let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+        let basis = match cached {
+            Some(c) => OfflineBasis::cached(c, now),
+            None => OfflineBasis::shipped(now).ok_or_else(|| {
+                AppError::new(
+                    "NO_POLICY",
+                    "本机没有缓存的政策，客户端也没有自带政策，无法离线检查。请插入 USB key 登录后检查。",
+                )
+            })?,
+        };
+        let report = basis.report("");
+        tracing::info!(basis = %report.basis, policy_year = report.policy_year, "offline check");
+        let mut state = self.state.lock().await;
+        state.offline = None;
+        state.basis = Some(basis);
+        Ok(report)
+    }
+
+    /// What a check of `business` left to the centre, when it ran offline ([`App::offline_check`]); `None`
+    /// after a login.
+    pub async fn offline_report(&self, business: &str) -> Option<crate::offline::OfflineReport> {
+        self.offline_basis().await.map(|b| b.report(business))
+    }
+
+    /// Drops the issues an offline check raised on placeholder facts (see [`crate::offline::OfflineBasis::keep`]).
+    pub async fn offline_filter(&self, issues: &mut Vec<Issue>) {
+        if let Some(basis) = self.offline_basis().await {
+            issues.retain(|i| basis.keep(i));
+        }
+    }
+
+    /// The basis of checks without the key, unless someone logged in since.
+    async fn offline_basis(&self) -> Option<crate::offline::OfflineBasis> {
+        let state = self.state.lock().await;
+        match (&state.login, &state.basis) {
+            (None, Some(basis)) => Some(basis.clone()),
+            _ => None,
+        }
+    }
+
+    /// The centre's facts for checking: the login's, else those cached for [`App::offline`] or
+    /// [`App::offline_check`].
     pub async fn context(&self) -> AppResult<(Me, Policy)> {
         let state = self.state.lock().await;
-        match (&state.login, &state.offline) {
-            (Some(l), _) => Ok((l.me.clone(), l.policy.clone())),
-            (None, Some(context)) => Ok(context.clone()),
-            (None, None) => Err(AppError::not_logged_in()),
+        match (&state.login, &state.offline, &state.basis) {
+            (Some(l), _, _) => Ok((l.me.clone(), l.policy.clone())),
+            (None, Some(context), _) => Ok(context.clone()),
+            (None, None, Some(b)) => Ok((b.me.clone(), b.policy.clone())),
+            (None, None, None) => Err(AppError::not_logged_in()),
         }
     }
 
@@ -856,7 +914,8 @@ impl App {
         path: PathBuf,
         progress: impl Fn(BatchProgress) + Send + 'static,
     ) -> AppResult<BatchSummary> {
-        let (_, _, me, policy) = self.logged_in().await?;
+        let (me, policy) = self.context().await?;
+        let basis = self.offline_basis().await;
         let batch = sheet::batch(business).ok_or_else(|| unknown_batch(business))?;
         let code = business.to_owned();
         let src = path.clone();
@@ -866,11 +925,15 @@ impl App {
                 let grid = gjj_sheets::read_grid(&code, &src).ok_or_else(|| unknown_batch(&code))??;
                 let rows = u32::try_from(grid.len()).unwrap_or(u32::MAX);
                 progress(stage(&code, "checking", rows));
-                let checked = batch.check(&src, &policy, &me.unit, me.today, false, &mut |n| {
+                let mut checked = batch.check(&src, &policy, &me.unit, me.today, false, &mut |n| {
                     progress(stage(&code, "checking", n));
                 })?;
+                if let Some(b) = &basis {
+                    checked.issues.retain(|i| b.keep(i));
+                }
                 progress(stage(&code, "done", checked.rows));
-                let summary = summary_of(&code, &src, &grid, checked.rows, &checked.issues);
+                let mut summary = summary_of(&code, &src, &grid, checked.rows, &checked.issues);
+                summary.offline = basis.as_ref().map(|b| b.report(&code));
                 Ok((grid, checked.issues, summary))
             })
             .await
@@ -941,7 +1004,8 @@ impl App {
     /// `batch_edit`: changes one cell, writes the grid back as a workbook and checks it again exactly as a
     /// file from Excel would be.
     pub async fn batch_edit(&self, row: u32, column: &str, value: &str) -> AppResult<BatchSummary> {
-        let (_, _, me, policy) = self.logged_in().await?;
+        let (me, policy) = self.context().await?;
+        let basis = self.offline_basis().await;
         let mut state = self.state.lock().await;
         let sheet = state.sheet.as_mut().ok_or_else(AppError::no_sheet)?;
         if !sheet.grid.set(row, column, value) {
@@ -957,14 +1021,18 @@ impl App {
         let code = sheet.business.clone();
         let batch = sheet::batch(&code).ok_or_else(|| unknown_batch(&code))?;
         let file = current.clone();
-        let checked = tokio::task::spawn_blocking(move || -> AppResult<_> {
+        let mut checked = tokio::task::spawn_blocking(move || -> AppResult<_> {
             gjj_sheets::write_grid(&grid, &file)?;
             Ok(batch.check(&file, &policy, &me.unit, me.today, false, &mut |_| {})?)
         })
         .await
         .map_err(blocking_err)??;
+        if let Some(b) = &basis {
+            checked.issues.retain(|i| b.keep(i));
+        }
         sheet.current = current;
         sheet.summary = summary_of(&code, &sheet.source, &sheet.grid, checked.rows, &checked.issues);
+        sheet.summary.offline = basis.as_ref().map(|b| b.report(&code));
         sheet.issues = checked.issues;
         Ok(sheet.summary.clone())
     }
@@ -1203,6 +1271,7 @@ fn summary_of(business: &str, source: &Path, grid: &Grid, rows: u32, issues: &[I
         issue_count: issues.len(),
         rows_with_issues,
         issues: issues.iter().take(SUMMARY_ISSUES).cloned().collect(),
+        offline: None,
     }
 }
 

@@ -22,6 +22,7 @@ pub mod doctor;
 mod error;
 pub mod keys;
 pub mod logs;
+pub mod offline;
 mod outbox;
 pub mod receipt;
 mod session;

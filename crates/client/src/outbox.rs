@@ -473,6 +473,19 @@ impl Outbox {
             .bind(unit_uscc)
             .fetch_optional(&self.pool)
             .await?;
+        Self::context_of(row)
+    }
+
+    /// The context cached at the latest login on this PC, whichever unit it was.
+    pub async fn latest_cached_context(&self) -> Result<Option<CachedContext>, ClientError> {
+        let row =
+            sqlx::query("SELECT me, policy, fetched_at FROM context_cache ORDER BY fetched_at DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        Self::context_of(row)
+    }
+
+    fn context_of(row: Option<sqlx::sqlite::SqliteRow>) -> Result<Option<CachedContext>, ClientError> {
         let Some(row) = row else { return Ok(None) };
         let me: String = row.try_get("me")?;
         let policy: String = row.try_get("policy")?;

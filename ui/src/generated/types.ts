@@ -956,7 +956,45 @@ rows_with_issues: number,
 /**
  * No issue.
  */
-clean: boolean, };
+clean: boolean, 
+/**
+ * Checked without the key and the centre: on what, and what is left for the centre.
+ */
+offline: OfflineReport | null, };
+
+export type OfflineReport = { 
+/**
+ * "cached" | "shipped".
+ */
+basis: string, 
+/**
+ * The unit whose cached facts were used.
+ */
+unit_name: string | null, 
+/**
+ * Its 统一社会信用代码.
+ */
+unit_uscc: string | null, 
+/**
+ * When those facts were fetched from the centre (RFC 3339).
+ */
+fetched_at: string | null, 
+/**
+ * Whole days since then.
+ */
+age_days: number | null, 
+/**
+ * The 政策年度 whose limits were applied.
+ */
+policy_year: number, 
+/**
+ * The checks only the centre can make, in Chinese, for this business.
+ */
+left_for_centre: Array<string>, 
+/**
+ * One Chinese sentence for the top of the result.
+ */
+summary: string, };
 
 export type CellIssue = { 
 /**

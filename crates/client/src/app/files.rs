@@ -61,12 +61,13 @@ impl App {
         let (me, policy) = self.context().await?;
         let batch = sheet::batch(business).ok_or_else(|| unknown_batch(business))?;
         let file = file.to_owned();
-        tokio::task::spawn_blocking(move || {
+        let mut checked = tokio::task::spawn_blocking(move || {
             batch.check(&file, &policy, &me.unit, me.today, false, &mut |_| {})
         })
         .await
-        .map_err(blocking_err)?
-        .map_err(AppError::from)
+        .map_err(blocking_err)??;
+        self.offline_filter(&mut checked.issues).await;
+        Ok(checked)
     }
 
     /// Checks, signs and sends `file` of a batch business; what never got an answer before goes first (see
@@ -101,7 +102,7 @@ impl App {
         let (me, policy) = self.context().await?;
         let terms = RemittanceTerms::due(&me.unit);
         let file = file.to_owned();
-        tokio::task::spawn_blocking(move || {
+        let mut checked = tokio::task::spawn_blocking(move || -> AppResult<RemittanceCheck> {
             Ok(remittance_check(
                 &file,
                 &policy,
@@ -112,7 +113,9 @@ impl App {
             )?)
         })
         .await
-        .map_err(blocking_err)?
+        .map_err(blocking_err)??;
+        self.offline_filter(&mut checked.issues).await;
+        Ok(checked)
     }
 
     /// Checks, signs and sends a 汇缴 清册 with the clerk's terms. A unit in arrears remits a month of an
