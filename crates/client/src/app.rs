@@ -922,12 +922,25 @@ impl App {
         let (grid, issues, summary) =
             tokio::task::spawn_blocking(move || -> AppResult<(Grid, Vec<Issue>, BatchSummary)> {
                 progress(stage(&code, "reading", 0));
-                let grid = gjj_sheets::read_grid(&code, &src).ok_or_else(|| unknown_batch(&code))??;
-                let rows = u32::try_from(grid.len()).unwrap_or(u32::MAX);
-                progress(stage(&code, "checking", rows));
-                let mut checked = batch.check(&src, &policy, &me.unit, me.today, false, &mut |n| {
-                    progress(stage(&code, "checking", n));
-                })?;
+                // The grid and the check each read the file: side by side, so the clerk waits for the longer
+                // of the two rather than for both (a 100,000-row sheet: about half the wait on two cores).
+                let (grid, checked) = std::thread::scope(|scope| {
+                    let grid = scope.spawn(|| gjj_sheets::read_grid(&code, &src));
+                    let checked = batch.check(&src, &policy, &me.unit, me.today, false, &mut |n| {
+                        progress(stage(&code, "checking", n));
+                    });
+                    (grid.join(), checked)
+                });
+                // The check's error first: it says the same about a broken file, in the rules' words.
+                let mut checked = checked?;
+                let grid = grid
+                    .map_err(|_| {
+                        AppError::new(
+                            "INTERNAL",
+                            "读取表格时后台任务异常结束。请重试；仍失败请在诊断页导出日志交给 IT。",
+                        )
+                    })?
+                    .ok_or_else(|| unknown_batch(&code))??;
                 if let Some(b) = &basis {
                     checked.issues.retain(|i| b.keep(i));
                 }
