@@ -55,6 +55,26 @@ async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
     }
     app.shot("01-login").await;
 
+    // Without the key: 离线检查 from the login screen. This PC never cached a unit's facts, so the policy shipped
+    // with the app is the basis; the sheet's own error is found, and nothing can be sent from there.
+    let (sheet, fixed) = sheet_with_an_error(&desk.centre, desk.home.path()).await;
+    app.click("[data-testid=offline-check-link]").await;
+    app.text_contains("[data-testid=offline-basis]", "客户端自带")
+        .await;
+    app.type_into("[data-testid=file-path] input", &sheet.display().to_string())
+        .await;
+    app.click("[data-testid=import-button]").await;
+    app.text_contains("[data-testid=offline-banner]", "离线检查")
+        .await;
+    app.el(".cell-bad[data-testid=cell]").await;
+    assert!(app.all("[data-testid=submit-button]").await.is_empty());
+    app.shot("01b-offline-check").await;
+    app.client
+        .execute("window.location.hash = '#/login'", vec![])
+        .await
+        .expect("back to the login screen");
+    app.el("[data-testid=cert-option]").await;
+
     // Wrong PIN, then the right one.
     app.login(units::EMPLOYER_A, "000000").await;
     app.text_contains("[data-testid=pin-error]", "PIN 错误").await;
@@ -71,8 +91,7 @@ async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
         .is_empty());
     app.shot("03-home").await;
 
-    // Import a sheet with an error: the bad cell is marked with the message.
-    let (sheet, fixed) = sheet_with_an_error(&desk.centre, desk.home.path()).await;
+    // Import the sheet with an error, logged in: the bad cell is marked with the message.
     app.click("[data-testid=menu-item][data-code=base_adjustment]")
         .await;
     app.type_into("[data-testid=file-path] input", &sheet.display().to_string())
@@ -89,7 +108,7 @@ async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
         .await;
     app.shot("04-grid-with-errors").await;
 
-    // Fix it in place, submit, receipt.
+    // Fix it in place, submit: the clerk lands on the receipt page, 流水号 first, the grid gone.
     app.client
         .execute(
             "arguments[0].dispatchEvent(new MouseEvent('dblclick', {bubbles: true}))",
@@ -107,17 +126,19 @@ async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
     app.click("[data-testid=submit-button]").await;
     app.click("[data-testid=submit-confirm]").await;
     let serial = app
-        .el("[data-testid=receipt-serial]")
+        .el("[data-testid=receipt-view] [data-testid=receipt-serial]")
         .await
         .text()
         .await
         .expect("serial");
     let serial = serial.trim().to_owned();
     assert!(!serial.is_empty());
-    app.shot_at("05-receipt", "[data-testid=receipt]").await;
+    assert!(app.all("[data-testid=batch-view]").await.is_empty());
+    app.shot("05-receipt").await;
 
-    // History shows it; staff approve it; the app shows 已办结.
-    app.click("[data-testid=nav-history]").await;
+    // History (from the receipt's 办理记录) shows it; staff approve it; the app shows 已办结, on its receipt too.
+    app.click("[data-testid=receipt-actions] [data-testid=receipt-history]")
+        .await;
     app.el(&format!("[data-testid=history-row][data-serial='{serial}']"))
         .await;
     let (code, out, err) = run(desk
@@ -137,6 +158,15 @@ async fn a_clerk_goes_from_usb_key_to_receipt_and_sees_the_centre_finish_it() {
     )
     .await;
     app.shot("06-history").await;
+    app.click(&format!(
+        "[data-testid=history-row][data-serial='{serial}'] [data-testid=history-open]"
+    ))
+    .await;
+    app.text_contains(
+        "[data-testid=receipt-view] [data-testid=receipt-status]",
+        "已办结",
+    )
+    .await;
 
     // A developer logs in and gets the developer menu.
     app.click("[data-testid=nav-logout]").await;

@@ -18,6 +18,7 @@ import type {
   KeyList,
   LoginInfo,
   Material,
+  OfflineReport,
   ProjectView,
   Receipt,
   Settings,
@@ -106,6 +107,8 @@ export const draftDelete = (id: string) => invoke<void>("draft_delete", { id });
 
 export const templateSave = (business: string, path: string) =>
   invoke<void>("template_save", { business, path });
+/** Checking without the USB key and the centre: on the facts cached at the last login, or the shipped policy. */
+export const offlineCheck = () => invoke<OfflineReport>("offline_check");
 /** Resolves when the whole file is read and checked; `onBatchProgress` reports rows on the way. */
 export const batchImport = (business: string, path: string) =>
   invoke<BatchSummary>("batch_import", { business, path });

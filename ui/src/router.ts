@@ -44,6 +44,20 @@ export const routes: RouteRecordRaw[] = [
     meta: { auth: true, title: "回执" },
   },
   {
+    // A submission kept in this PC's outbox because the centre was not reached: no 流水号 yet.
+    path: "/queued/:key",
+    name: "queued",
+    component: () => import("./views/QueuedView.vue"),
+    meta: { auth: true, title: "待发送" },
+  },
+  {
+    // No key, no centre: a sheet checked on the facts cached at the last login (or the shipped policy).
+    path: "/check",
+    name: "offline-check",
+    component: () => import("./views/OfflineCheckView.vue"),
+    meta: { title: "离线检查" },
+  },
+  {
     path: "/diagnostics",
     name: "diagnostics",
     component: () => import("./views/DiagnosticsView.vue"),

@@ -114,6 +114,8 @@ export function batchSummary(
     issue_count: all.length,
     rows_with_issues: new Set(all.filter((i) => i.row > 0).map((i) => i.row)).size,
     clean: all.length === 0,
+    // Checked with the centre's facts of the login (not `gjj check` without the key).
+    offline: null,
   };
 }
 

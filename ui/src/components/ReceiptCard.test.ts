@@ -134,6 +134,59 @@ describe("ReceiptCard", () => {
     clearMocks();
   });
 
+  it("puts the serial first and copies it to the clipboard", async () => {
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    try {
+      const w = mount(ReceiptCard, { props: { receipt: BASE, label: "缴存人登记" }, attachTo: document.body });
+      expect(w.text().replace(/\s+/g, "")).toMatch(/^业务流水号0226112700042/);
+      await w.get('[data-testid="receipt-copy"]').trigger("click");
+      await new Promise((r) => setTimeout(r, 0));
+      expect(writeText).toHaveBeenCalledWith("0226112700042");
+      w.unmount();
+    } finally {
+      Reflect.deleteProperty(navigator, "clipboard");
+      document.body.innerHTML = "";
+    }
+  });
+
+  it("pages a long list of new 个人账号 and counts them all", async () => {
+    const accounts = Array.from({ length: 45 }, (_, i) => ({ row: i + 2, account: String(100000000 + i) }));
+    const w = mount(ReceiptCard, {
+      props: { label: "缴存人登记", receipt: { ...BASE, accepted_rows: 45, accounts } },
+      attachTo: document.body,
+    });
+    expect(w.text()).toContain("中心分配的个人账号（共 45 个）");
+    expect(w.get('[data-testid="receipt-accepted"]').text()).toBe("受理 45 笔，中心已为 45 名职工分配个人账号");
+    let rows = w.get('[data-testid="receipt-accounts"]').findAll("tbody tr");
+    expect(rows).toHaveLength(20);
+    expect(rows[0].text()).toBe("2100000000");
+    await w.get('[data-testid="receipt-accounts-pages"] .btn-next').trigger("click");
+    rows = w.get('[data-testid="receipt-accounts"]').findAll("tbody tr");
+    expect(rows).toHaveLength(20);
+    expect(rows[0].text()).toBe("22100000020");
+    w.unmount();
+    document.body.innerHTML = "";
+  });
+
+  it("says what happens next by the centre's status", () => {
+    const next = (over: Partial<SubmissionView>) =>
+      mount(ReceiptCard, {
+        props: {
+          receipt: BASE,
+          status: { receipt: BASE, status: "accepted", status_label: "已受理", return_reason: null, updated_at: "", ...over },
+        },
+      })
+        .get('[data-testid="receipt-next"]')
+        .text();
+    expect(next({})).toContain("中心开始审核前，可以在“办理记录”中撤回");
+    expect(next({ status: "reviewing", status_label: "审核中" })).toContain("不能再撤回");
+    expect(next({ status: "returned", status_label: "已退回", return_reason: "证件号码有误" })).toContain(
+      "请按退回原因改正后重新提交",
+    );
+    expect(next({ status: "done", status_label: "已办结" })).toContain("已办结");
+  });
+
   it("prints through the window's print dialog", async () => {
     const print = vi.spyOn(window, "print").mockImplementation(() => {});
     const w = mount(ReceiptCard, { props: { receipt: BASE } });

@@ -25,6 +25,7 @@ function summary(rows: number, over: Partial<BatchSummary> = {}): BatchSummary {
     issue_count: 0,
     rows_with_issues: 0,
     clean: true,
+    offline: null,
     ...over,
   };
 }

@@ -4,7 +4,7 @@ import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
 import BatchView from "./BatchView.vue";
 import { ElPagination } from "element-plus";
-import type { BatchSummary, BusinessInfo, CellIssue, GridRowView, Issue, Receipt } from "../api";
+import type { BatchSummary, BusinessInfo, CellIssue, GridRowView, HistoryEntry, Issue, Receipt } from "../api";
 import { batchSummary, issueOrder, SUMMARY_ISSUES } from "../testing";
 
 const BUSINESS: BusinessInfo = { code: "base_adjustment", label: "缴存基数调整", kind: "batch", hall: "employer" };
@@ -187,7 +187,7 @@ describe("BatchView", () => {
     expect(document.activeElement).toBe(cell.element);
   });
 
-  it("fixing cells in place updates the issues; clean enables submit; submit confirms and shows the receipt", async () => {
+  it("fixing cells in place updates the issues; clean enables submit; submit confirms and hands on the receipt", async () => {
     const sheet: Sheet = { rows: ROWS, issues: ISSUES };
     const calls = await imported(
       {
@@ -236,9 +236,79 @@ describe("BatchView", () => {
     await settle();
 
     expect(calls.filter((c) => c.cmd === "batch_submit")).toHaveLength(1);
-    expect(w.get('[data-testid="receipt-serial"]').text()).toBe("0226112700042");
-    expect(w.get('[data-testid="receipt"]').text()).toContain("缴存基数调整");
+    // The receipt goes to the page that shows it (BusinessView navigates); no card under the grid.
+    expect(w.emitted("submitted")).toEqual([[RECEIPT]]);
+    expect(w.find('[data-testid="receipt"]').exists()).toBe(false);
+    // Until the screen makes way, the sheet is the centre's: no second submit, no edit.
     expect(w.get('[data-testid="submit-button"]').attributes("disabled")).toBeDefined();
+    await w.get('[data-testid="cell"][data-row="4001"][data-col="姓名"]').trigger("dblclick");
+    expect(w.find('[data-testid="cell-editor"]').exists()).toBe(false);
+  });
+
+  it("a submit that did not reach the centre but was kept in the outbox is handed on as queued, not as an error", async () => {
+    const queued: HistoryEntry = {
+      idempotency_key: "k-queued",
+      business: BUSINESS.code,
+      business_label: BUSINESS.label,
+      created_at: new Date().toISOString(),
+      month: "202611",
+      state: "pending",
+      serial: null,
+      status: null,
+      status_label: null,
+      return_reason: null,
+      error: "无法连接中心服务器（连接超时）。",
+    };
+    const older: HistoryEntry = { ...queued, idempotency_key: "k-old", created_at: "2026-01-01T00:00:00Z" };
+    const calls = await imported({
+      batch_import: () => summary([]),
+      batch_submit: () => {
+        throw { code: "NETWORK", message: "无法连接中心服务器（连接超时）。", issues: [] };
+      },
+      history: () => [queued, older],
+    });
+    const w = wrapper!;
+    await w.get('[data-testid="submit-button"]').trigger("click");
+    await w.get('[data-testid="submit-confirm"]').trigger("click");
+    await settle();
+
+    expect(calls).toContainEqual({ cmd: "history", args: { filter: { business: null, month: null } } });
+    expect(w.emitted("queued")).toEqual([[queued]]);
+    expect(w.find('[data-testid="submit-error"]').exists()).toBe(false);
+    expect(w.get('[data-testid="submit-button"]').attributes("disabled")).toBeDefined();
+  });
+
+  it("a network failure that left nothing queued is an error, and the sheet can be submitted again", async () => {
+    await imported({
+      batch_import: () => summary([]),
+      batch_submit: () => {
+        throw { code: "NETWORK", message: "无法连接中心服务器（连接被拒绝）。", issues: [] };
+      },
+      // Only an old entry is pending: not this submit's.
+      history: () => [
+        {
+          idempotency_key: "k-old",
+          business: BUSINESS.code,
+          business_label: BUSINESS.label,
+          created_at: "2026-01-01T00:00:00Z",
+          month: "202601",
+          state: "pending",
+          serial: null,
+          status: null,
+          status_label: null,
+          return_reason: null,
+          error: null,
+        },
+      ],
+    });
+    const w = wrapper!;
+    await w.get('[data-testid="submit-button"]').trigger("click");
+    await w.get('[data-testid="submit-confirm"]').trigger("click");
+    await settle();
+
+    expect(w.emitted("queued")).toBeUndefined();
+    expect(w.get('[data-testid="submit-error"]').text()).toContain("NETWORK");
+    expect(w.get('[data-testid="submit-button"]').attributes("disabled")).toBeUndefined();
   });
 
   it("a 100,000-row sheet where every row is wrong: counts from the summary, the list by pages from Rust", async () => {
@@ -327,7 +397,7 @@ describe("BatchView", () => {
   });
 
   it("a refused submission shows the code, the message and the issues", async () => {
-    await imported({
+    const calls = await imported({
       batch_import: () => summary([]),
       batch_submit: () => {
         throw {
@@ -347,7 +417,9 @@ describe("BatchView", () => {
     expect(err).toContain("中心拒收了这份表格");
     expect(err).toContain("第 7 行");
     expect(err).toContain("个人账号 107 不存在");
-    expect(w.find('[data-testid="receipt"]').exists()).toBe(false);
+    expect(w.emitted("submitted")).toBeUndefined();
+    // Refused by the centre's rules: nothing was queued, so the outbox is not asked.
+    expect(calls.some((c) => c.cmd === "history")).toBe(false);
   });
 
   it("downloads the template, exports the issues and saves a draft through the save dialog", async () => {

@@ -132,7 +132,7 @@ describe("FormView: 缴存比例调整", () => {
     expect(field(w, "unit_rate").get('[data-testid="field-error"]').text()).toContain("最多两位小数");
   });
 
-  it("submits the converted payload and shows the receipt", async () => {
+  it("submits the converted payload and hands on the receipt", async () => {
     const calls = backend({
       form_current: () => ({ unit_rate: 1200, person_rate: 1000 }),
       form_validate: () => [],
@@ -155,7 +155,10 @@ describe("FormView: 缴存比例调整", () => {
         args: { business: "rate_adjustment", data: { unit_rate: 1000, person_rate: 1000, effective_month: "202612" } },
       },
     ]);
-    expect(w.get('[data-testid="receipt-serial"]').text()).toBe("0226112700077");
+    expect(w.emitted("submitted")).toEqual([[RECEIPT]]);
+    // The receipt page shows it (BusinessView navigates); the form takes no more input meanwhile.
+    expect(w.find('[data-testid="receipt"]').exists()).toBe(false);
+    expect(w.get('[data-testid="form-submit"]').attributes("disabled")).toBeDefined();
   });
 
   it("does not submit while the rules find issues, and shows them all", async () => {
@@ -190,7 +193,50 @@ describe("FormView: 缴存比例调整", () => {
     const err = w.get('[data-testid="form-error"]').text();
     expect(err).toContain("NETWORK_UNREACHABLE");
     expect(err).toContain("连不上公积金中心");
-    expect(w.find('[data-testid="receipt"]').exists()).toBe(false);
+    expect(w.emitted("submitted")).toBeUndefined();
+  });
+
+  it("a network failure: queued when the outbox kept it, an error when the form never got that far", async () => {
+    const pending = {
+      idempotency_key: "k-form",
+      business: "rate_adjustment",
+      business_label: "缴存比例调整",
+      created_at: new Date().toISOString(),
+      month: "202611",
+      state: "pending",
+      serial: null,
+      status: null,
+      status_label: null,
+      return_reason: null,
+      error: "无法连接中心服务器",
+    };
+    let outbox: unknown[] = [pending];
+    backend({
+      form_current: () => ({ unit_rate: 1200, person_rate: 1000 }),
+      form_validate: () => [],
+      form_submit: () => {
+        throw { code: "NETWORK", message: "无法连接中心服务器（连接超时）。", issues: [] };
+      },
+      history: () => outbox,
+    });
+    let w = open(RATE);
+    await settle();
+    await field(w, "unit_rate").get("input").setValue("10");
+    await w.get('[data-testid="form-submit"]').trigger("click");
+    await settle();
+    expect(w.emitted("queued")).toEqual([[pending]]);
+    expect(w.find('[data-testid="form-error"]').exists()).toBe(false);
+
+    // The form's own check asks the centre too: failing there leaves nothing in the outbox.
+    wrapper!.unmount();
+    outbox = [];
+    w = open(RATE);
+    await settle();
+    await field(w, "unit_rate").get("input").setValue("10");
+    await w.get('[data-testid="form-submit"]').trigger("click");
+    await settle();
+    expect(w.emitted("queued")).toBeUndefined();
+    expect(w.get('[data-testid="form-error"]').text()).toContain("无法连接中心服务器");
   });
 });
 
@@ -239,7 +285,7 @@ describe("FormView: 单位信息变更", () => {
         ],
       },
     });
-    expect(w.find('[data-testid="receipt"]').exists()).toBe(true);
+    expect(w.emitted("submitted")).toHaveLength(1);
   });
 
   it("an issue about a field shows under it (matched by the label)", async () => {
@@ -336,7 +382,7 @@ describe("FormView: 项目录入", () => {
     await settle();
     const submitted = calls.find((c) => c.cmd === "form_submit");
     expect(submitted?.args).toMatchObject({ business: "project", data: { project_id: "XM00000012" } });
-    expect(w.find('[data-testid="receipt"]').exists()).toBe(true);
+    expect(w.emitted("submitted")).toHaveLength(1);
   });
 });
 

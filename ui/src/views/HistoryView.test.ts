@@ -89,8 +89,9 @@ describe("history", () => {
     expect(rows.map((r) => r.get('[data-testid="history-status"]').text())).toEqual(["已受理", "已办结", "已退回", "被拒绝"]);
     expect(rows[2].text()).toContain("缴存基数低于最低标准");
     expect(rows[3].text()).toContain("单位已封存");
-    // Only an accepted submission can still be withdrawn.
+    // Only an accepted submission can still be withdrawn; every one the centre received has its receipt.
     expect(rows.map((r) => r.find('[data-testid="history-withdraw"]').exists())).toEqual([true, false, false, false]);
+    expect(rows.map((r) => r.find('[data-testid="history-open"]').exists())).toEqual([true, true, true, false]);
   });
 
   it("passes the business and month filters to the command", async () => {
