@@ -201,7 +201,7 @@ pub fn run(root: &Path, opts: &DistOptions) -> Result<()> {
 fn build_ui(root: &Path) -> Result<()> {
     let ui = root.join("ui");
     if !ui.join("node_modules").join(".bin").join("tauri").exists() {
-        crate::test::npm_ci(&ui)?;
+        sh::npm_ci(&ui)?;
     }
     sh::run("ui type check + build", sh::npm(&ui).args(["run", "build"]))
 }

@@ -40,3 +40,18 @@ pub fn is_root() -> bool {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
         .unwrap_or(false)
 }
+
+/// `npm ci` of the ui, failing on any package whose `engines` excludes this machine's Node (the machines have
+/// Node 20; ui/package.json pins element-plus and overrides nopt for it) instead of warning and going on.
+pub fn npm_ci(ui: &Path) -> Result<()> {
+    run(
+        "npm ci (ui)",
+        npm(ui).args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--prefer-offline",
+            "--engine-strict",
+        ]),
+    )
+}

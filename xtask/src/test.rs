@@ -269,23 +269,8 @@ fn foreign_python(root: &Path) -> Result<std::path::PathBuf> {
 /// `npm ci` + type check + vite build of the ui (the desktop app embeds ui/dist).
 pub fn build_ui(root: &Path) -> Result<()> {
     let ui = root.join("ui");
-    npm_ci(&ui)?;
+    sh::npm_ci(&ui)?;
     sh::run("ui type check + build", sh::npm(&ui).args(["run", "build"]))
-}
-
-/// `npm ci` of the ui, failing on any package whose `engines` excludes this machine's Node (the machines have
-/// Node 20; ui/package.json pins element-plus and overrides nopt for it) instead of warning and going on.
-pub fn npm_ci(ui: &Path) -> Result<()> {
-    sh::run(
-        "npm ci (ui)",
-        sh::npm(ui).args([
-            "ci",
-            "--no-audit",
-            "--no-fund",
-            "--prefer-offline",
-            "--engine-strict",
-        ]),
-    )
 }
 
 /// Builds the desktop app (debug) with ui/dist embedded; returns the binary.
