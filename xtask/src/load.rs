@@ -1413,7 +1413,7 @@ async fn run_release(root: &Path, o: &LoadOptions) -> Result<()> {
     // The table first (a failed soak must not lose it), then the soak on the same cluster.
     let mut report = report(&rows, &anchors, &sizes, hs_concurrency, o);
     println!("\n{report}");
-    write_bench_md(root, &report)?;
+    write_section(root, HEADING, &report)?;
     println!("written to docs/bench.md");
     if o.chaos {
         let dir = work.join("chaos-clients");
@@ -1429,7 +1429,7 @@ async fn run_release(root: &Path, o: &LoadOptions) -> Result<()> {
             Err(e) => format!("\nChaos soak failed: {e:#}\n"),
         };
         report.push_str(&line);
-        write_bench_md(root, &report)?;
+        write_section(root, HEADING, &report)?;
         soak?;
     }
     drop(cluster);
@@ -1456,7 +1456,7 @@ fn print_row(r: &Row) {
     );
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -1477,7 +1477,7 @@ fn machine() -> String {
     format!("{nproc} CPUs ({cpu}), {mem:.1} GiB RAM")
 }
 
-fn git_commit(root: &Path) -> String {
+pub(crate) fn git_commit(root: &Path) -> String {
     Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .current_dir(root)
@@ -1607,16 +1607,18 @@ fn verdict(ok: bool) -> &'static str {
 const HEADING: &str = "## Gateway load (cargo xtask load)";
 
 /// Replaces this command's section of docs/bench.md (created when missing); other sections stay.
-fn write_bench_md(root: &Path, report: &str) -> Result<()> {
+/// Replaces (or appends) the section under `heading` of docs/bench.md, leaving the others (`cargo xtask bench`
+/// and `cargo xtask load` each own one).
+pub(crate) fn write_section(root: &Path, heading: &str, report: &str) -> Result<()> {
     let path: PathBuf = root.join("docs").join("bench.md");
     let old = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
-    let section = format!("{HEADING}\n\n{report}");
-    let new = match old.find(HEADING) {
+    let section = format!("{heading}\n\n{report}");
+    let new = match old.find(heading) {
         Some(at) => {
-            let rest = &old[at + HEADING.len()..];
+            let rest = &old[at + heading.len()..];
             let end = rest
                 .find("\n## ")
-                .map_or(old.len(), |e| at + HEADING.len() + e + 1);
+                .map_or(old.len(), |e| at + heading.len() + e + 1);
             format!("{}{section}\n{}", &old[..at], &old[end..])
         }
         None => format!("{}\n\n{section}", old.trim_end()),

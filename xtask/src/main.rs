@@ -47,8 +47,15 @@ enum Cmd {
         #[arg(long)]
         no_desktop: bool,
     },
-    /// Print performance figures (release builds)
-    Bench,
+    /// A clerk's speed as one table (release builds) → docs/bench.md; --quick: small sizes, debug builds (the
+    /// run `cargo xtask test` makes to prove the benchmark works)
+    Bench {
+        #[arg(long)]
+        quick: bool,
+        /// Leave out the desktop app (no Xvfb/WebKit here)
+        #[arg(long)]
+        no_desktop: bool,
+    },
     /// Fuzz the importers, the signature parser, the submission intake and the upload protocol (cargo-fuzz,
     /// nightly): every target for a short fixed time, or --seconds each (see fuzz/README.md)
     Fuzz {
@@ -157,7 +164,7 @@ fn main() -> Result<()> {
     match cli.cmd {
         Cmd::Demo { headless, serve } => demo::run(&root, &demo::DemoOptions { headless, serve }),
         Cmd::Test { no_desktop } => test::run(&root, &test::TestOptions { no_desktop }),
-        Cmd::Bench => bench::run(&root),
+        Cmd::Bench { quick, no_desktop } => bench::run(&root, quick, !no_desktop),
         Cmd::Fuzz { seconds } => match seconds {
             Some(s) => fuzz::long(&root, s),
             None => fuzz::short(&root),

@@ -99,6 +99,8 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
         desktop_e2e(root, &fixtures, &root.join("target").join("screenshots"))?;
         installers(root, &fixtures)?;
     }
+    // The benchmark still runs (issue 15 §7): small sizes, debug builds; its timings are not judged here.
+    crate::bench::run(root, true, !opts.no_desktop)?;
     println!(
         "\n全部测试通过 — all tests passed in {:.0} s",
         start.elapsed().as_secs_f64()

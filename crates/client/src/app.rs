@@ -352,8 +352,8 @@ struct Sheet {
     /// The file checked and sent: the source, or the grid written back after an edit.
     current: PathBuf,
     grid: Grid,
-    /// Every issue of the last check, sorted by row.
-    issues: Vec<Issue>,
+    /// Every issue of the last check, sorted by row, held compactly.
+    issues: issues::IssueList,
     summary: BatchSummary,
 }
 
@@ -920,7 +920,7 @@ impl App {
         let code = business.to_owned();
         let src = path.clone();
         let (grid, issues, summary) =
-            tokio::task::spawn_blocking(move || -> AppResult<(Grid, Vec<Issue>, BatchSummary)> {
+            tokio::task::spawn_blocking(move || -> AppResult<(Grid, issues::IssueList, BatchSummary)> {
                 progress(stage(&code, "reading", 0));
                 // The grid and the check each read the file: side by side, so the clerk waits for the longer
                 // of the two rather than for both (a 100,000-row sheet: about half the wait on two cores).
@@ -947,7 +947,8 @@ impl App {
                 progress(stage(&code, "done", checked.rows));
                 let mut summary = summary_of(&code, &src, &grid, checked.rows, &checked.issues);
                 summary.offline = basis.as_ref().map(|b| b.report(&code));
-                Ok((grid, checked.issues, summary))
+                // Compact before the lock is taken; the checker's list is freed here, off the window's thread.
+                Ok((grid, issues::IssueList::new(checked.issues), summary))
             })
             .await
             .map_err(blocking_err)??;
@@ -979,14 +980,13 @@ impl App {
         Ok((offset.min(end)..end)
             .filter_map(|i| sheet.grid.row(i))
             .map(|row| {
-                let first = sheet.issues.partition_point(|i| i.row < row.row);
-                let issues = sheet.issues[first..]
-                    .iter()
-                    .take_while(|i| i.row == row.row)
+                let issues = sheet
+                    .issues
+                    .of_row(row.row)
                     .map(|i| CellIssue {
-                        column: i.column.clone(),
+                        column: i.column,
                         code: i.code.as_str(),
-                        message: i.message.clone(),
+                        message: i.message,
                     })
                     .collect();
                 GridRowView { row, issues }
@@ -998,13 +998,7 @@ impl App {
     pub async fn batch_issues(&self, offset: usize, limit: usize) -> AppResult<Vec<Issue>> {
         let state = self.state.lock().await;
         let sheet = state.sheet.as_ref().ok_or_else(AppError::no_sheet)?;
-        Ok(sheet
-            .issues
-            .iter()
-            .skip(offset)
-            .take(limit.min(2000))
-            .cloned()
-            .collect())
+        Ok(sheet.issues.page(offset, limit.min(2000)))
     }
 
     /// `batch_row_index`: where Excel row `row` is in the grid.
@@ -1046,7 +1040,7 @@ impl App {
         sheet.current = current;
         sheet.summary = summary_of(&code, &sheet.source, &sheet.grid, checked.rows, &checked.issues);
         sheet.summary.offline = basis.as_ref().map(|b| b.report(&code));
-        sheet.issues = checked.issues;
+        sheet.issues = issues::IssueList::new(checked.issues);
         Ok(sheet.summary.clone())
     }
 
@@ -1059,7 +1053,7 @@ impl App {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Ok(gjj_sheets::write_issues(&sheet.issues, &source, path)?)
+        Ok(gjj_sheets::write_issues(&sheet.issues.to_vec(), &source, path)?)
     }
 
     /// `batch_save_sheet`: the sheet as it is now (with fixes made in the app).
@@ -1331,6 +1325,7 @@ mod centre;
 mod files;
 mod form_fields;
 mod forms;
+mod issues;
 pub use files::{FileSubmission, RemittanceCheck, Resent};
 pub use form_fields::{form_fields, FieldOptions, FormField};
 pub use forms::{person_field_masked, unit_field_masked, FormCheck};

@@ -6,6 +6,7 @@
 //! cargo run --release -p gjj-sheets --example bench_check -- check /tmp/base.xlsx
 //! ```
 //!
+//! * `generate-bad N FILE`: the same with every 调整后基数 above the policy maximum (an issue on every row).
 //! * `generate N FILE`: an N-row filled sheet in the template layout, written by rust_xlsxwriter
 //!   in low-memory mode with a shared-string table (as Excel writes): unique valid 18-digit IDs,
 //!   accounts/IDs/months as text, amounts as numbers.
@@ -36,13 +37,20 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["generate", n, file] => match n.parse::<u32>() {
-            Ok(n) => generate(n, file).map_err(|e| e.to_string()),
+            Ok(n) => generate(n, file, false).map_err(|e| e.to_string()),
+            Err(_) => Err(format!("not a row count: {n}")),
+        },
+        ["generate-bad", n, file] => match n.parse::<u32>() {
+            Ok(n) => generate(n, file, true).map_err(|e| e.to_string()),
             Err(_) => Err(format!("not a row count: {n}")),
         },
         ["bare", file] => bare(file),
         ["check", file] => check(file),
         ["import", file] => import_only(file),
-        _ => Err("usage: bench_check (generate N FILE | bare FILE | check FILE | import FILE)".to_owned()),
+        _ => Err(
+            "usage: bench_check (generate N FILE | generate-bad N FILE | bare FILE | check FILE | import FILE)"
+                .to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -206,7 +214,8 @@ fn id_number(i: u32) -> String {
     s
 }
 
-fn generate(n: u32, file: &str) -> Result<(), XlsxError> {
+/// `bad`: every row's 调整后基数 above the policy year's maximum (an issue on each row, whoever checks it).
+fn generate(n: u32, file: &str, bad: bool) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let mut ws = wb.new_worksheet_with_low_memory()?;
     ws.set_name("基数调整")?;
@@ -245,7 +254,8 @@ fn generate(n: u32, file: &str) -> Result<(), XlsxError> {
         ws.write_string(r, 2, name)?;
         ws.write_string_with_format(r, 3, id_number(i), &text)?;
         ws.write_number_with_format(r, 4, f64::from(old), &money)?;
-        ws.write_number_with_format(r, 5, f64::from(old) + 150.5, &money)?;
+        let new = if bad { 30_000.0 } else { f64::from(old) + 150.5 };
+        ws.write_number_with_format(r, 5, new, &money)?;
         ws.write_string_with_format(r, 6, "202607", &text)?;
         if i % 50 == 0 {
             ws.write_string(r, 7, "年度调整")?;
@@ -291,7 +301,7 @@ mod tests {
     fn generated_file_is_clean() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bench.xlsx");
-        generate(500, path.to_str().unwrap()).unwrap();
+        generate(500, path.to_str().unwrap(), false).unwrap();
         let mut checker = Checker::new(&hengyang_policy(), &unit(), month(202607));
         let mut issues = Vec::new();
         let stats = gjj_sheets::base_adjustment::import_with(

@@ -1,0 +1,158 @@
+//! The issues of the sheet being fixed, held compactly: a checked sheet with a problem on each of 100,000 rows
+//! must not cost the window's process 100,000 × (a struct, a column `String`, a message `String`).
+//!
+//! Each issue is 16 bytes (row, column index, code, message span); column titles are stored once; messages live
+//! in one text arena, and a message repeated word for word (the same limit broken the same way on many rows) is
+//! stored once. An [`Issue`] is rebuilt when a page is shown or the list exported.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+
+use gjj_domain::issue::{Code, Issue};
+
+#[derive(Clone, Copy)]
+struct Item {
+    row: u32,
+    column: u16,
+    code: Code,
+    start: u32,
+    len: u32,
+}
+
+/// Every issue of a check, in the order given (the checker's: sheet-level first, then by row).
+#[derive(Default)]
+pub(crate) struct IssueList {
+    columns: Vec<Box<str>>,
+    text: String,
+    items: Vec<Item>,
+}
+
+impl IssueList {
+    /// Takes the checker's list (freed as it is read).
+    pub(crate) fn new(issues: Vec<Issue>) -> IssueList {
+        let mut list = IssueList {
+            items: Vec::with_capacity(issues.len()),
+            ..IssueList::default()
+        };
+        // Message hash → its span in the arena; a collision is checked against the text and just not shared.
+        let hasher = RandomState::new();
+        let mut seen: HashMap<u64, (u32, u32)> = HashMap::new();
+        for issue in issues {
+            let column = match list.columns.iter().position(|c| **c == *issue.column) {
+                Some(c) => c,
+                None => {
+                    list.columns.push(issue.column.into_boxed_str());
+                    list.columns.len() - 1
+                }
+            };
+            let hash = hasher.hash_one(issue.message.as_str());
+            let span = match seen.get(&hash) {
+                Some(&(start, len)) if list.slice(start, len) == issue.message => (start, len),
+                _ => {
+                    let start = u32::try_from(list.text.len()).unwrap_or(u32::MAX);
+                    list.text.push_str(&issue.message);
+                    let span = (start, u32::try_from(issue.message.len()).unwrap_or(0));
+                    seen.insert(hash, span);
+                    span
+                }
+            };
+            list.items.push(Item {
+                row: issue.row,
+                column: u16::try_from(column).unwrap_or(u16::MAX),
+                code: issue.code,
+                start: span.0,
+                len: span.1,
+            });
+        }
+        list.text.shrink_to_fit();
+        list
+    }
+
+    fn slice(&self, start: u32, len: u32) -> &str {
+        let (s, e) = (start as usize, start as usize + len as usize);
+        self.text.get(s..e).unwrap_or_default()
+    }
+
+    fn issue(&self, item: &Item) -> Issue {
+        Issue {
+            row: item.row,
+            column: self
+                .columns
+                .get(usize::from(item.column))
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            code: item.code,
+            message: self.slice(item.start, item.len).to_owned(),
+        }
+    }
+
+    /// How many.
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Issues `offset..offset + limit`.
+    pub(crate) fn page(&self, offset: usize, limit: usize) -> Vec<Issue> {
+        self.items
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|i| self.issue(i))
+            .collect()
+    }
+
+    /// The issues of Excel row `row` (rows are in order after the sheet-level ones).
+    pub(crate) fn of_row(&self, row: u32) -> impl Iterator<Item = Issue> + '_ {
+        let first = self.items.partition_point(|i| i.row < row);
+        self.items[first..]
+            .iter()
+            .take_while(move |i| i.row == row)
+            .map(|i| self.issue(i))
+    }
+
+    /// Every issue, rebuilt (for an export).
+    pub(crate) fn to_vec(&self) -> Vec<Issue> {
+        self.page(0, self.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issues_come_back_as_they_went_in_with_repeated_messages_stored_once() {
+        let mut issues = vec![Issue::sheet(Code::NoRows, "整表问题")];
+        for row in 5..1005 {
+            issues.push(Issue::new(
+                row,
+                "调整后基数",
+                Code::BaseAboveMax,
+                "超出上限 21142 元",
+            ));
+            if row % 2 == 0 {
+                issues.push(Issue::new(
+                    row,
+                    "证件号码",
+                    Code::IdNumberChecksum,
+                    format!("第 {row} 行校验位"),
+                ));
+            }
+        }
+        let list = IssueList::new(issues.clone());
+        assert_eq!(list.len(), issues.len());
+        assert_eq!(list.to_vec(), issues);
+        assert_eq!(list.page(1, 2), issues[1..3].to_vec());
+        assert_eq!(list.of_row(6).count(), 2);
+        assert_eq!(list.of_row(0).next(), Some(issues[0].clone()));
+        assert_eq!(list.of_row(2000).count(), 0);
+        // One copy of the repeated message, one per distinct one.
+        let distinct: usize = "整表问题".len() + "超出上限 21142 元".len();
+        assert!(
+            list.text.len() < distinct + 500 * "第 1000 行校验位".len(),
+            "{}",
+            list.text.len()
+        );
+        assert_eq!(list.columns.len(), 3);
+    }
+}
