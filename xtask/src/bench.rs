@@ -432,7 +432,7 @@ pub fn run(root: &Path, quick: bool, desktop: bool) -> Result<()> {
     }
 
     // 5. The installers, when built.
-    let dist = crate::dist::dist_dir(root, crate::dist::Profile::Release);
+    let dist = crate::dist::dist_dir(root, crate::dist::Profile::Release).join("windows");
     for (what, suffix, max) in [("setup.exe", "-setup.exe", 15.0), (".msi", ".msi", 20.0)] {
         let found = std::fs::read_dir(&dist).ok().and_then(|d| {
             d.flatten()

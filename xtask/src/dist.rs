@@ -78,6 +78,22 @@ impl Profile {
             Profile::Debug => &[],
         }
     }
+
+    /// The Windows binaries' profile: release ships as `shipping` (Cargo.toml: LTO, one codegen unit, stripped),
+    /// which only these plain cargo builds can use (`tauri build` of the .deb knows release and debug).
+    fn windows_dir(self) -> &'static str {
+        match self {
+            Profile::Release => "shipping",
+            Profile::Debug => "debug",
+        }
+    }
+
+    fn windows_cargo_args(self) -> &'static [&'static str] {
+        match self {
+            Profile::Release => &["--profile", "shipping"],
+            Profile::Debug => &[],
+        }
+    }
 }
 
 /// Options.
@@ -438,16 +454,16 @@ fn windows(
     let config = updater_config(key).to_string();
     let profile = opts.profile;
     report.timed(
-        &format!("windows: cross-build gjj-desktop.exe ({})", profile.dir()),
+        &format!("windows: cross-build gjj-desktop.exe ({})", profile.windows_dir()),
         || {
             sh::run(
                 &format!(
                     "cargo build ({}) --target {WIN_TRIPLE} -p gjj-desktop",
-                    profile.dir()
+                    profile.windows_dir()
                 ),
                 sh::cargo()
                     .arg("build")
-                    .args(profile.cargo_args())
+                    .args(profile.windows_cargo_args())
                     .args(["--target", WIN_TRIPLE, "-p", "gjj-desktop"])
                     .args(["--features", "tauri/custom-protocol"])
                     .env("TAURI_CONFIG", &config),
@@ -455,13 +471,16 @@ fn windows(
         },
     )?;
     report.timed(
-        &format!("windows: cross-build gjj.exe ({})", profile.dir()),
+        &format!("windows: cross-build gjj.exe ({})", profile.windows_dir()),
         || {
             sh::run(
-                &format!("cargo build ({}) --target {WIN_TRIPLE} -p gjj-cli", profile.dir()),
+                &format!(
+                    "cargo build ({}) --target {WIN_TRIPLE} -p gjj-cli",
+                    profile.windows_dir()
+                ),
                 sh::cargo()
                     .arg("build")
-                    .args(profile.cargo_args())
+                    .args(profile.windows_cargo_args())
                     .args(["--target", WIN_TRIPLE, "-p", "gjj-cli"]),
             )
         },
@@ -475,7 +494,7 @@ fn windows(
     let centre_dir = stage.join("centre");
     std::fs::create_dir_all(&app)?;
     std::fs::create_dir_all(&centre_dir)?;
-    let bin = root.join("target").join(WIN_TRIPLE).join(profile.dir());
+    let bin = root.join("target").join(WIN_TRIPLE).join(profile.windows_dir());
     std::fs::copy(bin.join("gjj-desktop.exe"), app.join("gjj-desktop.exe"))?;
     std::fs::copy(bin.join("gjj.exe"), app.join("gjj.exe"))?;
     std::fs::copy(webview2_loader(root)?, app.join("WebView2Loader.dll"))?;
