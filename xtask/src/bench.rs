@@ -565,7 +565,7 @@ fn build(root: &Path, quick: bool) -> Result<()> {
 /// The desktop figures (tests/examples/bench_desktop.rs) with the app and its ui embedded.
 fn desktop_bench(root: &Path, fixtures: &Path, bin: &Path, sheet: &Path, quick: bool) -> Result<Value> {
     crate::deps::ensure(crate::deps::DESKTOP)?;
-    crate::test::build_ui(root)?;
+    crate::desktop::build_ui(root)?;
     let mut build = vec![
         "build",
         "-p",
@@ -588,7 +588,7 @@ fn desktop_bench(root: &Path, fixtures: &Path, bin: &Path, sheet: &Path, quick: 
     }
     sh::run("build the desktop app (ui embedded)", sh::cargo().args(&build))?;
     sh::run("build the desktop benchmark", sh::cargo().args(&example))?;
-    let driver = crate::test::tauri_driver(root)?;
+    let driver = crate::desktop::tauri_driver(root)?;
     let _ = Command::new("pkill")
         .args(["-TERM", "-x", "WebKitWebDriver"])
         .status();

@@ -64,8 +64,8 @@ pub fn run(root: &Path, opts: &DemoOptions) -> Result<()> {
         cli_flow(&centre, &dir.join("demo-files"))?;
         sm2_flow(&centre, &skf, &sm2_key, &dir.join("demo-files"))?;
     } else {
-        crate::test::build_ui(root)?;
-        let exe = crate::test::build_desktop(root)?;
+        crate::desktop::build_ui(root)?;
+        let exe = crate::desktop::build_desktop(root)?;
         // The app's own settings, pointed at the demo centre and the SoftHSM "USB keys" (PIN 123456); its data
         // (outbox, drafts, logs) stays in certs/dev/app-data, away from a real installation's.
         let config = dir.join("app-config");

@@ -13,6 +13,7 @@ mod chaos;
 mod demo;
 mod demo_data;
 mod deps;
+mod desktop;
 mod dist;
 mod fuzz;
 mod load;
@@ -197,7 +198,7 @@ fn main() -> Result<()> {
         Cmd::Screenshots => {
             deps::ensure(deps::CORE)?;
             deps::ensure(deps::DESKTOP)?;
-            test::build_ui(&root)?;
+            desktop::build_ui(&root)?;
             let fixtures = root.join("target").join("gjj-test-fixtures");
             if !fixtures.join("ca-bundle.pem").exists() {
                 pki::run(&fixtures)?;

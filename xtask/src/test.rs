@@ -27,7 +27,7 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
     }
     let ui = root.join("ui");
     if !opts.no_desktop {
-        build_ui(root)?;
+        crate::desktop::build_ui(root)?;
         sh::run("ui tests (vitest)", sh::npm(&ui).args(["test"]))?;
     }
     sh::run("cargo fmt --check", sh::cargo().args(["fmt", "--all", "--check"]))?;
@@ -268,51 +268,11 @@ fn foreign_python(root: &Path) -> Result<std::path::PathBuf> {
     Ok(python)
 }
 
-/// `npm ci` + type check + vite build of the ui (the desktop app embeds ui/dist).
-pub fn build_ui(root: &Path) -> Result<()> {
-    let ui = root.join("ui");
-    sh::npm_ci(&ui)?;
-    sh::run("ui type check + build", sh::npm(&ui).args(["run", "build"]))
-}
-
-/// Builds the desktop app (debug) with ui/dist embedded; returns the binary.
-pub fn build_desktop(root: &Path) -> Result<std::path::PathBuf> {
-    sh::run(
-        "build desktop app (debug, ui embedded)",
-        sh::cargo().args([
-            "build",
-            "-p",
-            "gjj-desktop",
-            "--features",
-            "tauri/custom-protocol",
-        ]),
-    )?;
-    Ok(root
-        .join("target")
-        .join("debug")
-        .join(format!("gjj-desktop{}", std::env::consts::EXE_SUFFIX)))
-}
-
-/// tauri-driver (the WebDriver server for Tauri apps), installed from crates.io into target/tools once.
-pub fn tauri_driver(root: &Path) -> Result<std::path::PathBuf> {
-    let tools = root.join("target").join("tools");
-    let bin = tools.join("bin").join("tauri-driver");
-    if !bin.exists() {
-        sh::run(
-            "install tauri-driver (crates.io, once)",
-            sh::cargo()
-                .args(["install", "tauri-driver", "--version", "^2", "--locked", "--root"])
-                .arg(&tools),
-        )?;
-    }
-    Ok(bin)
-}
-
 /// The desktop app end to end on its real window (tests/tests/desktop.rs): built with the ui embedded, driven
 /// by WebDriver under Xvfb against a real gateway and SoftHSM tokens; screenshots of each state go to `shots`.
 pub fn desktop_e2e(root: &Path, fixtures: &Path, shots: &Path) -> Result<()> {
-    let exe = build_desktop(root)?;
-    let driver = tauri_driver(root)?;
+    let exe = crate::desktop::build_desktop(root)?;
+    let driver = crate::desktop::tauri_driver(root)?;
     // A WebKitWebDriver left by an interrupted run holds port 4445 and makes the next session hang.
     let _ = Command::new("pkill")
         .args(["-TERM", "-x", "WebKitWebDriver"])
