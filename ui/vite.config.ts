@@ -19,5 +19,8 @@ export default defineConfig({
   },
   test: {
     environment: "jsdom",
+    // Whole-window tests (router, lazy routes, several screens in one case) take 1–3 s alone and far longer on a
+    // 2-core CI machine building Rust beside them: the 5 s default failed one there while it passed alone.
+    testTimeout: 30_000,
   },
 });
