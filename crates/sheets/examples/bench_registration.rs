@@ -22,13 +22,10 @@ use std::time::Instant;
 
 use calamine::{Reader, Xlsx};
 use gjj_domain::contributor_registration::{col, Checker};
-use gjj_domain::money::Fen;
-use gjj_domain::month::Month;
-use gjj_domain::policy::Policy;
-use gjj_domain::rate::Rate;
-use gjj_domain::rounding::RoundTo;
-use gjj_domain::unit::{UnitFacts, UnitStatus};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+mod common;
+use common::{hengyang_policy, month, peak_rss_kib, unit};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,41 +44,6 @@ fn main() -> ExitCode {
             eprintln!("bench_registration: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn month(yyyymm: u32) -> Month {
-    Month::new((yyyymm / 100) as i32, yyyymm % 100).expect("valid month literal")
-}
-
-/// 衡阳 figures (REFERENCE §C, secondary source; the 2026 policy year).
-fn hengyang_policy() -> Policy {
-    Policy {
-        year: 2026,
-        starts: month(202607),
-        ends: month(202706),
-        base_min: Fen::from_yuan(1700),
-        base_max: Fen::from_yuan(21142),
-        monthly_min: Fen::from_yuan(170),
-        monthly_max: Fen::from_yuan(5076),
-        unit_rate_min: Rate::from_percent(5),
-        unit_rate_max: Rate::from_percent(12),
-        person_rate_min: Rate::from_percent(5),
-        person_rate_max: Rate::from_percent(12),
-        round_to: RoundTo::Fen,
-    }
-}
-
-fn unit() -> UnitFacts {
-    UnitFacts {
-        account: "430400000001".to_owned(),
-        name: "衡阳市示例科技有限公司".to_owned(),
-        uscc: "91430400MA4L000000".to_owned(),
-        status: UnitStatus::Normal,
-        unit_rate: Rate::from_percent(12),
-        person_rate: Rate::from_percent(12),
-        first_month: month(201001),
-        paid_through: Some(month(202609)),
     }
 }
 
@@ -111,7 +73,7 @@ fn bare(file: &str) -> Result<(), String> {
 
 fn check(file: &str) -> Result<(), String> {
     let start = Instant::now();
-    let mut checker = Checker::new(&hengyang_policy(), &unit(), month(TODAY));
+    let mut checker = Checker::new(&hengyang_policy(), &unit(202609), month(TODAY));
     let mut issues = Vec::new();
     let stats = gjj_sheets::contributor_registration::import_with(
         file,
@@ -210,18 +172,6 @@ fn generate(n: u32, file: &str) -> Result<(), XlsxError> {
     wb.save(file)
 }
 
-/// Peak resident set size (`VmHWM`) in KiB, 0 if unavailable (non-Linux).
-fn peak_rss_kib() -> u64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return 0;
-    };
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,7 +192,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bench.xlsx");
         generate(600, path.to_str().unwrap()).unwrap();
-        let mut checker = Checker::new(&hengyang_policy(), &unit(), month(TODAY));
+        let mut checker = Checker::new(&hengyang_policy(), &unit(202609), month(TODAY));
         let mut issues = Vec::new();
         let stats = gjj_sheets::contributor_registration::import_with(
             &path,

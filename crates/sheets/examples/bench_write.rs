@@ -20,13 +20,11 @@ use std::time::Instant;
 
 use gjj_domain::issue::{Code, Issue};
 use gjj_domain::money::Fen;
-use gjj_domain::month::Month;
-use gjj_domain::policy::Policy;
-use gjj_domain::rate::Rate;
 use gjj_domain::remittance::{ListEntry, RemittanceList};
-use gjj_domain::rounding::RoundTo;
-use gjj_domain::unit::{UnitFacts, UnitStatus};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+mod common;
+use common::{hengyang_policy, month, peak_rss_kib, unit};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -80,36 +78,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn month(yyyymm: u32) -> Result<Month, String> {
-    Month::new((yyyymm / 100) as i32, yyyymm % 100).ok_or_else(|| format!("month {yyyymm}"))
-}
-
 /// A unit of N contributors with 衡阳's 2026 figures (the bench_check unit).
 fn list(n: u32) -> Result<RemittanceList, String> {
-    let policy = Policy {
-        year: 2026,
-        starts: month(202607)?,
-        ends: month(202706)?,
-        base_min: Fen::from_yuan(1700),
-        base_max: Fen::from_yuan(21142),
-        monthly_min: Fen::from_yuan(170),
-        monthly_max: Fen::from_yuan(5076),
-        unit_rate_min: Rate::from_percent(5),
-        unit_rate_max: Rate::from_percent(12),
-        person_rate_min: Rate::from_percent(5),
-        person_rate_max: Rate::from_percent(12),
-        round_to: RoundTo::Fen,
-    };
-    let unit = UnitFacts {
-        account: "430400000001".to_owned(),
-        name: "衡阳市示例科技有限公司".to_owned(),
-        uscc: "91430400MA4L000000".to_owned(),
-        status: UnitStatus::Normal,
-        unit_rate: Rate::from_percent(12),
-        person_rate: Rate::from_percent(12),
-        first_month: month(201001)?,
-        paid_through: Some(month(202611)?),
-    };
+    let policy = hengyang_policy();
+    let unit = unit(202611);
     let entries = (0..n)
         .map(|i| {
             ListEntry::new(
@@ -122,7 +94,7 @@ fn list(n: u32) -> Result<RemittanceList, String> {
             )
         })
         .collect();
-    Ok(RemittanceList::new(unit, month(202612)?, policy, entries))
+    Ok(RemittanceList::new(unit, month(202612), policy, entries))
 }
 
 /// The same cells as the 清册's data rows, with the same number formats, and nothing else.
@@ -176,15 +148,4 @@ fn bare_issues(issues: &[Issue], file: &str) -> Result<(), XlsxError> {
         ws.write_string_with_format(r, 3, &issue.message, &wrap)?;
     }
     wb.save(file)
-}
-
-fn peak_rss_kib() -> u64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return 0;
-    };
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
