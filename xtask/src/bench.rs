@@ -212,7 +212,7 @@ pub fn run(root: &Path, quick: bool, desktop: bool) -> Result<()> {
     let sizes = Sizes::of(quick);
     let profile = if quick { "debug" } else { "release" };
     let bin = root.join("target").join(profile);
-    build(root, quick)?;
+    build(quick)?;
     let dir = root.join("target").join("bench");
     std::fs::create_dir_all(&dir)?;
     let mut rows = Vec::new();
@@ -521,7 +521,7 @@ fn report(rows: &[Row], sizes: &Sizes) -> String {
 }
 
 /// Everything the bench runs. Quick: the debug builds `cargo xtask test` made, plus the examples it did not.
-fn build(root: &Path, quick: bool) -> Result<()> {
+fn build(quick: bool) -> Result<()> {
     let mut args = vec!["build"];
     if !quick {
         args.push("--release");
@@ -551,7 +551,6 @@ fn build(root: &Path, quick: bool) -> Result<()> {
         "--example",
         "bench_sm2",
     ]);
-    let _ = root;
     sh::run(
         if quick {
             "build the benchmarks (debug)"
