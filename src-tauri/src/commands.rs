@@ -45,6 +45,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         batch_export_issues,
         batch_save_sheet,
         batch_submit,
+        submission_open,
         form_current,
         form_validate,
         form_submit,
@@ -211,6 +212,11 @@ async fn batch_save_sheet(app: State<'_, App>, path: PathBuf) -> AppResult<()> {
 #[tauri::command]
 async fn batch_submit(handle: AppHandle, app: State<'_, App>) -> AppResult<Receipt> {
     app.batch_submit(progress(handle)).await
+}
+
+#[tauri::command]
+async fn submission_open(app: State<'_, App>, id: String) -> AppResult<BatchSummary> {
+    app.submission_open(&id).await
 }
 
 #[tauri::command]

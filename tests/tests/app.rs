@@ -126,9 +126,21 @@ async fn every_app_command_works_against_a_real_centre() {
         .unwrap()
         .issues
         .is_empty());
+    let sent_rows: Vec<_> = app
+        .batch_rows(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.row)
+        .collect();
     let receipt = app.batch_submit(|_| {}).await.unwrap();
     assert_eq!(receipt.business, "base_adjustment");
     assert_eq!(receipt.accepted_rows, 4);
+    // The grid still on screen is that submission now: it does not go twice.
+    assert_eq!(
+        app.batch_submit(|_| {}).await.unwrap_err().code,
+        "RESUBMIT_NOT_ALLOWED"
+    );
 
     // History joins the local store with the centre's status; filters; the receipt by serial.
     let history = app.history(HistoryFilter::default()).await.unwrap();
@@ -161,6 +173,59 @@ async fn every_app_command_works_against_a_real_centre() {
     let verified = gjj_client::receipt::verify_file(&pdf, &trust).unwrap();
     assert_eq!(verified.receipt.serial, receipt.serial);
 
+    // 办理记录 reopens the grid that was sent (by its 流水号, or by the local id every line has), whatever sheet is
+    // in the workspace: the same rows, checked again; it cannot go again while 已受理; once withdrawn it goes as a
+    // new submission.
+    assert!(entry.has_sheet);
+    app.batch_import("base_adjustment", path.clone(), |_| {})
+        .await
+        .unwrap();
+    let reopened = app.submission_open(&receipt.serial).await.unwrap();
+    assert_eq!(reopened.file, "基数调整.xlsx");
+    assert_eq!(reopened.rows, 4);
+    assert!(reopened.clean, "{:?}", reopened.issues);
+    let origin = reopened.origin.clone().unwrap();
+    assert_eq!(origin.serial.as_deref(), Some(receipt.serial.as_str()));
+    assert_eq!(origin.idempotency_key, receipt.idempotency_key);
+    assert_eq!(origin.status, Some(gjj_domain::api::SubmissionStatus::Accepted));
+    assert_eq!(origin.status_label, "已受理");
+    let blocked = origin.submit_blocked.unwrap();
+    assert!(
+        blocked.contains("已受理") && blocked.contains(&receipt.serial),
+        "{blocked}"
+    );
+    let rows: Vec<_> = app
+        .batch_rows(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.row)
+        .collect();
+    assert_eq!(rows, sent_rows, "exactly what was sent, fixes included");
+    let refused = app.batch_submit(|_| {}).await.unwrap_err();
+    assert_eq!(refused.code, "RESUBMIT_NOT_ALLOWED");
+    assert_eq!(refused.message, blocked);
+    let by_key = app.submission_open(&entry.idempotency_key).await.unwrap();
+    assert_eq!(by_key.origin.unwrap().serial, Some(receipt.serial.clone()));
+    assert_eq!(
+        app.submission_open("no-such-submission").await.unwrap_err().code,
+        "SUBMISSION_NOT_FOUND"
+    );
+    app.withdraw(&receipt.serial).await.unwrap();
+    // Asked again at submit: the grid opened while 已受理 may go now that it is withdrawn.
+    let again = app.batch_submit(|_| {}).await.unwrap();
+    assert_ne!(again.serial, receipt.serial);
+    assert_ne!(again.idempotency_key, receipt.idempotency_key);
+    assert_eq!(again.accepted_rows, 4);
+    let withdrawn = app.submission_open(&receipt.serial).await.unwrap();
+    let origin = withdrawn.origin.unwrap();
+    assert_eq!(origin.status, Some(gjj_domain::api::SubmissionStatus::Withdrawn));
+    assert!(origin.submit_blocked.is_none());
+    let history = app.history(HistoryFilter::default()).await.unwrap();
+    assert!(history
+        .iter()
+        .any(|h| h.serial.as_deref() == Some(&again.serial) && h.has_sheet));
+
     // Forms: the centre's rules as the user types; a valid one is signed and sent.
     let current = app.form_current("rate_adjustment", None).await.unwrap();
     assert_eq!(current["unit_rate"], json!(home_view.me.unit.unit_rate));
@@ -186,6 +251,11 @@ async fn every_app_command_works_against_a_real_centre() {
     assert!(!app.form_validate("unit_change", stale).await.unwrap().is_empty());
     let unit_receipt = app.form_submit("unit_change", change).await.unwrap();
     assert_eq!(unit_receipt.business, "unit_change");
+    // A form keeps no grid: there is nothing to reopen.
+    assert_eq!(
+        app.submission_open(&unit_receipt.serial).await.unwrap_err().code,
+        "SHEET_NOT_KEPT"
+    );
     assert_eq!(
         app.form_submit("base_adjustment", json!({}))
             .await

@@ -5,7 +5,7 @@
 //!   file — is scanned byte by byte for the sheet's 身份证 numbers and names in UTF-8, UTF-16LE and UTF-16BE:
 //!   none may be found;
 //! - the retention period: nothing is purged before it; once the centre's 已办结 is older than the period IT
-//!   set, the payload is gone, the receipt (with the signed payload's digest) stays and the centre's sealed PDF
+//!   set, the payload (and the grid it was made from) is gone, the receipt (with the signed payload's digest) stays and the centre's sealed PDF
 //!   receipt still verifies; what the centre has not finished stays; an old draft is flagged, not deleted;
 //! - the store copied to another user's profile (another key) cannot be read: a stable `LOCAL_STORE_KEY`.
 //!
@@ -239,6 +239,8 @@ async fn personal_data_is_sealed_on_the_pc_and_leaves_after_the_retention_period
         .payload
         .contains(&people[0].id_number));
     assert!(entry(&before, &receipt.serial).purged_at.is_none());
+    // The grid it was made from (sealed: the scan above found none of its people) is kept for 办理记录 too.
+    assert!(entry(&before, &receipt.serial).has_sheet);
 
     // The clock moves on: the centre's 已办结 (and everything else) is now 31 days old.
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", store.display()))
@@ -270,6 +272,12 @@ async fn personal_data_is_sealed_on_the_pc_and_leaves_after_the_retention_period
     let purged = entry(&after, &receipt.serial);
     assert_eq!(purged.payload, "", "the finished payload is purged");
     assert!(purged.purged_at.is_some());
+    assert!(!purged.has_sheet, "the grid goes with the payload");
+    assert!(outbox.sheet(&purged.idempotency_key).await.unwrap().is_none());
+    assert_eq!(
+        app.submission_open(&receipt.serial).await.unwrap_err().code,
+        "SHEET_NOT_KEPT"
+    );
     let kept = purged.receipt.unwrap();
     assert_eq!(
         kept.payload_sha256, receipt.payload_sha256,

@@ -79,6 +79,7 @@ fn generated() -> String {
         gjj_client::Draft,
         DraftView,
         BatchSummary,
+        SheetOrigin,
         gjj_client::offline::OfflineReport,
         CellIssue,
         GridRowView,

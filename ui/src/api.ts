@@ -124,6 +124,12 @@ export const batchExportIssues = (path: string) => invoke<void>("batch_export_is
 /** Saves the sheet as it is now (with in-place fixes) as an .xlsx. */
 export const batchSaveSheet = (path: string) => invoke<void>("batch_save_sheet", { path });
 export const batchSubmit = () => invoke<Receipt>("batch_submit");
+/**
+ * Reopens the grid a batch submission was made from (办理记录): by its idempotency key, or its 业务流水号. The
+ * summary's `origin` says which submission it was and, in `submit_blocked`, why it cannot be submitted again.
+ * Errors: SUBMISSION_NOT_FOUND, SHEET_NOT_KEPT (a form, an older client's, or purged after the retention period).
+ */
+export const submissionOpen = (id: string) => invoke<BatchSummary>("submission_open", { id });
 export const onBatchProgress = (f: (p: BatchProgress) => void): Promise<UnlistenFn> =>
   listen<BatchProgress>("batch-progress", (e) => f(e.payload));
 

@@ -116,6 +116,8 @@ export function batchSummary(
     clean: all.length === 0,
     // Checked with the centre's facts of the login (not `gjj check` without the key).
     offline: null,
+    // Imported from a file, not reopened from 办理记录.
+    origin: null,
   };
 }
 

@@ -24,7 +24,9 @@ use zeroize::Zeroizing;
 
 use crate::keys::{self, CertInfo, KeyList};
 use crate::settings::{self, Settings, SettingsView};
-use crate::{doctor, sheet, ClientError, Draft, Outbox, OutboxState, Session, SessionConfig, Submitted};
+use crate::{
+    doctor, sheet, ClientError, Draft, Outbox, OutboxState, Session, SessionConfig, Submitted, SubmittedSheet,
+};
 
 /// An error for the window: stable code, Chinese message (what happened, what to do), issues when any.
 #[derive(Clone, Debug, Serialize, thiserror::Error)]
@@ -242,6 +244,8 @@ pub struct HistoryEntry {
     pub return_reason: Option<String>,
     /// Last delivery error or refusal.
     pub error: Option<String>,
+    /// The grid of a batch submission is kept: 办理记录 can reopen it ([`App::submission_open`]).
+    pub has_sheet: bool,
 }
 
 /// History filters.
@@ -295,6 +299,29 @@ pub struct BatchSummary {
     pub clean: bool,
     /// Checked without the key and the centre: on what, and what is left for the centre.
     pub offline: Option<crate::offline::OfflineReport>,
+    /// Reopened from 办理记录 ([`App::submission_open`]), or just submitted: the submission this grid was.
+    pub origin: Option<SheetOrigin>,
+}
+
+/// The submission a grid in the batch workspace was made from, and whether it may be submitted again.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SheetOrigin {
+    /// Idempotency key of that submission (the local id).
+    pub idempotency_key: String,
+    /// Its 业务流水号, once the centre accepted it.
+    pub serial: Option<String>,
+    /// pending | sent | rejected (the local store's state).
+    pub state: &'static str,
+    /// The centre's status, when it answered.
+    pub status: Option<SubmissionStatus>,
+    /// What the banner says about it: 已受理, 已退回, 被拒绝, 待发送 …
+    pub status_label: String,
+    /// When it was submitted (RFC 3339).
+    pub submitted_at: String,
+    /// Why this grid cannot be submitted again; `None`: it can, as a new submission (refused, returned or
+    /// withdrawn).
+    pub submit_blocked: Option<String>,
 }
 
 /// How many issues a [`BatchSummary`] (or a refusal) carries.
@@ -769,6 +796,7 @@ impl App {
                     status_label: view.map(|v| v.status_label.clone()),
                     return_reason: view.and_then(|v| v.return_reason.clone()),
                     error: e.last_error.clone(),
+                    has_sheet: e.has_sheet,
                     serial,
                     idempotency_key: e.idempotency_key,
                     business: e.business,
@@ -1021,27 +1049,75 @@ impl App {
                 format!("第 {row} 行没有“{column}”这一列。请重新导入文件后再修改。"),
             ));
         }
-        let work = self.data_dir.join("work");
-        std::fs::create_dir_all(&work).map_err(|e| AppError::io("创建工作目录", &work, e))?;
-        let current = work.join(format!("{}-edited.xlsx", sheet.business));
-        let grid = sheet.grid.clone();
         let code = sheet.business.clone();
-        let batch = sheet::batch(&code).ok_or_else(|| unknown_batch(&code))?;
-        let file = current.clone();
-        let mut checked = tokio::task::spawn_blocking(move || -> AppResult<_> {
-            gjj_sheets::write_grid(&grid, &file)?;
-            Ok(batch.check(&file, &policy, &me.unit, me.today, false, &mut |_| {})?)
-        })
-        .await
-        .map_err(blocking_err)??;
+        let (current, _, mut checked) =
+            check_grid(&self.data_dir, &code, "edited", sheet.grid.clone(), me, policy).await?;
         if let Some(b) = &basis {
             checked.issues.retain(|i| b.keep(i));
         }
         sheet.current = current;
+        let origin = sheet.summary.origin.take();
         sheet.summary = summary_of(&code, &sheet.source, &sheet.grid, checked.rows, &checked.issues);
         sheet.summary.offline = basis.as_ref().map(|b| b.report(&code));
+        sheet.summary.origin = origin;
         sheet.issues = issues::IssueList::new(checked.issues);
         Ok(sheet.summary.clone())
+    }
+
+    /// `submission_open`: the grid a batch submission was made from (by its idempotency key, which every line
+    /// of 办理记录 has, or its 业务流水号) back in the batch workspace, checked again with this login's facts as
+    /// after an import; `batch_rows` / `batch_issues` / `batch_edit` then work on it. The summary's `origin`
+    /// says which submission it was and whether it may be submitted again (only after a refusal, a return or a
+    /// withdrawal: as a new submission).
+    pub async fn submission_open(&self, id: &str) -> AppResult<BatchSummary> {
+        let (session, outbox, me, policy) = self.logged_in().await?;
+        let entry = outbox.entry(&me.unit.uscc, id).await?.ok_or_else(|| {
+            AppError::new(
+                "SUBMISSION_NOT_FOUND",
+                "本机的办理记录中没有这笔业务。请在“办理记录”中刷新后重试。",
+            )
+        })?;
+        let stored = outbox.sheet(&entry.idempotency_key).await?.ok_or_else(|| {
+            AppError::new(
+                "SHEET_NOT_KEPT",
+                "这笔业务没有保存提交时的表格（不是 Excel 批量业务、由较早版本的客户端提交，或已超过保留期限被清除）。\
+                 如需再次办理，请重新导入 Excel 文件。",
+            )
+        })?;
+        let origin = origin_of(&session, &outbox, &entry).await?;
+        let code = stored.business.clone();
+        // Its own work file: the sheet being fixed keeps its fixed copy until this one has replaced it.
+        let (current, grid, checked) = check_grid(&self.data_dir, &code, "reopened", stored.grid, me, policy)
+            .await
+            .inspect_err(|_| {
+                let _ =
+                    std::fs::remove_file(self.data_dir.join("work").join(format!("{code}-reopened.xlsx")));
+            })?;
+        let source = PathBuf::from(&stored.file_name);
+        let mut summary = summary_of(&code, &source, &grid, checked.rows, &checked.issues);
+        summary.origin = Some(origin);
+        tracing::info!(
+            business = %code,
+            rows = summary.rows,
+            issues = summary.issue_count,
+            "submitted sheet reopened"
+        );
+        let mut state = self.state.lock().await;
+        // A new sheet replaces the one being fixed: its fixed copy goes.
+        if let Some(old) = &state.sheet {
+            if old.current != current && old.current.starts_with(self.data_dir.join("work")) {
+                let _ = std::fs::remove_file(&old.current);
+            }
+        }
+        state.sheet = Some(Sheet {
+            business: code,
+            source,
+            current,
+            grid,
+            issues: issues::IssueList::new(checked.issues),
+            summary: summary.clone(),
+        });
+        Ok(summary)
     }
 
     /// `batch_export_issues`: the issue list as a workbook for whoever fills the sheet.
@@ -1069,11 +1145,33 @@ impl App {
         progress: impl Fn(BatchProgress) + Send + 'static,
     ) -> AppResult<Receipt> {
         let (session, outbox, me, policy) = self.logged_in().await?;
-        let (code, file) = {
+        let (code, file, kept, origin) = {
             let state = self.state.lock().await;
             let sheet = state.sheet.as_ref().ok_or_else(AppError::no_sheet)?;
-            (sheet.business.clone(), sheet.current.clone())
+            let kept = SubmittedSheet {
+                business: sheet.business.clone(),
+                file_name: file_name(&sheet.source),
+                grid: sheet.grid.clone(),
+            };
+            (
+                sheet.business.clone(),
+                sheet.current.clone(),
+                kept,
+                sheet.summary.origin.clone(),
+            )
         };
+        // A grid that was a submission goes again only when that one was refused, returned or withdrawn: asked
+        // again now (it may have been withdrawn since it was reopened, or accepted since it was queued).
+        if let Some(origin) = origin {
+            let entry = outbox.entry(&me.unit.uscc, &origin.idempotency_key).await?;
+            let blocked = match entry {
+                Some(entry) => origin_of(&session, &outbox, &entry).await?.submit_blocked,
+                None => origin.submit_blocked,
+            };
+            if let Some(reason) = blocked {
+                return Err(AppError::new("RESUBMIT_NOT_ALLOWED", reason));
+            }
+        }
         let batch = sheet::batch(&code).ok_or_else(|| unknown_batch(&code))?;
         let unit = me.unit.clone();
         let today = me.today;
@@ -1101,7 +1199,10 @@ impl App {
         }
         let payload = checked.payload.unwrap_or_default();
         progress(stage(&code, "sending", checked.rows));
-        let result = session.submit(&outbox, &code, &payload, checked.valid_rows).await;
+        // The grid goes with it (sealed beside the payload), so that 办理记录 can reopen it.
+        let result = session
+            .submit_with_sheet(&outbox, &code, &payload, checked.valid_rows, Some(&kept))
+            .await;
         let Submitted::Accepted { receipt, .. } = result.inspect_err(|_| {
             progress(stage(&code, "failed", checked.rows));
         })?;
@@ -1109,6 +1210,19 @@ impl App {
         tracing::info!(business = %code, serial = %receipt.serial, rows = receipt.accepted_rows, "submitted");
         // The fixed copy has done its job: the outbox holds what was sent, sealed.
         clear_work_files(&self.data_dir);
+        // The grid still in the workspace is this submission now: submitting it again would send it twice.
+        if let Some(sheet) = self.state.lock().await.sheet.as_mut() {
+            let status = SubmissionStatus::Accepted;
+            sheet.summary.origin = Some(SheetOrigin {
+                idempotency_key: receipt.idempotency_key.clone(),
+                serial: Some(receipt.serial.clone()),
+                state: OutboxState::Sent.code(),
+                status: Some(status),
+                status_label: status.label().to_owned(),
+                submitted_at: receipt.received_at.clone(),
+                submit_blocked: blocked_reason(OutboxState::Sent, Some(&receipt.serial), Some(status)),
+            });
+        }
         Ok(receipt)
     }
 
@@ -1279,7 +1393,107 @@ fn summary_of(business: &str, source: &Path, grid: &Grid, rows: u32, issues: &[I
         rows_with_issues,
         issues: issues.iter().take(SUMMARY_ISSUES).cloned().collect(),
         offline: None,
+        origin: None,
     }
+}
+
+/// Writes `grid` as a workbook in the work directory and checks it exactly as a file from Excel would be (the
+/// path of an edit and of a reopened submission): the file written, the grid, the check.
+async fn check_grid(
+    data_dir: &Path,
+    code: &str,
+    purpose: &str,
+    grid: Grid,
+    me: Me,
+    policy: Policy,
+) -> AppResult<(PathBuf, Grid, sheet::CheckedSheet)> {
+    let work = data_dir.join("work");
+    std::fs::create_dir_all(&work).map_err(|e| AppError::io("创建工作目录", &work, e))?;
+    let current = work.join(format!("{code}-{purpose}.xlsx"));
+    let batch = sheet::batch(code).ok_or_else(|| unknown_batch(code))?;
+    let file = current.clone();
+    let (grid, checked) = tokio::task::spawn_blocking(move || -> AppResult<_> {
+        gjj_sheets::write_grid(&grid, &file)?;
+        let checked = batch.check(&file, &policy, &me.unit, me.today, false, &mut |_| {})?;
+        Ok((grid, checked))
+    })
+    .await
+    .map_err(blocking_err)??;
+    Ok((current, grid, checked))
+}
+
+/// Where an outbox entry stands now (the centre asked when it has a 流水号) and whether its grid may be submitted
+/// again.
+async fn origin_of(session: &Session, outbox: &Outbox, entry: &crate::OutboxEntry) -> AppResult<SheetOrigin> {
+    let serial = entry.receipt.as_ref().map(|r| r.serial.clone());
+    let view = match &serial {
+        Some(s) => match session.status(s).await {
+            Ok(view) => {
+                // A status read here counts like one read by 办理记录 (finished → retention).
+                if matches!(view.status, SubmissionStatus::Done | SubmissionStatus::Withdrawn) {
+                    outbox.record_finished(std::slice::from_ref(s)).await?;
+                }
+                Some(view)
+            }
+            // The centre not reached: the grid opens, but cannot go again until its status is known.
+            Err(e) if e.is_retryable() => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let status = view.as_ref().map(|v| v.status);
+    let status_label = match (entry.state, &view) {
+        (_, Some(v)) => v.status_label.clone(),
+        (OutboxState::Pending, None) => "待发送".to_owned(),
+        (OutboxState::Rejected, None) => "被拒绝".to_owned(),
+        (OutboxState::Sent, None) => "已发送（暂时无法查询中心状态）".to_owned(),
+    };
+    Ok(SheetOrigin {
+        idempotency_key: entry.idempotency_key.clone(),
+        submit_blocked: blocked_reason(entry.state, serial.as_deref(), status),
+        serial,
+        state: entry.state.code(),
+        status,
+        status_label,
+        submitted_at: entry.created_at.clone(),
+    })
+}
+
+/// Why a submission's grid cannot be submitted again (`None`: refused, returned or withdrawn — it may go again,
+/// as a new submission under a new idempotency key).
+fn blocked_reason(
+    state: OutboxState,
+    serial: Option<&str>,
+    status: Option<SubmissionStatus>,
+) -> Option<String> {
+    let serial = serial.unwrap_or("—");
+    match (state, status) {
+        (OutboxState::Rejected, _) => None,
+        (OutboxState::Pending, _) => Some(
+            "此笔业务尚未送达中心（待发送），网络恢复后会自动重发，不能再次提交。".to_owned(),
+        ),
+        (OutboxState::Sent, Some(SubmissionStatus::Returned | SubmissionStatus::Withdrawn)) => None,
+        (OutboxState::Sent, Some(SubmissionStatus::Accepted)) => Some(format!(
+            "此笔业务已受理（流水号 {serial}），不能再次提交。如需更正，请先在办理记录中撤回。"
+        )),
+        (OutboxState::Sent, Some(SubmissionStatus::Reviewing)) => Some(format!(
+            "此笔业务中心正在审核（流水号 {serial}），不能再次提交。如需更正，请等待审核结果或联系中心退回。"
+        )),
+        (OutboxState::Sent, Some(SubmissionStatus::Done)) => Some(format!(
+            "此笔业务已办结（流水号 {serial}），不能再次提交。如有新的变动，请导入新的表格办理。"
+        )),
+        (OutboxState::Sent, None) => Some(format!(
+            "暂时无法向中心查询此笔业务（流水号 {serial}）的状态，不能再次提交。请联网后在办理记录中重新打开。"
+        )),
+    }
+}
+
+/// The file name of `path` (what the window shows of it).
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn unknown_batch(business: &str) -> AppError {

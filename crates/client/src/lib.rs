@@ -31,7 +31,7 @@ pub mod sheet;
 pub mod vault;
 
 pub use error::ClientError;
-pub use outbox::{CachedContext, Draft, Outbox, OutboxEntry, OutboxState};
+pub use outbox::{CachedContext, Draft, Outbox, OutboxEntry, OutboxState, SubmittedSheet};
 pub use session::{
     manifest_of, MaterialFile, MaterialUpload, ReviewAction, Session, SessionConfig, Submitted,
 };

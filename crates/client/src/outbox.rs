@@ -1,6 +1,8 @@
 //! The local outbox and receipt store (SQLite through sqlx). Personal data — payloads, receipts, drafts — is
 //! sealed with the user's [`Vault`] key before it is written (`secure_delete` zeroes what is overwritten), and a
-//! payload is purged once the centre has finished its business and the retention period has passed.
+//! payload is purged once the centre has finished its business and the retention period has passed. A batch
+//! submission also keeps the grid it was made from ([`SubmittedSheet`], sealed the same way, purged with the
+//! payload), so that 办理记录 can reopen it.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -8,6 +10,7 @@ use std::sync::Arc;
 
 use gjj_domain::api::{Me, Receipt};
 use gjj_domain::policy::Policy;
+use gjj_sheets::Grid;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Row, SqlitePool};
 use time::format_description::well_known::Rfc3339;
@@ -70,6 +73,20 @@ pub struct OutboxEntry {
     pub created_at: String,
     /// When the payload was purged after the retention period (`payload` is then empty; the receipt stays).
     pub purged_at: Option<String>,
+    /// The grid it was made from is kept ([`Outbox::sheet`]): a batch submission whose payload is not purged.
+    pub has_sheet: bool,
+}
+
+/// The sheet a batch submission was made from, as the desktop grid held it when it was submitted (see
+/// migrations/0004_submitted_sheets.sql).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SubmittedSheet {
+    /// Business code.
+    pub business: String,
+    /// The name of the file it was imported from (shown; the file itself may be gone).
+    pub file_name: String,
+    /// The grid, with the fixes made in the app.
+    pub grid: Grid,
 }
 
 /// The centre's facts cached at the last login, for offline checks.
@@ -238,15 +255,25 @@ impl Outbox {
         let cutoff = (now - time::Duration::days(i64::from(retention_days)))
             .format(&Rfc3339)
             .unwrap_or_default();
+        // The grid holds the same people as the payload: both go, in one transaction.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM outbox_sheets WHERE idempotency_key IN (SELECT idempotency_key FROM outbox \
+             WHERE state = 'sent' AND finished_at IS NOT NULL AND finished_at <= ? AND purged_at IS NULL)",
+        )
+        .bind(&cutoff)
+        .execute(&mut *tx)
+        .await?;
         let done = sqlx::query(
             "UPDATE outbox SET payload = '', purged_at = ? \
              WHERE state = 'sent' AND finished_at IS NOT NULL AND finished_at <= ? AND purged_at IS NULL",
         )
         .bind(now.format(&Rfc3339).unwrap_or_default())
-        .bind(cutoff)
-        .execute(&self.pool)
+        .bind(&cutoff)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        tx.commit().await?;
         if done > 0 {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&self.pool)
@@ -268,8 +295,28 @@ impl Outbox {
         payload: &str,
         row_count: u32,
     ) -> Result<OutboxEntry, ClientError> {
+        self.write_with_sheet(unit_uscc, business, payload, row_count, None)
+            .await
+    }
+
+    /// [`Outbox::write`], keeping the sheet a batch submission was made from beside it (sealed, one
+    /// transaction: an entry never lacks the sheet it was written with).
+    pub async fn write_with_sheet(
+        &self,
+        unit_uscc: &str,
+        business: &str,
+        payload: &str,
+        row_count: u32,
+        sheet: Option<&SubmittedSheet>,
+    ) -> Result<OutboxEntry, ClientError> {
         let key = uuid::Uuid::new_v4().to_string();
         let created_at = now();
+        // Sealed before the transaction: a large grid is not serialised while the store is locked.
+        let sealed_sheet = match sheet {
+            Some(sheet) => Some(self.vault.seal(&sheet_context(&key), &to_json(sheet)?)?),
+            None => None,
+        };
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO outbox (idempotency_key, unit_uscc, business, payload, row_count, state, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
@@ -281,8 +328,16 @@ impl Outbox {
         .bind(i64::from(row_count))
         .bind(&created_at)
         .bind(&created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if let Some(sealed) = &sealed_sheet {
+            sqlx::query("INSERT INTO outbox_sheets (idempotency_key, sheet) VALUES (?, ?)")
+                .bind(&key)
+                .bind(sealed)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(OutboxEntry {
             idempotency_key: key,
             unit_uscc: unit_uscc.to_owned(),
@@ -295,7 +350,24 @@ impl Outbox {
             receipt: None,
             created_at,
             purged_at: None,
+            has_sheet: sealed_sheet.is_some(),
         })
+    }
+
+    /// The sheet kept with entry `key` ([`Outbox::write_with_sheet`]); `None` when it had none or it was purged.
+    pub async fn sheet(&self, key: &str) -> Result<Option<SubmittedSheet>, ClientError> {
+        let sealed: Option<String> =
+            sqlx::query_scalar("SELECT sheet FROM outbox_sheets WHERE idempotency_key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let json = self.vault.open(&sheet_context(key), &sealed)?;
+        serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|e| ClientError::Store(e.to_string()))
     }
 
     /// Marks an entry sent, with its receipt.
@@ -349,39 +421,53 @@ impl Outbox {
         unit_uscc: &str,
         state: Option<OutboxState>,
     ) -> Result<Vec<OutboxEntry>, ClientError> {
-        let rows = sqlx::query(
-            "SELECT idempotency_key, unit_uscc, business, payload, row_count, state, attempts, last_error, receipt, created_at, \
-             purged_at FROM outbox WHERE unit_uscc = ? AND (? IS NULL OR state = ?) ORDER BY created_at, rowid",
-        )
+        let rows = sqlx::query(&format!(
+            "{ENTRY_COLUMNS} WHERE unit_uscc = ? AND (? IS NULL OR state = ?) ORDER BY created_at, rowid"
+        ))
         .bind(unit_uscc)
         .bind(state.map(OutboxState::code))
         .bind(state.map(OutboxState::code))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let key: String = r.try_get("idempotency_key")?;
-                let receipt = match r.try_get::<Option<String>, _>("receipt")? {
-                    Some(sealed) => Some(self.vault.open(&receipt_context(&key), &sealed)?),
-                    None => None,
-                };
-                let payload: String = r.try_get("payload")?;
-                let payload = self.vault.open(&payload_context(&key), &payload)?;
-                Ok(OutboxEntry {
-                    idempotency_key: key,
-                    unit_uscc: r.try_get("unit_uscc")?,
-                    business: r.try_get("business")?,
-                    payload,
-                    row_count: u32::try_from(r.try_get::<i64, _>("row_count")?).unwrap_or_default(),
-                    state: OutboxState::parse(&r.try_get::<String, _>("state")?),
-                    attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or_default(),
-                    last_error: r.try_get("last_error")?,
-                    receipt: receipt.and_then(|j| serde_json::from_str(&j).ok()),
-                    created_at: r.try_get("created_at")?,
-                    purged_at: r.try_get("purged_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| self.entry_of(r)).collect()
+    }
+
+    /// A unit's entry by its idempotency key or its 业务流水号.
+    pub async fn entry(&self, unit_uscc: &str, id: &str) -> Result<Option<OutboxEntry>, ClientError> {
+        let row = sqlx::query(&format!(
+            "{ENTRY_COLUMNS} WHERE unit_uscc = ? AND (idempotency_key = ? OR serial = ?) \
+             ORDER BY created_at DESC LIMIT 1"
+        ))
+        .bind(unit_uscc)
+        .bind(id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(|r| self.entry_of(r)).transpose()
+    }
+
+    fn entry_of(&self, r: &sqlx::sqlite::SqliteRow) -> Result<OutboxEntry, ClientError> {
+        let key: String = r.try_get("idempotency_key")?;
+        let receipt = match r.try_get::<Option<String>, _>("receipt")? {
+            Some(sealed) => Some(self.vault.open(&receipt_context(&key), &sealed)?),
+            None => None,
+        };
+        let payload: String = r.try_get("payload")?;
+        let payload = self.vault.open(&payload_context(&key), &payload)?;
+        Ok(OutboxEntry {
+            idempotency_key: key,
+            unit_uscc: r.try_get("unit_uscc")?,
+            business: r.try_get("business")?,
+            payload,
+            row_count: u32::try_from(r.try_get::<i64, _>("row_count")?).unwrap_or_default(),
+            state: OutboxState::parse(&r.try_get::<String, _>("state")?),
+            attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or_default(),
+            last_error: r.try_get("last_error")?,
+            receipt: receipt.and_then(|j| serde_json::from_str(&j).ok()),
+            created_at: r.try_get("created_at")?,
+            purged_at: r.try_get("purged_at")?,
+            has_sheet: r.try_get::<i64, _>("has_sheet")? != 0,
+        })
     }
 
     /// Saves a draft (new when `id` is `None`); returns it.
@@ -498,6 +584,13 @@ impl Outbox {
     }
 }
 
+/// The columns of an [`OutboxEntry`] (whether a sheet is kept, without reading it).
+const ENTRY_COLUMNS: &str =
+    "SELECT idempotency_key, unit_uscc, business, payload, row_count, state, attempts, \
+     last_error, receipt, created_at, purged_at, \
+     EXISTS (SELECT 1 FROM outbox_sheets s WHERE s.idempotency_key = outbox.idempotency_key) AS has_sheet \
+     FROM outbox";
+
 /// `PRAGMA user_version` of a store whose rows are all sealed (0: written by a client before sealing).
 const SEALED_STORE_VERSION: i64 = 1;
 
@@ -508,6 +601,10 @@ fn payload_context(key: &str) -> String {
 
 fn receipt_context(key: &str) -> String {
     format!("outbox/{key}/receipt")
+}
+
+fn sheet_context(key: &str) -> String {
+    format!("outbox/{key}/sheet")
 }
 
 fn draft_context(id: &str) -> String {
@@ -521,6 +618,89 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A batch submission's grid is kept sealed beside its entry, reads back exactly (typed cells, fixes made in
+    /// the app), and goes when the payload is purged.
+    #[tokio::test]
+    async fn a_submitted_sheet_is_sealed_and_purged_with_its_payload() {
+        use gjj_sheets::CellKind;
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Arc::new(Vault::at(&dir.path().join("store.key")).unwrap());
+        let path = dir.path().join("outbox.sqlite");
+        let outbox = Outbox::open_with(&path, vault).await.unwrap();
+        let uscc = "91430405MA4PYC0138";
+        let mut grid = Grid::new(vec!["姓名".into(), "身份证号".into(), "基数".into()], Some(3));
+        grid.push_row(
+            4,
+            [
+                ("欧阳表格", CellKind::Text),
+                ("430405199506070011", CellKind::Text),
+                ("5000", CellKind::Number(5000.0)),
+            ],
+        );
+        grid.push_row(5, [("李四", CellKind::Text)]);
+        assert!(grid.set(5, "基数", "6000.00"));
+        let sheet = SubmittedSheet {
+            business: "base_adjustment".into(),
+            file_name: "基数调整.xlsx".into(),
+            grid,
+        };
+        let plain = outbox.write("other-unit", "seal", "{}", 1).await.unwrap();
+        assert!(!plain.has_sheet);
+        let entry = outbox
+            .write_with_sheet(uscc, "base_adjustment", "{}", 2, Some(&sheet))
+            .await
+            .unwrap();
+        assert!(entry.has_sheet);
+        let key = entry.idempotency_key.clone();
+        assert_eq!(outbox.sheet(&key).await.unwrap(), Some(sheet.clone()));
+        assert!(outbox.sheet(&plain.idempotency_key).await.unwrap().is_none());
+        assert!(outbox.entries(uscc, None).await.unwrap()[0].has_sheet);
+        assert!(
+            outbox.entry("other-unit", &key).await.unwrap().is_none(),
+            "another unit's entry is not found"
+        );
+
+        let receipt: Receipt = serde_json::from_value(serde_json::json!({
+            "serial": "JS2026000001", "business": "base_adjustment", "unit_account": "A1", "unit_name": "单位",
+            "accepted_rows": 2, "payload_sha256": "00", "signature_alg": "cms", "certificate_serial": "01",
+            "idempotency_key": key, "received_at": now(),
+        }))
+        .unwrap();
+        outbox.mark_sent(&key, &receipt).await.unwrap();
+        let by_serial = outbox.entry(uscc, "JS2026000001").await.unwrap().unwrap();
+        assert_eq!(by_serial.idempotency_key, key);
+        outbox
+            .record_finished(&["JS2026000001".to_owned()])
+            .await
+            .unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        assert_eq!(outbox.purge_finished(now, 30).await.unwrap(), 0);
+        assert!(
+            outbox.sheet(&key).await.unwrap().is_some(),
+            "kept within the period"
+        );
+        let later = now + time::Duration::days(31);
+        assert_eq!(outbox.purge_finished(later, 30).await.unwrap(), 1);
+        assert!(
+            outbox.sheet(&key).await.unwrap().is_none(),
+            "purged with the payload"
+        );
+        assert!(!outbox.entry(uscc, &key).await.unwrap().unwrap().has_sheet);
+        outbox.pool.close().await;
+        for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            let Ok(bytes) = std::fs::read(file.path()) else {
+                continue;
+            };
+            for needle in ["430405199506070011", "欧阳表格"] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{} keeps {needle}",
+                    file.path().display()
+                );
+            }
+        }
+    }
 
     /// A store an older client wrote in plain text is sealed when this one opens it, and no page of the file
     /// keeps the plain text.

@@ -349,9 +349,25 @@ impl Session {
         payload: &T,
         rows: u32,
     ) -> Result<Submitted, ClientError> {
+        self.submit_with_sheet(outbox, business, payload, rows, None)
+            .await
+    }
+
+    /// [`Session::submit`], keeping the sheet a batch submission was made from beside its outbox entry (so it can
+    /// be reopened from 办理记录).
+    pub async fn submit_with_sheet<T: Serialize>(
+        &self,
+        outbox: &Outbox,
+        business: &str,
+        payload: &T,
+        rows: u32,
+        sheet: Option<&crate::SubmittedSheet>,
+    ) -> Result<Submitted, ClientError> {
         let json = serde_json::to_string(payload).map_err(|e| ClientError::Protocol(e.to_string()))?;
         let uscc = self.credential.identity().uscc.clone().unwrap_or_default();
-        let entry = outbox.write(&uscc, business, &json, rows).await?;
+        let entry = outbox
+            .write_with_sheet(&uscc, business, &json, rows, sheet)
+            .await?;
         self.deliver(outbox, &entry).await
     }
 

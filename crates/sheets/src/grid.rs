@@ -15,8 +15,9 @@ use crate::SheetError;
 
 /// The data rows of a workbook under one business's columns, stored compactly (one text arena for every cell,
 /// the stored type of the non-text cells aside), so a 100,000-row sheet costs a few MiB; cells edited in the app
-/// are kept beside the arena.
-#[derive(Clone, Debug, Default)]
+/// are kept beside the arena. Serialisable as it is stored (the client keeps a submitted grid, sealed, beside its
+/// outbox entry so it can be reopened); the fields stay private.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Grid {
     /// Column titles in template order (also `Issue::column`).
     pub columns: Vec<String>,
@@ -29,6 +30,7 @@ pub struct Grid {
     /// Where each cell's text ends in `text` (cell k = row × columns + column; it starts where k − 1 ends).
     ends: Vec<u32>,
     /// The non-text cells: (cell, stored type), by cell.
+    #[serde(with = "stored_kinds")]
     typed: Vec<(u32, CellKind)>,
     /// Cells changed in the app: (cell, text), by cell; they are text.
     edited: Vec<(u32, String)>,
@@ -162,6 +164,49 @@ impl PartialEq for Grid {
                 (0..self.columns.len())
                     .all(|c| self.cell(i, c) == other.cell(i, c) && self.kind(i, c) == other.kind(i, c))
             })
+    }
+}
+
+/// `CellKind` (gjj-sheets' `value` layer) has no serde of its own: the grid's stored form names each kind here.
+mod stored_kinds {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::value::CellKind;
+
+    #[derive(Serialize, Deserialize)]
+    enum Kind {
+        Text,
+        Number(f64),
+        Date(f64),
+        Bool(bool),
+    }
+
+    pub(super) fn serialize<S: Serializer>(typed: &[(u32, CellKind)], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(typed.iter().map(|(cell, kind)| {
+            let kind = match *kind {
+                CellKind::Text => Kind::Text,
+                CellKind::Number(n) => Kind::Number(n),
+                CellKind::Date(n) => Kind::Date(n),
+                CellKind::Bool(b) => Kind::Bool(b),
+            };
+            (*cell, kind)
+        }))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(u32, CellKind)>, D::Error> {
+        let stored = Vec::<(u32, Kind)>::deserialize(d)?;
+        Ok(stored
+            .into_iter()
+            .map(|(cell, kind)| {
+                let kind = match kind {
+                    Kind::Text => CellKind::Text,
+                    Kind::Number(n) => CellKind::Number(n),
+                    Kind::Date(n) => CellKind::Date(n),
+                    Kind::Bool(b) => CellKind::Bool(b),
+                };
+                (cell, kind)
+            })
+            .collect())
     }
 }
 

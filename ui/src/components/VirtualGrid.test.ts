@@ -26,6 +26,7 @@ function summary(rows: number, over: Partial<BatchSummary> = {}): BatchSummary {
     rows_with_issues: 0,
     clean: true,
     offline: null,
+    origin: null,
     ...over,
   };
 }

@@ -854,7 +854,11 @@ return_reason: string | null,
 /**
  * Last delivery error or refusal.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * The grid of a batch submission is kept: 办理记录 can reopen it ([`App::submission_open`]).
+ */
+has_sheet: boolean, };
 
 export type HistoryFilter = { 
 /**
@@ -960,7 +964,42 @@ clean: boolean,
 /**
  * Checked without the key and the centre: on what, and what is left for the centre.
  */
-offline: OfflineReport | null, };
+offline: OfflineReport | null, 
+/**
+ * Reopened from 办理记录 ([`App::submission_open`]), or just submitted: the submission this grid was.
+ */
+origin: SheetOrigin | null, };
+
+export type SheetOrigin = { 
+/**
+ * Idempotency key of that submission (the local id).
+ */
+idempotency_key: string, 
+/**
+ * Its 业务流水号, once the centre accepted it.
+ */
+serial: string | null, 
+/**
+ * pending | sent | rejected (the local store's state).
+ */
+state: string, 
+/**
+ * The centre's status, when it answered.
+ */
+status: SubmissionStatus | null, 
+/**
+ * What the banner says about it: 已受理, 已退回, 被拒绝, 待发送 …
+ */
+status_label: string, 
+/**
+ * When it was submitted (RFC 3339).
+ */
+submitted_at: string, 
+/**
+ * Why this grid cannot be submitted again; `None`: it can, as a new submission (refused, returned or
+ * withdrawn).
+ */
+submit_blocked: string | null, };
 
 export type OfflineReport = { 
 /**

@@ -258,6 +258,7 @@ describe("BatchView", () => {
       status_label: null,
       return_reason: null,
       error: "无法连接中心服务器（连接超时）。",
+      has_sheet: false,
     };
     const older: HistoryEntry = { ...queued, idempotency_key: "k-old", created_at: "2026-01-01T00:00:00Z" };
     const calls = await imported({
@@ -298,6 +299,7 @@ describe("BatchView", () => {
           status_label: null,
           return_reason: null,
           error: null,
+          has_sheet: false,
         },
       ],
     });

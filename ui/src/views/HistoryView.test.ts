@@ -3,8 +3,8 @@ import type { VueWrapper } from "@vue/test-utils";
 import { ElDatePicker, ElSelect } from "element-plus";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { clearLogin, setLogin } from "../session";
-import type { DraftView, HistoryEntry } from "../api";
-import { loginInfo, mockCommands, mountApp, settle, type IpcCall } from "../testing";
+import type { BatchSummary, DraftView, HistoryEntry, SheetOrigin } from "../api";
+import { batchSummary, loginInfo, mockCommands, mountApp, settle, type IpcCall } from "../testing";
 
 let mounted: VueWrapper | null = null;
 
@@ -30,6 +30,7 @@ function entry(over: Partial<HistoryEntry>): HistoryEntry {
     status_label: null,
     return_reason: null,
     error: null,
+    has_sheet: false,
     ...over,
   };
 }
@@ -152,6 +153,85 @@ describe("history", () => {
     expect(router.currentRoute.value.name).toBe("history");
     await wrapper.findAll('[data-testid="history-row"]')[0].trigger("click");
     await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe("/receipt/0226112000001"));
+  });
+
+  it("offers 重新打开表格 only on rows whose grid is kept", async () => {
+    const { wrapper } = await openHistory([{ ...SENT, has_sheet: true }, DONE, { ...REJECTED, has_sheet: true }]);
+    const rows = wrapper.findAll('[data-testid="history-row"]');
+    expect(rows.map((r) => r.find('[data-testid="history-reopen"]').exists())).toEqual([true, false, true]);
+    expect(rows[0].get('[data-testid="history-reopen"]').text()).toBe("重新打开表格");
+  });
+
+  /** What `submission_open` answers for a submission in this state: the grid checked again, and its origin. */
+  function reopened(origin: Partial<SheetOrigin>): BatchSummary {
+    return {
+      ...batchSummary({ business: "base_adjustment", file: "基数调整.xlsx", columns: ["姓名", "调整后缴存基数（元）"], rows: 1 }, []),
+      origin: {
+        idempotency_key: "k-1",
+        serial: "0226112000001",
+        state: "sent",
+        status: "accepted",
+        status_label: "已受理",
+        submitted_at: "2026-11-20T02:00:00Z",
+        submit_blocked: null,
+        ...origin,
+      },
+    };
+  }
+
+  async function reopen(row: HistoryEntry, summary: BatchSummary) {
+    const r = await openHistory([row], "/history", {
+      submission_open: () => summary,
+      batch_rows: () => [{ row: 2, cells: ["张三", "6000.00"], issues: [] }],
+    });
+    await r.wrapper.get('[data-testid="history-reopen"]').trigger("click");
+    await vi.waitFor(() =>
+      expect(r.router.currentRoute.value.fullPath).toBe(`/business/base_adjustment?reopen=${row.idempotency_key}`),
+    );
+    await settle();
+    return r;
+  }
+
+  it("reopens an accepted submission's grid with a banner, and no submit: it must be withdrawn first", async () => {
+    const blocked = "此笔业务已受理（流水号 0226112000001），不能再次提交。如需更正，请先在办理记录中撤回。";
+    const row = { ...SENT, idempotency_key: "k-1", has_sheet: true };
+    const { wrapper, calls } = await reopen(row, reopened({ submit_blocked: blocked }));
+    expect(calls.filter((c) => c.cmd === "submission_open").map((c) => c.args)).toEqual([{ id: "k-1" }]);
+    expect(calls.some((c) => c.cmd === "batch_import")).toBe(false);
+    const banner = wrapper.get('[data-testid="origin-banner"]');
+    expect(banner.text()).toContain("来自办理记录：流水号 0226112000001（已受理）");
+    expect(banner.text()).toContain(blocked);
+    expect(wrapper.get('[data-testid="batch-summary"]').text()).toContain("基数调整.xlsx");
+    expect(wrapper.get('[data-testid="submit-button"]').attributes("disabled")).toBeDefined();
+    expect(wrapper.get('[data-testid="origin-no-submit"]').text()).toBe(blocked);
+  });
+
+  it("reopens a returned submission's grid to fix and submit again", async () => {
+    const row = { ...RETURNED, idempotency_key: "k-2", has_sheet: true };
+    const { wrapper } = await reopen(
+      row,
+      reopened({ idempotency_key: "k-2", serial: RETURNED.serial, status: "returned", status_label: "已退回" }),
+    );
+    const banner = wrapper.get('[data-testid="origin-banner"]');
+    expect(banner.text()).toContain(`来自办理记录：流水号 ${RETURNED.serial}（已退回）`);
+    expect(banner.text()).toContain("再次提交");
+    expect(wrapper.get('[data-testid="submit-button"]').attributes("disabled")).toBeUndefined();
+    expect(wrapper.find('[data-testid="origin-no-submit"]').exists()).toBe(false);
+  });
+
+  it("says so when the grid is no longer kept", async () => {
+    const row = { ...SENT, idempotency_key: "k-3", has_sheet: true };
+    const r = await openHistory([row], "/history", {
+      submission_open: () => {
+        throw { code: "SHEET_NOT_KEPT", message: "这笔业务没有保存提交时的表格", issues: [] };
+      },
+    });
+    await r.wrapper.get('[data-testid="history-reopen"]').trigger("click");
+    await vi.waitFor(() => expect(r.router.currentRoute.value.name).toBe("business"));
+    await settle();
+    const error = r.wrapper.get('[data-testid="import-error"]');
+    expect(error.text()).toContain("打开表格失败：这笔业务没有保存提交时的表格");
+    expect(error.text()).toContain("SHEET_NOT_KEPT");
   });
 
   it("withdraws an accepted submission after confirmation", async () => {

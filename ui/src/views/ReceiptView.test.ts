@@ -135,6 +135,38 @@ describe("after 提交", () => {
     expect(calls.filter((c) => c.cmd === "batch_import")).toHaveLength(1);
   });
 
+  it("打开表格 reopens the grid that was sent, which cannot go again while 已受理", async () => {
+    employer();
+    const blocked = "此笔业务已受理（流水号 0226112700042），不能再次提交。如需更正，请先在办理记录中撤回。";
+    const calls = mockCommands({
+      ...APP,
+      ...SHEET,
+      batch_submit: () => BATCH_RECEIPT,
+      receipt: () => status(BATCH_RECEIPT),
+      submission_open: () => ({
+        ...SHEET.batch_import(),
+        origin: {
+          idempotency_key: "k1",
+          serial: BATCH_RECEIPT.serial,
+          state: "sent",
+          status: "accepted",
+          status_label: "已受理",
+          submitted_at: BATCH_RECEIPT.received_at,
+          submit_blocked: blocked,
+        },
+      }),
+    });
+    const { wrapper: w, router } = await open("/business/base_adjustment");
+    await submitSheet(w);
+    await arrived(router, "/receipt/0226112700042");
+    await w.get('[data-testid="receipt-reopen"]').trigger("click");
+
+    await arrived(router, "/business/base_adjustment?reopen=0226112700042");
+    expect(calls.filter((c) => c.cmd === "submission_open").map((c) => c.args)).toEqual([{ id: "0226112700042" }]);
+    expect(w.get('[data-testid="origin-banner"]').text()).toContain("来自办理记录：流水号 0226112700042（已受理）");
+    expect(w.get('[data-testid="submit-button"]').attributes("disabled")).toBeDefined();
+  });
+
   it("a form lands on its receipt the same way, with the new 个人账号, even when the centre's status cannot be read", async () => {
     employer();
     const calls = mockCommands({
@@ -156,6 +188,8 @@ describe("after 提交", () => {
     expect(w.find('[data-testid="form-view"]').exists()).toBe(false);
     const view = w.get('[data-testid="receipt-view"]');
     expect(view.text().replace(/\s+/g, "")).toMatch(/^业务流水号0226112700077/);
+    // A form keeps no grid: nothing to reopen.
+    expect(w.find('[data-testid="receipt-reopen"]').exists()).toBe(false);
     // The receipt 提交 returned is all the page needs: no error for the status it could not add.
     expect(w.find('[data-testid="receipt-error"]').exists()).toBe(false);
     expect(view.find('[data-testid="receipt-status"]').exists()).toBe(false);
@@ -185,6 +219,7 @@ describe("after 提交", () => {
       status_label: null,
       return_reason: null,
       error: "无法连接中心服务器（连接超时）。",
+      has_sheet: false,
     };
     let outbox = [queued];
     const calls = mockCommands({
@@ -232,6 +267,7 @@ describe("the receipt from 办理记录", () => {
     status_label: "审核中",
     return_reason: null,
     error: null,
+    has_sheet: false,
   };
 
   it("a history entry's 查看回执 opens the centre's receipt with its status; 办理记录 goes back", async () => {
