@@ -208,6 +208,43 @@ pub async fn begin(
     row_count: u32,
     check_open: bool,
 ) -> Result<Begun, HttpError> {
+    Ok(
+        match open(state, caller, signed, business, row_count, check_open).await? {
+            Opened::New(o) => Begun::New(o.store().await?),
+            Opened::Replayed(resp) => Begun::Replayed(resp),
+        },
+    )
+}
+
+/// A submission with its serial and unit lock, not yet written: what goes into the receipt can still be added
+/// ([`Opening::store_with_accounts`]), so the submission row (payload + receipt) is written once.
+pub struct Opening<'a> {
+    /// The open transaction.
+    pub tx: Transaction<'static, Any>,
+    /// The 业务流水号 assigned.
+    pub serial: String,
+    receipt: Box<Receipt>,
+    signed: &'a SignedBody,
+    cert_fingerprint: String,
+}
+
+/// What [`open`] found.
+pub enum Opened<'a> {
+    /// A new submission: [`Opening::store`] it, add the business rows, then [`commit`].
+    New(Opening<'a>),
+    /// Another request with the same key got there first: its receipt.
+    Replayed(Response),
+}
+
+/// The first half of [`begin`]: the unit lock, the idempotency re-check, the open-business check and the serial.
+pub async fn open<'a>(
+    state: &AppState,
+    caller: &Caller,
+    signed: &'a SignedBody,
+    business: &str,
+    row_count: u32,
+    check_open: bool,
+) -> Result<Opened<'a>, HttpError> {
     let unit = &caller.unit.facts;
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("UPDATE units SET lock_version = lock_version + 1 WHERE account = $1")
@@ -225,7 +262,7 @@ pub async fn begin(
         drop(tx);
         let replayed = replay(state, caller, signed).await?;
         return replayed
-            .map(Begun::Replayed)
+            .map(Opened::Replayed)
             .ok_or_else(|| HttpError::from(sqlx::Error::RowNotFound));
     }
     if check_open {
@@ -258,38 +295,61 @@ pub async fn begin(
         signature_alg: signed.alg.as_str().to_owned(),
         certificate_serial: caller.peer.identity.serial.clone(),
         idempotency_key: signed.key.clone(),
-        received_at: received_at.clone(),
+        received_at,
         accounts: Vec::new(),
         applicants: Vec::new(),
     };
-    let receipt_json = serde_json::to_string(&receipt).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query(
-        "INSERT INTO submissions (serial, unit_account, business, idempotency_key, status, payload, payload_sha256, \
-         signature, signature_alg, cert_serial, cert_fingerprint, row_count, receipt, created_at, updated_at, \
-         signature_format) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)",
-    )
-    .bind(&serial)
-    .bind(&unit.account)
-    .bind(business)
-    .bind(&signed.key)
-    .bind(SubmissionStatus::Accepted.code())
-    .bind(String::from_utf8_lossy(&signed.body).into_owned())
-    .bind(&signed.sha256)
-    .bind(base64::engine::general_purpose::STANDARD.encode(&signed.signature))
-    .bind(signed.alg.as_str())
-    .bind(&caller.peer.identity.serial)
-    .bind(&caller.peer.identity.fingerprint)
-    .bind(i64::from(row_count))
-    .bind(&receipt_json)
-    .bind(&received_at)
-    .bind(signed.format)
-    .execute(&mut *tx)
-    .await?;
-    Ok(Begun::New(Pending {
+    Ok(Opened::New(Opening {
         tx,
         serial,
         receipt: Box::new(receipt),
+        signed,
+        cert_fingerprint: caller.peer.identity.fingerprint.clone(),
     }))
+}
+
+impl Opening<'_> {
+    /// Writes the submission row (payload, signature, receipt): the business rows reference it.
+    pub async fn store(self) -> Result<Pending, HttpError> {
+        self.store_with_accounts(Vec::new()).await
+    }
+
+    /// [`Opening::store`] with the 个人账号 assigned per row already in the receipt (缴存人登记): the row, whose
+    /// payload is the bulk of a big batch, is written once instead of rewritten for the receipt.
+    pub async fn store_with_accounts(self, accounts: Vec<api::RowAccount>) -> Result<Pending, HttpError> {
+        let Opening {
+            mut tx,
+            serial,
+            mut receipt,
+            signed,
+            cert_fingerprint,
+        } = self;
+        receipt.accounts = accounts;
+        let receipt_json = serde_json::to_string(&receipt).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        sqlx::query(
+            "INSERT INTO submissions (serial, unit_account, business, idempotency_key, status, payload, \
+             payload_sha256, signature, signature_alg, cert_serial, cert_fingerprint, row_count, receipt, created_at, \
+             updated_at, signature_format) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)",
+        )
+        .bind(&serial)
+        .bind(&receipt.unit_account)
+        .bind(&receipt.business)
+        .bind(&signed.key)
+        .bind(SubmissionStatus::Accepted.code())
+        .bind(String::from_utf8_lossy(&signed.body).into_owned())
+        .bind(&signed.sha256)
+        .bind(base64::engine::general_purpose::STANDARD.encode(&signed.signature))
+        .bind(signed.alg.as_str())
+        .bind(&receipt.certificate_serial)
+        .bind(&cert_fingerprint)
+        .bind(i64::from(receipt.accepted_rows))
+        .bind(&receipt_json)
+        .bind(&receipt.received_at)
+        .bind(signed.format)
+        .execute(&mut *tx)
+        .await?;
+        Ok(Pending { tx, serial, receipt })
+    }
 }
 
 impl Pending {
