@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{normalize_code, normalize_name, normalize_text, IdCard};
+use crate::dedup::FirstRows;
+use crate::ids::{name_form, normalize_code, normalize_name, normalize_text, IdFacts};
 use crate::issue::{Code, Issue};
 use crate::money::Fen;
 use crate::month::Month;
@@ -229,9 +230,10 @@ pub fn check(rows: &[BaseAdjustmentRow], policy: &Policy, unit: &UnitFacts, toda
 /// A streaming checker: feed rows one at a time, so a 100,000-row sheet is checked without
 /// holding the rows.
 ///
-/// Duplicate detection keeps only a compact key per valid 个人账号 (16 bytes, exact) and per
-/// valid 证件号码 (8 bytes: the 17 digits that determine the check character) with the first
-/// row number — about 5.5 MB of tables for 100,000 rows (see [`Checker::approx_heap_bytes`]).
+/// Duplicate detection keeps only a compact, exact key per valid 个人账号 (8 bytes for up to 18
+/// digits or 12 letters/digits, 16 beyond) and per valid 证件号码 (8 bytes: the 17 digits that
+/// determine the check character) with the first row number — about 3 MB of tables for 100,000
+/// rows (see [`Checker::approx_heap_bytes`]).
 #[derive(Debug)]
 pub struct Checker {
     policy: Policy,
@@ -243,8 +245,10 @@ pub struct Checker {
     today: Month,
     range: (Fen, Fen),
     pushed: u64,
-    accounts: HashMap<[u64; 2], u32>,
-    ids: HashMap<u64, u32>,
+    accounts: FirstRows,
+    /// Accounts too long for a `u64` key (rare).
+    long_accounts: HashMap<u128, u32>,
+    ids: FirstRows,
 }
 
 impl Checker {
@@ -261,8 +265,9 @@ impl Checker {
             today,
             range: allowed_base_range(unit, policy),
             pushed: 0,
-            accounts: HashMap::new(),
-            ids: HashMap::new(),
+            accounts: FirstRows::new(),
+            long_accounts: HashMap::new(),
+            ids: FirstRows::new(),
         }
     }
 
@@ -321,27 +326,33 @@ impl Checker {
         self.range
     }
 
-    /// Approximate heap bytes held by the duplicate tables (capacity × (entry + control
-    /// byte)), for capacity planning and the memory test.
+    /// Approximate heap bytes held by the duplicate tables, for capacity planning and the
+    /// memory test.
     pub fn approx_heap_bytes(&self) -> usize {
-        // hashbrown keeps ≥ 1/8 of its power-of-two bucket array free.
-        let table = |cap: usize, entry: usize| {
-            let buckets = if cap == 0 {
-                0
-            } else {
-                (cap * 8 / 7).next_power_of_two()
-            };
-            buckets * (entry + 1)
+        // hashbrown keeps ≥ 1/8 of its power-of-two bucket array free, plus a control byte each.
+        let long_buckets = match self.long_accounts.capacity() {
+            0 => 0,
+            cap => (cap * 8 / 7).next_power_of_two(),
         };
-        table(self.accounts.capacity(), std::mem::size_of::<([u64; 2], u32)>())
-            + table(self.ids.capacity(), std::mem::size_of::<(u64, u32)>())
+        self.accounts.heap_bytes()
+            + self.ids.heap_bytes()
+            + long_buckets * (std::mem::size_of::<(u128, u32)>() + 1)
     }
 
     /// 个人账号 cell rules + duplicates. `pub(crate)`: 个人封存/启封 reuse the identity checks.
     pub(crate) fn check_account(&mut self, r: u32, account: &str, issues: &mut Vec<Issue>) {
-        let a = normalize_text(account);
-        let a = a.as_ref();
-        let problem = if a.is_empty() {
+        // The usual account, 1–20 letters and digits, is already normalised and passes every rule below.
+        let plain = |a: &str| (1..=20).contains(&a.len()) && a.bytes().all(|b| b.is_ascii_alphanumeric());
+        let normalized;
+        let a = if plain(account) {
+            account
+        } else {
+            normalized = normalize_text(account);
+            normalized.as_ref()
+        };
+        let problem = if plain(a) {
+            None
+        } else if a.is_empty() {
             Some((
                 Code::Required,
                 "个人账号为空，请填写职工的个人账号（可从单位职工列表中复制）".to_owned(),
@@ -368,34 +379,38 @@ impl Checker {
             issues.push(Issue::new(r, col::ACCOUNT, code, message));
             return;
         }
-        let Some(key) = account_key(a) else { return };
-        match self.accounts.entry(key) {
-            Entry::Occupied(first) => issues.push(Issue::new(
+        let first = match account_key(a) {
+            None => return,
+            Some(AccountKey::Narrow(k)) => self.accounts.first_or_insert(k, r),
+            Some(AccountKey::Wide(k)) => match self.long_accounts.entry(k) {
+                Entry::Occupied(first) => Some(*first.get()),
+                Entry::Vacant(slot) => {
+                    slot.insert(r);
+                    None
+                }
+            },
+        };
+        if let Some(first) = first {
+            issues.push(Issue::new(
                 r,
                 col::ACCOUNT,
                 Code::DuplicateAccount,
-                format!(
-                    "个人账号“{a}”与第 {} 行重复，同一职工在一份清册中只能出现一次，请删除重复行",
-                    first.get()
-                ),
-            )),
-            Entry::Vacant(slot) => {
-                slot.insert(r);
-            }
+                format!("个人账号“{a}”与第 {first} 行重复，同一职工在一份清册中只能出现一次，请删除重复行"),
+            ));
         }
     }
 
     /// 姓名 rules (shared with 个人封存/启封).
     pub(crate) fn check_name(&self, r: u32, name: &str, issues: &mut Vec<Issue>) {
-        let n = normalize_name(name);
+        let n = name_form(name);
         let problem = if n.is_empty() {
             Some((Code::Required, "姓名为空，请填写与身份证一致的姓名".to_owned()))
-        } else if n.chars().count() < 2 {
+        } else if n.chars().nth(1).is_none() {
             Some((
                 Code::NameTooShort,
                 format!("姓名“{n}”少于 2 个字，请填写与身份证一致的完整姓名"),
             ))
-        } else if n.chars().any(|c| c.is_ascii_digit()) {
+        } else if n.bytes().any(|b| b.is_ascii_digit()) {
             Some((
                 Code::NameInvalid,
                 format!("姓名“{n}”中含有数字，请检查是否把其他列的内容填进了姓名列"),
@@ -410,26 +425,33 @@ impl Checker {
 
     /// 证件号码 rules + duplicates (shared with 个人封存/启封).
     pub(crate) fn check_id_number(&mut self, r: u32, id_number: &str, issues: &mut Vec<Issue>) {
-        let t = normalize_text(id_number);
-        if t.is_empty() {
-            issues.push(Issue::new(
-                r,
-                col::ID_NUMBER,
-                Code::Required,
-                "证件号码为空，请填写 18 位居民身份证号码",
-            ));
-            return;
-        }
-        if looks_like_number_cell(&t) {
-            issues.push(Issue::new(
-                r,
-                col::ID_NUMBER,
-                Code::IdStoredAsNumber,
-                "证件号码被 Excel 当成数字保存（显示为科学计数法），后几位已经丢失、无法恢复；请把证件号码列设为“文本”格式（或在号码前加英文单引号 '）后重新录入",
-            ));
-            return;
-        }
-        let card = match IdCard::parse(&t) {
+        // A number in its printed form needs no normalising and is no number cell.
+        let parsed = match IdFacts::of_printed(id_number) {
+            Some(parsed) => parsed,
+            None => {
+                let t = normalize_text(id_number);
+                if t.is_empty() {
+                    issues.push(Issue::new(
+                        r,
+                        col::ID_NUMBER,
+                        Code::Required,
+                        "证件号码为空，请填写 18 位居民身份证号码",
+                    ));
+                    return;
+                }
+                if looks_like_number_cell(&t) {
+                    issues.push(Issue::new(
+                        r,
+                        col::ID_NUMBER,
+                        Code::IdStoredAsNumber,
+                        "证件号码被 Excel 当成数字保存（显示为科学计数法），后几位已经丢失、无法恢复；请把证件号码列设为“文本”格式（或在号码前加英文单引号 '）后重新录入",
+                    ));
+                    return;
+                }
+                IdFacts::parse(&t)
+            }
+        };
+        let card = match parsed {
             Ok(card) => card,
             Err(e) => {
                 issues.push(Issue::new(r, col::ID_NUMBER, e.code(), e.to_string()));
@@ -444,23 +466,13 @@ impl Checker {
                 format!("身份证号码中的出生年月晚于本月 {}，请核对第 7–14 位", self.today),
             ));
         }
-        // Valid, so the first 17 characters are digits and determine the 18th.
-        let Some(key) = card.number.get(..17).and_then(|d| d.parse::<u64>().ok()) else {
-            return;
-        };
-        match self.ids.entry(key) {
-            Entry::Occupied(first) => issues.push(Issue::new(
+        if let Some(first) = self.ids.first_or_insert(card.key, r) {
+            issues.push(Issue::new(
                 r,
                 col::ID_NUMBER,
                 Code::DuplicateIdNumber,
-                format!(
-                    "证件号码与第 {} 行重复，同一职工在一份清册中只能出现一次，请删除重复行",
-                    first.get()
-                ),
-            )),
-            Entry::Vacant(slot) => {
-                slot.insert(r);
-            }
+                format!("证件号码与第 {first} 行重复，同一职工在一份清册中只能出现一次，请删除重复行"),
+            ));
         }
     }
 
@@ -635,6 +647,10 @@ const WORDING: Wording = Wording {
 
 /// What Excel does to a long number in a General/Number cell: `4.30402E+17`, `9913101600019.0`.
 fn looks_like_number_cell(s: &str) -> bool {
+    // Both shapes need a '+' or a '.': one byte scan settles the usual cell.
+    if !s.bytes().any(|b| b == b'+' || b == b'.') {
+        return false;
+    }
     let sci = s.contains("E+") || s.contains("e+");
     let float = s
         .strip_suffix(".0")
@@ -642,23 +658,40 @@ fn looks_like_number_cell(s: &str) -> bool {
     sci || float
 }
 
-/// Exact compact key of a valid 个人账号 (1–20 ASCII letters/digits, case-insensitive):
-/// bijective base 37 (digits 1–36, so leading zeros count) in 128 bits; 37^20 < 2^128.
-fn account_key(a: &str) -> Option<[u64; 2]> {
+/// Exact compact key of a valid 个人账号 (1–20 ASCII letters/digits, case-insensitive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AccountKey {
+    /// Up to 18 digits (bijective base 11, top bit clear) or up to 12 letters and digits (bijective base
+    /// 37, top bit set): what nearly every centre issues, in a `u64`. 11^18 and 37^12 are below 2^63.
+    Narrow(u64),
+    /// Anything longer: bijective base 37 in 128 bits; 37^20 < 2^128.
+    Wide(u128),
+}
+
+fn account_key(a: &str) -> Option<AccountKey> {
     if a.is_empty() || a.len() > 20 {
         return None;
     }
+    // Bijective digits (1-based), so leading zeros count: "01" ≠ "1".
+    let value = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0' + 1),
+        b'A'..=b'Z' => Some(b - b'A' + 11),
+        b'a'..=b'z' => Some(b - b'a' + 11),
+        _ => None,
+    };
+    if a.len() <= 18 && a.bytes().all(|b| b.is_ascii_digit()) {
+        let k = a.bytes().fold(0u64, |k, b| k * 11 + u64::from(b - b'0' + 1));
+        return Some(AccountKey::Narrow(k));
+    }
     let mut k: u128 = 0;
     for b in a.bytes() {
-        let v = match b {
-            b'0'..=b'9' => b - b'0' + 1,
-            b'A'..=b'Z' => b - b'A' + 11,
-            b'a'..=b'z' => b - b'a' + 11,
-            _ => return None,
-        };
-        k = k * 37 + u128::from(v);
+        k = k * 37 + u128::from(value(b)?);
     }
-    Some([(k >> 64) as u64, k as u64])
+    if a.len() <= 12 {
+        // 37^12 < 2^63: the top bit is free to tell these from the digit-only keys.
+        return Some(AccountKey::Narrow(k as u64 | 1 << 63));
+    }
+    Some(AccountKey::Wide(k))
 }
 
 #[cfg(test)]
@@ -1418,5 +1451,14 @@ mod tests {
         assert!(account_key(&"Z".repeat(20)).is_some());
         assert_eq!(account_key(&"Z".repeat(21)), None);
         assert_eq!(account_key(""), None);
+        assert_eq!(account_key("A-1"), None);
+        // The narrow forms reach their ends without overflow; one character more is wide.
+        assert!(matches!(account_key(&"9".repeat(18)), Some(AccountKey::Narrow(k)) if k < 1 << 63));
+        assert!(matches!(account_key(&"9".repeat(19)), Some(AccountKey::Wide(_))));
+        assert!(matches!(account_key(&"Z".repeat(12)), Some(AccountKey::Narrow(k)) if k >= 1 << 63));
+        assert!(matches!(account_key(&"Z".repeat(13)), Some(AccountKey::Wide(_))));
+        // Digit-only and mixed keys never meet: the largest digit-only key is below every mixed one.
+        assert_ne!(account_key("1"), account_key("0"));
+        assert_ne!(account_key("000000000000"), account_key("00000000000A"));
     }
 }

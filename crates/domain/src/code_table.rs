@@ -38,6 +38,16 @@ impl CodeTable {
         if t.is_empty() {
             return None;
         }
+        // The template's own drop-down entry ("01 身份证"), what nearly every filled cell holds: the answer
+        // of the general reading below, without its splitting and searching (see the test).
+        if let Some(e) = self.entries.iter().find(|e| is_dropdown_text(t, e)) {
+            return Some(e);
+        }
+        self.find_general(t)
+    }
+
+    /// [`CodeTable::find`] of a normalised, trimmed, non-empty text, without the drop-down shortcut.
+    fn find_general(&self, t: &str) -> Option<&'static CodeEntry> {
         if let Some(e) = self.by_code(t).or_else(|| self.by_label(t)) {
             return Some(e);
         }
@@ -82,6 +92,14 @@ impl CodeTable {
             .iter()
             .find(|e| e.label == t || e.aliases.contains(&t))
     }
+}
+
+/// Whether `t` is exactly "code label", as the template's drop-down writes an entry.
+fn is_dropdown_text(t: &str, e: &CodeEntry) -> bool {
+    t.len() == e.code.len() + 1 + e.label.len()
+        && t.starts_with(e.code)
+        && t.as_bytes()[e.code.len()] == b' '
+        && t.ends_with(e.label)
 }
 
 /// 个人账户状态, JGJ/T 320 附A.6 (REFERENCE §B2; confirmed by several code bases).
@@ -190,6 +208,29 @@ mod tests {
             ("1正常x", None),
         ] {
             assert_eq!(code(text), want, "{text:?}");
+        }
+    }
+
+    /// The drop-down shortcut answers what the general reading would, for every table there is.
+    #[test]
+    fn dropdown_entries_read_as_the_general_reading_does() {
+        let tables = [
+            T,
+            PERSON_STATUS,
+            crate::contributor_registration::ID_TYPES,
+            crate::contributor_registration::SEXES,
+            crate::project_material::KINDS,
+            crate::remittance::METHODS,
+            crate::seal::SEAL_REASONS,
+            crate::supplementary::REASONS,
+            crate::unseal::UNSEAL_REASONS,
+        ];
+        for table in tables {
+            for e in table.entries {
+                let text = format!("{} {}", e.code, e.label);
+                assert_eq!(table.find_general(&text), Some(e), "{} {text}", table.name);
+                assert_eq!(table.find(&text), Some(e), "{} {text}", table.name);
+            }
         }
     }
 

@@ -31,8 +31,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::base_adjustment::{self, allowed_base_range};
 use crate::code_table::{CodeEntry, CodeTable};
+use crate::dedup::FirstRows;
 use crate::ids::{
-    check_landline, check_mobile, id_check_char, normalize_code, normalize_name, normalize_text, IdCard, Sex,
+    check_landline, check_mobile, id_check_char, name_form, normalize_code, normalize_name, normalize_text,
+    IdCard, IdFacts, Sex,
 };
 use crate::issue::{Code, Issue};
 use crate::money::Fen;
@@ -140,6 +142,10 @@ impl IdType {
     /// ("身份证", "居民身份证" …), or a drop-down entry "01 身份证" / "01-身份证" (REFERENCE §F2) — the lookup of
     /// [`ID_TYPES`].
     pub fn parse(s: &str) -> Option<IdType> {
+        // A code exactly as stored (a checked row's own): what the lookup would find, without it.
+        if let Some(t) = IdType::ALL.into_iter().find(|t| t.code() == s) {
+            return Some(t);
+        }
         let code = ID_TYPES.find(s)?.code;
         IdType::ALL.into_iter().find(|t| t.code() == code)
     }
@@ -325,9 +331,9 @@ pub struct Checker {
     latest_first: Month,
     range: (Fen, Fen),
     pushed: u64,
-    ids: HashMap<u64, u32>,
+    ids: FirstRows,
     other_ids: HashMap<String, u32>,
-    mobiles: HashMap<u64, u32>,
+    mobiles: FirstRows,
 }
 
 impl Checker {
@@ -341,9 +347,9 @@ impl Checker {
             latest_first: today.next(),
             range: allowed_base_range(unit, policy),
             pushed: 0,
-            ids: HashMap::new(),
+            ids: FirstRows::new(),
             other_ids: HashMap::new(),
-            mobiles: HashMap::new(),
+            mobiles: FirstRows::new(),
         }
     }
 
@@ -368,8 +374,8 @@ impl Checker {
             buckets * (entry + 1)
         };
         let others: usize = self.other_ids.keys().map(String::capacity).sum();
-        table(self.ids.capacity(), std::mem::size_of::<(u64, u32)>())
-            + table(self.mobiles.capacity(), std::mem::size_of::<(u64, u32)>())
+        self.ids.heap_bytes()
+            + self.mobiles.heap_bytes()
             + table(self.other_ids.capacity(), std::mem::size_of::<(String, u32)>())
             + others
     }
@@ -464,7 +470,7 @@ impl Checker {
         id_type: Option<IdType>,
         id_number: &str,
         issues: &mut Vec<Issue>,
-    ) -> Option<IdCard> {
+    ) -> Option<IdFacts> {
         let t = normalize_code(id_number);
         if t.is_empty() {
             let what = id_type.map_or("证件", IdType::label);
@@ -489,7 +495,7 @@ impl Checker {
         let id_type = id_type?;
         let mut card = None;
         let key = match id_type {
-            IdType::IdCard => match IdCard::parse(&t) {
+            IdType::IdCard => match IdFacts::parse(&t) {
                 Ok(c) => {
                     if c.birth_month().is_none_or(|born| born > self.today) {
                         issues.push(Issue::new(
@@ -499,9 +505,8 @@ impl Checker {
                             format!("身份证号码中的出生年月晚于本月 {}，请核对第 7–14 位", self.today),
                         ));
                     }
-                    let key = id_key(&c.number);
                     card = Some(c);
-                    key.map(Key::Digits)
+                    Some(Key::Digits(c.key))
                 }
                 Err(e) => {
                     issues.push(Issue::new(r, col::ID_NUMBER, e.code(), e.to_string()));
@@ -523,13 +528,7 @@ impl Checker {
             },
         };
         let first = match key {
-            Some(Key::Digits(k)) => match self.ids.entry(k) {
-                Entry::Occupied(first) => Some(*first.get()),
-                Entry::Vacant(slot) => {
-                    slot.insert(r);
-                    None
-                }
-            },
+            Some(Key::Digits(k)) => self.ids.first_or_insert(k, r),
             Some(Key::Text(k)) => match self.other_ids.entry(k) {
                 Entry::Occupied(first) => Some(*first.get()),
                 Entry::Vacant(slot) => {
@@ -556,7 +555,7 @@ impl Checker {
         &self,
         r: u32,
         id_type: Option<IdType>,
-        card: Option<&IdCard>,
+        card: Option<&IdFacts>,
         row: &ContributorRegistrationRow,
         issues: &mut Vec<Issue>,
     ) -> Option<Month> {
@@ -666,19 +665,13 @@ impl Checker {
             return;
         }
         let Ok(key) = m.parse::<u64>() else { return };
-        match self.mobiles.entry(key) {
-            Entry::Occupied(first) => issues.push(Issue::new(
+        if let Some(first) = self.mobiles.first_or_insert(key, r) {
+            issues.push(Issue::new(
                 r,
                 col::MOBILE,
                 Code::DuplicateMobile,
-                format!(
-                    "手机号码与第 {} 行重复，每名职工须登记本人的手机号码，请核对",
-                    first.get()
-                ),
-            )),
-            Entry::Vacant(slot) => {
-                slot.insert(r);
-            }
+                format!("手机号码与第 {first} 行重复，每名职工须登记本人的手机号码，请核对"),
+            ));
         }
     }
 
@@ -750,13 +743,17 @@ impl Checker {
 
     fn check_first_month(&self, r: u32, month: Month, issues: &mut Vec<Issue>) {
         let (earliest, latest) = self.first_month_window();
-        let window = format!("请填写 {earliest} 至 {latest} 之间的年月");
+        // Formatted only for a row that fails: this runs on every row.
+        let window = || format!("请填写 {earliest} 至 {latest} 之间的年月");
         if month < earliest {
             issues.push(Issue::new(
                 r,
                 col::FIRST_MONTH,
                 Code::FirstMonthTooEarly,
-                format!("首次汇缴年月 {month} 早于本单位的首次汇缴年月 {earliest}，职工不能早于单位开始缴存；{window}"),
+                format!(
+                    "首次汇缴年月 {month} 早于本单位的首次汇缴年月 {earliest}，职工不能早于单位开始缴存；{}",
+                    window()
+                ),
             ));
         } else if month > latest {
             issues.push(Issue::new(
@@ -764,7 +761,8 @@ impl Checker {
                 col::FIRST_MONTH,
                 Code::FirstMonthInFuture,
                 format!(
-                    "首次汇缴年月 {month} 晚于下月 {latest}。新参加工作的职工从参加工作的第二个月开始缴存，最晚可登记到下月；{window}，或到时再办理登记"
+                    "首次汇缴年月 {month} 晚于下月 {latest}。新参加工作的职工从参加工作的第二个月开始缴存，最晚可登记到下月；{}，或到时再办理登记",
+                    window()
                 ),
             ));
         }
@@ -777,10 +775,10 @@ enum Key {
 }
 
 fn check_name(r: u32, name: &str, issues: &mut Vec<Issue>) {
-    let n = normalize_name(name);
+    let n = name_form(name);
     let problem = if n.is_empty() {
         Some((Code::Required, "姓名为空，请填写与证件一致的姓名".to_owned()))
-    } else if n.chars().count() < 2 {
+    } else if n.chars().nth(1).is_none() {
         Some((
             Code::NameTooShort,
             format!("姓名“{n}”少于 2 个字，请填写与证件一致的完整姓名"),
@@ -870,6 +868,10 @@ fn id_key(n: &str) -> Option<u64> {
 
 /// A mobile number without the blanks and hyphens people group it with, and without a +86 / 0086 prefix.
 pub(crate) fn mobile_text(s: &str) -> Cow<'_, str> {
+    // Eleven digits as typed: already the number.
+    if s.len() == 11 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Cow::Borrowed(s);
+    }
     let t = normalize_text(s);
     if t.bytes().all(|b| b.is_ascii_digit()) && t.len() == 11 {
         return t;
@@ -895,6 +897,10 @@ pub(crate) fn bank_text(s: &str) -> Cow<'_, str> {
 
 /// What Excel does to a long number in a General/Number cell: `4.30402E+17`, `6222021234567.0`.
 fn looks_like_number_cell(s: &str) -> bool {
+    // Both shapes need a '+' or a '.': one byte scan settles the usual cell.
+    if !s.bytes().any(|b| b == b'+' || b == b'.') {
+        return false;
+    }
     let sci = s.contains("E+") || s.contains("e+");
     let float = s
         .strip_suffix(".0")

@@ -158,7 +158,27 @@ pub use crate::text::normalize_text;
 /// The ASCII full stop is mapped too: in a Chinese name it is always a mistyped separator
 /// (and NFKC has already turned the full-width `．` into it).
 pub fn normalize_name(s: &str) -> String {
+    name_form(s).into_owned()
+}
+
+/// [`normalize_name`], borrowed when the name is already in that form (the usual case, and the checkers
+/// read every row's name: no copy for them).
+pub(crate) fn name_form(s: &str) -> Cow<'_, str> {
+    // The usual name (Chinese characters, maybe a U+00B7 dot, no blanks) is its own normal form.
+    if s.chars().all(|c| {
+        matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{00B7}')
+            || (c.is_ascii_graphic() && c != '.')
+    }) {
+        return Cow::Borrowed(s);
+    }
     let t = normalize_text(s);
+    // Without whitespace and other dots, the loop below would copy `t` unchanged.
+    if !t
+        .chars()
+        .any(|c| c.is_whitespace() || (is_middle_dot(c) && c != '\u{00B7}'))
+    {
+        return t;
+    }
     let mut out = String::with_capacity(t.len());
     let mut pending_space = false;
     for c in t.chars() {
@@ -178,7 +198,7 @@ pub fn normalize_name(s: &str) -> String {
         pending_space = false;
         out.push(c);
     }
-    out
+    Cow::Owned(out)
 }
 
 fn is_middle_dot(c: char) -> bool {
@@ -203,6 +223,10 @@ fn is_middle_dot(c: char) -> bool {
 ///
 /// Not for 个人账号: with no check character a space there may hide a missing digit.
 pub fn normalize_code(s: &str) -> Cow<'_, str> {
+    // Digits and capitals only (the usual cell) are already in this form.
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+        return Cow::Borrowed(s);
+    }
     let n = normalize_text(s);
     if n.chars().any(|c| c.is_ascii_lowercase() || c.is_whitespace()) {
         Cow::Owned(
@@ -392,47 +416,11 @@ impl IdCard {
     /// the caller, who knows "today".
     pub fn parse(s: &str) -> Result<IdCard, IdError> {
         let n = normalize_code(s);
-        let n = n.as_ref();
-        if n.is_empty() {
-            return Err(IdError::Empty {
-                what: "身份证号码"
-            });
-        }
-        let len = n.chars().count();
-        if len == 15 && n.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(IdError::IdLegacy15);
-        }
-        if len != 18 {
-            return Err(IdError::IdLength { len });
-        }
-        for (i, ch) in n.chars().enumerate() {
-            let ok = match i {
-                0 => ('1'..='9').contains(&ch),
-                1..=16 => ch.is_ascii_digit(),
-                _ => ch.is_ascii_digit() || ch == 'X',
-            };
-            if !ok {
-                return Err(IdError::IdFormat { position: i + 1, ch });
-            }
-        }
-        // All ASCII from here on.
-        let birth = parse_birth(&n[6..14]).ok_or_else(|| IdError::IdBirthDate {
-            date: n[6..14].to_owned(),
-        })?;
-        let expected = id_check_char(&n[..17]).ok_or(IdError::IdFormat { position: 1, ch: '?' })?;
-        let found = char::from(n.as_bytes()[17]);
-        if expected != found {
-            return Err(IdError::IdChecksum { expected, found });
-        }
-        let sex = if (n.as_bytes()[16] - b'0') % 2 == 1 {
-            Sex::Male
-        } else {
-            Sex::Female
-        };
+        let facts = IdFacts::of_normalized(&n)?;
         Ok(IdCard {
-            number: n.to_owned(),
-            birth,
-            sex,
+            number: n.into_owned(),
+            birth: facts.birth,
+            sex: facts.sex,
         })
     }
 
@@ -473,19 +461,116 @@ impl IdCard {
     }
 }
 
-/// `YYYYMMDD` → a real date with year ≥ 1900.
-fn parse_birth(s: &str) -> Option<(i32, u8, u8)> {
-    let year: i32 = s.get(0..4)?.parse().ok()?;
-    let m: u8 = s.get(4..6)?.parse().ok()?;
-    let d: u8 = s.get(6..8)?.parse().ok()?;
-    if year < 1900
-        || !(1..=12).contains(&m)
-        || d == 0
-        || u32::from(d) > month::days_in_month(year, u32::from(m))
-    {
+/// What a valid 18-digit 身份证号码 encodes, without holding the number: [`IdCard::parse`]'s checks
+/// for the batch checkers, which run them on every row and need no copy of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IdFacts {
+    /// Birth date (year, month, day) from positions 7–14.
+    pub birth: (i32, u8, u8),
+    /// Sex from position 17.
+    pub sex: Sex,
+    /// The first 17 digits as an integer: they determine the 18th, so equal keys are equal numbers.
+    pub key: u64,
+}
+
+impl IdFacts {
+    /// [`IdCard::parse`] of `s`: the same normalisation, checks, order of checks and errors.
+    pub(crate) fn parse(s: &str) -> Result<IdFacts, IdError> {
+        IdFacts::of_printed(s).unwrap_or_else(|| IdFacts::of_normalized(&normalize_code(s)))
+    }
+
+    /// [`IdFacts::parse`] of a number already in its printed form (18 ASCII characters: 1–9, 16 digits, a
+    /// digit or X), which every normalisation leaves as it is; `None` for anything else. Nearly every cell
+    /// is in this form, and the checkers take it without normalising.
+    pub(crate) fn of_printed(s: &str) -> Option<Result<IdFacts, IdError>> {
+        printed(s).map(IdFacts::of_digits)
+    }
+
+    /// The checks of [`IdCard::parse`] on a number already through [`normalize_code`].
+    fn of_normalized(n: &str) -> Result<IdFacts, IdError> {
+        if let Some(b) = printed(n) {
+            return IdFacts::of_digits(b);
+        }
+        if n.is_empty() {
+            return Err(IdError::Empty {
+                what: "身份证号码"
+            });
+        }
+        let len = n.chars().count();
+        if len == 15 && n.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(IdError::IdLegacy15);
+        }
+        if len != 18 {
+            return Err(IdError::IdLength { len });
+        }
+        for (i, ch) in n.chars().enumerate() {
+            let ok = match i {
+                0 => ('1'..='9').contains(&ch),
+                1..=16 => ch.is_ascii_digit(),
+                _ => ch.is_ascii_digit() || ch == 'X',
+            };
+            if !ok {
+                return Err(IdError::IdFormat { position: i + 1, ch });
+            }
+        }
+        // 18 characters, each of them one byte: the printed form after all.
+        printed(n).map_or(
+            Err(IdError::IdFormat { position: 1, ch: '?' }),
+            IdFacts::of_digits,
+        )
+    }
+
+    /// Birth date, check character and sex of a number in the printed form.
+    fn of_digits(b: &[u8; 18]) -> Result<IdFacts, IdError> {
+        let digit = |i: usize| u32::from(b[i] - b'0');
+        let number = |r: std::ops::Range<usize>| r.fold(0u32, |acc, i| acc * 10 + digit(i));
+        // Four digits: the year fits an i32.
+        let birth = birth_date(number(6..10) as i32, number(10..12), number(12..14)).ok_or_else(|| {
+            IdError::IdBirthDate {
+                date: b[6..14].iter().map(|&d| char::from(d)).collect(),
+            }
+        })?;
+        let (mut key, mut sum) = (0u64, 0u32);
+        for (i, w) in ID_WEIGHTS.iter().enumerate() {
+            key = key * 10 + u64::from(digit(i));
+            sum += digit(i) * w;
+        }
+        let expected = char::from(ID_CHECK[(sum % 11) as usize]);
+        let found = char::from(b[17]);
+        if expected != found {
+            return Err(IdError::IdChecksum { expected, found });
+        }
+        let sex = if digit(16) % 2 == 1 {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
+        Ok(IdFacts { birth, sex, key })
+    }
+
+    /// The month of birth (see [`IdCard::birth_month`]).
+    pub(crate) fn birth_month(&self) -> Option<month::Month> {
+        month::Month::new(self.birth.0, u32::from(self.birth.1))
+    }
+}
+
+/// The bytes of an ID number in its printed form: 18 ASCII characters, 1–9, then 16 digits, then a digit or
+/// X.
+fn printed(s: &str) -> Option<&[u8; 18]> {
+    let b: &[u8; 18] = s.as_bytes().try_into().ok()?;
+    let ok = (b'1'..=b'9').contains(&b[0])
+        && b[1..17].iter().all(u8::is_ascii_digit)
+        && (b[17].is_ascii_digit() || b[17] == b'X');
+    ok.then_some(b)
+}
+
+/// A real date with year ≥ 1900.
+fn birth_date(year: i32, m: u32, d: u32) -> Option<(i32, u8, u8)> {
+    if year < 1900 || !(1..=12).contains(&m) || d == 0 || d > month::days_in_month(year, m) {
         return None;
     }
-    Some((year, m, d))
+    // Both checked above: a month ≤ 12 and a day ≤ 31.
+    Some((year, m as u8, d as u8))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -634,9 +719,20 @@ mod tests {
             ("John   Smith", "John Smith"),
             ("John\u{3000}\u{3000}Smith", "John Smith"),
             ("张\n三", "张三"),
+            ("阿依古丽·买买提", "阿依古丽·买买提"),
+            ("O'Neil", "O'Neil"),
+            ("A.B", "A·B"),
+            ("", ""),
         ];
         for (input, want) in cases {
             assert_eq!(normalize_name(input), *want, "input {input:?}");
+        }
+        // Names already in normal form are not copied.
+        for plain in ["张三", "阿依古丽·买买提", "O'Neil", "㐀丂"] {
+            assert!(
+                matches!(name_form(plain), Cow::Borrowed(b) if b == plain),
+                "{plain}"
+            );
         }
     }
 
@@ -905,8 +1001,26 @@ mod tests {
                 },
             ),
         ];
-        for (input, want) in cases {
-            assert_eq!(IdCard::parse(&input).as_ref(), Err(&want), "input {input:?}");
+        for (input, want) in &cases {
+            assert_eq!(IdCard::parse(input).as_ref(), Err(want), "input {input:?}");
+            // The checkers' path: the same error, with and without normalising first.
+            assert_eq!(IdFacts::parse(input).as_ref(), Err(want), "input {input:?}");
+            assert_eq!(
+                IdFacts::parse(&normalize_text(input)).as_ref(),
+                Err(want),
+                "input {input:?}"
+            );
+        }
+        for input in [
+            "11010519491231002X",
+            " 11010519491231002x\u{3000}",
+            "１１０１０５１９４９１２３１００２Ｘ",
+        ] {
+            let (card, facts) = (IdCard::parse(input).unwrap(), IdFacts::parse(input).unwrap());
+            assert_eq!(
+                (facts.birth, facts.sex, facts.key),
+                (card.birth, card.sex, 11010519491231002)
+            );
         }
         assert_eq!(
             IdError::IdBirthDate { date: String::new() }.code(),

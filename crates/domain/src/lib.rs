@@ -71,3 +71,4 @@ pub mod unit_change;
 pub mod unseal;
 
 mod decimal;
+mod dedup;

@@ -125,7 +125,13 @@ impl Fen {
             // -0.0 compares equal to 0.0 and is accepted as zero below.
             return Err(MoneyError::Negative { input: input() });
         }
-        let fen = (v * 100.0).round();
+        let cents = v * 100.0;
+        // A whole number of fen needs no rounding and is within a few ulps of `v`, inside the tolerance below
+        // (the casts are exact under 2^53; `round` is a library call, and this runs on every amount cell).
+        if cents < F64_EXACT_LIMIT && (cents as i64) as f64 == cents {
+            return Ok(Fen(cents as i64));
+        }
+        let fen = cents.round();
         if fen >= F64_EXACT_LIMIT {
             return Err(MoneyError::Overflow { input: input() });
         }

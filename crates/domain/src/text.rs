@@ -22,8 +22,14 @@ pub fn normalize_text(s: &str) -> Cow<'_, str> {
     if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Cow::Borrowed(s.trim_matches(' '));
     }
+    // Fast path 2: printable ASCII and common Chinese characters only (names, 备注, "01 身份证"): none is
+    // removed and all are NFKC-stable, decided without the quick-check tables; of them only the space is
+    // trimmed.
+    if s.chars().all(is_stable) {
+        return Cow::Borrowed(s.trim_matches(' '));
+    }
     let trimmed = s.trim_matches(is_trimmed);
-    // Fast path 2: nothing to delete inside and already NFKC (typical Chinese text).
+    // Fast path 3: nothing to delete inside and already NFKC (other Chinese text).
     if !trimmed.chars().any(is_removed) && is_nfkc_quick(trimmed.chars()) == IsNormalized::Yes {
         return Cow::Borrowed(trimmed);
     }
@@ -43,6 +49,12 @@ pub fn normalize_text(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Characters NFKC leaves alone (quick check "Yes", combining class 0) and [`normalize_text`] keeps: printable
+/// ASCII, the CJK Unified Ideographs with extension A, and the middle dot of names (U+00B7).
+fn is_stable(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{00B7}')
+}
+
 /// Characters trimmed from both ends: whitespace (incl. U+3000, NBSP) and invisible characters.
 fn is_trimmed(c: char) -> bool {
     c.is_whitespace() || is_removed(c)
@@ -60,4 +72,34 @@ fn is_removed(c: char) -> bool {
             | '\u{FEFF}' // BOM / ZWNBSP
             | '\u{00AD}' // soft hyphen
     ) || c.is_control()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unicode_normalization::char::canonical_combining_class;
+
+    /// The fast path decides exactly as the quick check would.
+    #[test]
+    fn stable_characters_are_nfkc_stable_and_kept() {
+        let stable = (' '..='~')
+            .chain('\u{3400}'..='\u{4DBF}')
+            .chain('\u{4E00}'..='\u{9FFF}');
+        for c in stable.chain(['\u{00B7}']) {
+            assert!(is_stable(c));
+            assert!(!is_removed(c), "{c:?}");
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+            assert_eq!(is_nfkc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+        }
+        for c in [
+            '\u{3000}', '\u{00A0}', '\u{200B}', '\u{FF10}', '\u{F900}', '\u{2022}', '\t', '\u{7F}',
+        ] {
+            assert!(!is_stable(c), "{c:?}");
+        }
+        assert!(matches!(
+            normalize_text(" 阿依古丽·买买提 "),
+            Cow::Borrowed("阿依古丽·买买提")
+        ));
+        assert!(matches!(normalize_text("李\u{3000}四"), Cow::Owned(s) if s == "李 四"));
+    }
 }

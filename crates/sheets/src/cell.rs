@@ -34,7 +34,12 @@ const EXACT_DIGITS_LIMIT: f64 = 1e15;
 
 /// Plain text of a cell for free-text columns (备注): normalised, `None` when it ends up empty.
 pub(crate) fn text(v: CellValue<'_>, what: &str) -> Result<Option<String>, Problem> {
-    let s: Cow<'_, str> = match v {
+    text_cow(v, what).map(|t| t.map(Cow::into_owned))
+}
+
+/// [`text`], borrowed from the cell when normalising changes nothing (for callers that only read it).
+pub(crate) fn text_cow<'a>(v: CellValue<'a>, what: &str) -> Result<Option<Cow<'a, str>>, Problem> {
+    let s: Cow<'a, str> = match v {
         CellValue::Text(t) | CellValue::DateIso(t) => {
             if is_error_literal(t.trim()) {
                 return Err(error_cell(t.trim(), what));
@@ -46,7 +51,7 @@ pub(crate) fn text(v: CellValue<'_>, what: &str) -> Result<Option<String>, Probl
         CellValue::DateSerial(n) => Cow::Owned(number_text(n)),
         CellValue::Error(e) => return Err(error_cell(e, what)),
     };
-    Ok((!s.is_empty()).then(|| s.into_owned()))
+    Ok((!s.is_empty()).then_some(s))
 }
 
 /// A person's name: [`normalize_name`] (middle dots unified to U+00B7).
@@ -70,17 +75,23 @@ pub(crate) fn name(v: CellValue<'_>, what: &str) -> Result<Option<String>, Probl
 pub(crate) fn id_number(v: CellValue<'_>, what: &str, cell: CellRef) -> Result<Option<String>, Problem> {
     match v {
         CellValue::Text(t) => {
-            if is_error_literal(t.trim()) {
+            let plain = plain_code(t);
+            if plain.is_none() && is_error_literal(t.trim()) {
                 return Err(error_cell(t.trim(), what));
             }
-            let c = code_text(t);
+            let c = if plain.is_some() {
+                Cow::Borrowed(t)
+            } else {
+                code_text(t)
+            };
             if c.is_empty() {
                 return Ok(None);
             }
-            if is_scientific(&c) {
+            if plain.is_none_or(|p| p.has_e) && is_scientific(&c) {
                 return Err(id_as_number(&c, cell));
             }
-            Ok(Some(if c.bytes().any(|b| b.is_ascii_lowercase()) {
+            let lower = plain.map_or_else(|| c.bytes().any(|b| b.is_ascii_lowercase()), |p| p.has_lower);
+            Ok(Some(if lower {
                 c.to_ascii_uppercase()
             } else {
                 c.into_owned()
@@ -111,14 +122,19 @@ fn id_as_number(shown: &str, cell: CellRef) -> Problem {
 pub(crate) fn account(v: CellValue<'_>, what: &str, cell: CellRef) -> Result<Option<String>, Problem> {
     match v {
         CellValue::Text(t) => {
-            if is_error_literal(t.trim()) {
+            let plain = plain_code(t);
+            if plain.is_none() && is_error_literal(t.trim()) {
                 return Err(error_cell(t.trim(), what));
             }
-            let c = code_text(t);
+            let c = if plain.is_some() {
+                Cow::Borrowed(t)
+            } else {
+                code_text(t)
+            };
             if c.is_empty() {
                 return Ok(None);
             }
-            if is_scientific(&c) {
+            if plain.is_none_or(|p| p.has_e) && is_scientific(&c) {
                 return Err(account_as_number(&c, cell));
             }
             Ok(Some(c.into_owned()))
@@ -255,7 +271,7 @@ fn yyyymm_like(s: &str) -> bool {
 /// Text for an identifier column: normalised, interior blanks and a leading apostrophe removed.
 /// Plain ASCII letters/digits are borrowed as they are.
 pub(crate) fn code_text(t: &str) -> Cow<'_, str> {
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if plain_code(t).is_some() {
         return Cow::Borrowed(t);
     }
     let n = normalize_text(t);
@@ -270,10 +286,37 @@ pub(crate) fn code_text(t: &str) -> Cow<'_, str> {
     }
 }
 
+/// An identifier of ASCII letters and digits only, as typed: already in [`code_text`] form and never a formula
+/// error literal (those all have a '#' or ':').
+#[derive(Clone, Copy)]
+struct PlainCode {
+    /// An 'E' or 'e': it may still be "4E17".
+    has_e: bool,
+    has_lower: bool,
+}
+
+/// [`PlainCode`] of `t` in one pass (identifier cells are most of a sheet), `None` when `t` is empty or has
+/// anything but ASCII letters and digits.
+fn plain_code(t: &str) -> Option<PlainCode> {
+    let mut p = PlainCode {
+        has_e: false,
+        has_lower: false,
+    };
+    for b in t.bytes() {
+        if !b.is_ascii_alphanumeric() {
+            return None;
+        }
+        p.has_e |= b == b'E' || b == b'e';
+        p.has_lower |= b.is_ascii_lowercase();
+    }
+    (!t.is_empty()).then_some(p)
+}
+
 /// "4.30421E+17", "4.3E17", "4.30421e+017": what Excel shows (and people paste) for a long
 /// number in a General cell.
 fn is_scientific(s: &str) -> bool {
-    let Some(at) = s.find(['E', 'e']) else {
+    // A byte scan: 'E' and 'e' are ASCII, and this runs on every identifier cell.
+    let Some(at) = s.bytes().position(|b| b == b'E' || b == b'e') else {
         return false;
     };
     let (mantissa, exp) = (&s[..at], &s[at + 1..]);

@@ -132,47 +132,77 @@ enum Kind {
     Error,
 }
 
-/// One non-empty cell of a known column, as stored in a [`Batch`].
+/// One non-empty cell of a known column, as stored in a [`Batch`]: 16 bytes, as batches of them are what
+/// the reader holds in memory besides calamine.
 #[derive(Clone, Copy, Debug)]
 struct RawCell {
+    /// A number's bits, or the byte range of the cell text in the batch's text arena (start << 32 | end).
+    payload: u64,
+    /// 0-based sheet column (for the cell reference in messages); below `EXCEL_COLUMNS`.
+    col: u16,
     /// Index into `RowKind::COLUMNS`.
     slot: u8,
     kind: Kind,
-    /// 0-based sheet column (for the cell reference in messages).
-    col: u32,
-    num: f64,
-    /// Byte range of the cell text in the batch's text arena.
-    text: (u32, u32),
 }
 
+const _: () = assert!(std::mem::size_of::<RawCell>() == 16);
+
 /// The known cells of one row: a view into a [`Batch`]. A row has at most one cell per known
-/// column, so lookups scan a handful of entries.
+/// column.
 #[derive(Clone, Copy)]
 pub(crate) struct RowCells<'b> {
     cells: &'b [RawCell],
     text: &'b str,
+    /// The cells' column indexes strictly increase (the known columns are in `COLUMNS` order, as in a
+    /// template's own layout, and the file lists each cell once, in order).
+    in_order: bool,
 }
 
 impl<'b> RowCells<'b> {
     fn raw(&self, i: usize) -> Option<&'b RawCell> {
-        self.cells.iter().find(|c| usize::from(c.slot) == i)
+        if !self.in_order {
+            return self.cells.iter().find(|c| usize::from(c.slot) == i);
+        }
+        // Indexes strictly increase along the row: column `i` is at position `i` or before, one step back per
+        // empty column before it.
+        let mut k = i.min(self.cells.len().checked_sub(1)?);
+        loop {
+            let c = &self.cells[k];
+            match usize::from(c.slot).cmp(&i) {
+                std::cmp::Ordering::Equal => return Some(c),
+                std::cmp::Ordering::Less => return None,
+                std::cmp::Ordering::Greater => k = k.checked_sub(1)?,
+            }
+        }
     }
 
     /// The value of column `i` (an index into `COLUMNS`); `None` when empty or blank text.
     pub(crate) fn get(&self, i: usize) -> Option<CellValue<'b>> {
-        let c = self.raw(i)?;
-        let text = self
-            .text
-            .get(c.text.0 as usize..c.text.1 as usize)
-            .unwrap_or_default();
-        Some(match c.kind {
-            Kind::Text => CellValue::Text(text),
-            Kind::Number => CellValue::Number(c.num),
-            Kind::Bool => CellValue::Bool(c.num != 0.0),
-            Kind::DateSerial => CellValue::DateSerial(c.num),
-            Kind::DateIso => CellValue::DateIso(text),
-            Kind::Error => CellValue::Error(text),
+        self.raw(i).map(|c| self.value(c))
+    }
+
+    /// The value of column `i` with its cell reference ("D5") in Excel row `row`: one lookup for both.
+    pub(crate) fn get_at(&self, i: usize, row: u32) -> Option<(CellValue<'b>, CellRef)> {
+        self.raw(i).map(|c| {
+            let col = u32::from(c.col);
+            (self.value(c), CellRef { col, row })
         })
+    }
+
+    fn value(&self, c: &RawCell) -> CellValue<'b> {
+        let text = || {
+            let (start, end) = ((c.payload >> 32) as usize, (c.payload as u32) as usize);
+            self.text.get(start..end).unwrap_or_default()
+        };
+        let num = f64::from_bits(c.payload);
+        match c.kind {
+            Kind::Text => CellValue::Text(text()),
+            Kind::Number => CellValue::Number(num),
+            Kind::Bool => CellValue::Bool(num != 0.0),
+            Kind::DateSerial => CellValue::DateSerial(num),
+            Kind::DateIso => CellValue::DateIso(text()),
+            Kind::Error => CellValue::Error(text()),
+        }
     }
 
     /// The text of column `i` if it is a text cell.
@@ -180,15 +210,6 @@ impl<'b> RowCells<'b> {
         match self.get(i)? {
             CellValue::Text(t) => Some(t),
             _ => None,
-        }
-    }
-
-    /// The cell reference ("D5") of column `i` in Excel row `row`; formatted only when a
-    /// message needs it.
-    pub(crate) fn cell_ref(&self, i: usize, row: u32) -> CellRef {
-        CellRef {
-            col: self.raw(i).map_or(0, |c| c.col),
-            row,
         }
     }
 }
@@ -208,54 +229,79 @@ const UNMAPPED: u8 = u8::MAX;
 // Producer: cell stream → batches of raw data rows (runs on a worker thread)
 // ---------------------------------------------------------------------------------------------
 
-/// Rows per batch handed from the reading thread to the converting thread.
-const BATCH_ROWS: usize = 256;
+/// Rows per batch handed from the reading thread to the converting thread: each hand-over wakes the other
+/// thread (a system call and a context switch), so a few hundred per 100,000 rows.
+const BATCH_ROWS: usize = 512;
+/// Cells per batch, allocated once with the batch (64 KiB): a batch is flushed before a row could overflow.
+const BATCH_CELLS: usize = 4096;
 /// Batches in flight (bounded, so a slow consumer throttles the reader and memory stays flat).
-const BATCHES_IN_FLIGHT: usize = 4;
+const BATCHES_IN_FLIGHT: usize = 2;
 
 /// Raw data rows: their known cells and one text arena, reused batch after batch. The row
 /// being assembled lives at the end (after the last committed row) until it is committed or
 /// discarded, so each cell's text is copied exactly once.
-#[derive(Default)]
 struct Batch {
-    /// Committed rows: (Excel row, date1904, end index into `cells`).
-    rows: Vec<(u32, bool, usize)>,
+    rows: Vec<RowEnd>,
     cells: Vec<RawCell>,
     text: String,
+    /// [`RowCells::in_order`] of the pending row.
+    pending_in_order: bool,
+}
+
+/// A committed row of a [`Batch`]: where its cells and text end.
+#[derive(Clone, Copy)]
+struct RowEnd {
+    /// The 1-based Excel row.
+    row: u32,
+    date1904: bool,
+    /// See [`RowCells::in_order`].
+    in_order: bool,
+    cells: u32,
+    text: u32,
 }
 
 impl Batch {
-    fn committed_cells(&self) -> usize {
-        self.rows.last().map_or(0, |r| r.2)
+    fn new() -> Self {
+        Batch {
+            rows: Vec::with_capacity(BATCH_ROWS),
+            cells: Vec::with_capacity(BATCH_CELLS),
+            text: String::new(),
+            pending_in_order: true,
+        }
     }
 
-    fn push_cell(&mut self, slot: u8, col: u32, value: CellValue<'_>) {
-        let start = self.text.len();
-        let (kind, num) = match value {
-            CellValue::Text(t) => {
-                self.text.push_str(t);
-                (Kind::Text, 0.0)
-            }
-            CellValue::Number(n) => (Kind::Number, n),
-            CellValue::Bool(b) => (Kind::Bool, if b { 1.0 } else { 0.0 }),
-            CellValue::DateSerial(n) => (Kind::DateSerial, n),
-            CellValue::DateIso(t) => {
-                self.text.push_str(t);
-                (Kind::DateIso, 0.0)
-            }
-            CellValue::Error(t) => {
-                self.text.push_str(t);
-                (Kind::Error, 0.0)
-            }
+    /// Whether another row of `columns` cells may not fit.
+    fn full(&self, columns: usize) -> bool {
+        self.rows.len() >= BATCH_ROWS || self.cells.len() + columns > BATCH_CELLS
+    }
+
+    fn committed_cells(&self) -> usize {
+        self.rows.last().map_or(0, |r| r.cells as usize)
+    }
+
+    fn push_cell(&mut self, slot: u8, col: u16, value: CellValue<'_>) {
+        if self.cells.len() > self.committed_cells() && self.cells.last().is_some_and(|c| c.slot >= slot) {
+            self.pending_in_order = false;
+        }
+        let mut text = |t: &str| {
+            let start = self.text.len();
+            self.text.push_str(t);
+            // A batch holds a few hundred rows of short cells: offsets fit in u32.
+            (start as u64) << 32 | self.text.len() as u64
         };
-        // A batch holds a few hundred rows of short cells: offsets fit in u32.
-        let text = (start as u32, self.text.len() as u32);
+        let (kind, payload) = match value {
+            CellValue::Text(t) => (Kind::Text, text(t)),
+            CellValue::Number(n) => (Kind::Number, n.to_bits()),
+            CellValue::Bool(b) => (Kind::Bool, if b { 1.0f64 } else { 0.0 }.to_bits()),
+            CellValue::DateSerial(n) => (Kind::DateSerial, n.to_bits()),
+            CellValue::DateIso(t) => (Kind::DateIso, text(t)),
+            CellValue::Error(t) => (Kind::Error, text(t)),
+        };
         self.cells.push(RawCell {
+            payload,
+            col,
             slot,
             kind,
-            col,
-            num,
-            text,
         });
     }
 
@@ -264,28 +310,38 @@ impl Batch {
         RowCells {
             cells: &self.cells[self.committed_cells()..],
             text: &self.text,
+            in_order: self.pending_in_order,
         }
     }
 
     fn discard_pending(&mut self) {
-        let keep = self.committed_cells();
-        let text_end = keep
-            .checked_sub(1)
-            .map_or(0, |last| self.cells[last].text.1 as usize);
-        self.cells.truncate(keep);
-        self.text.truncate(text_end);
+        let (cells, text) = self
+            .rows
+            .last()
+            .map_or((0, 0), |r| (r.cells as usize, r.text as usize));
+        self.cells.truncate(cells);
+        self.text.truncate(text);
+        self.pending_in_order = true;
     }
 
     fn commit_pending(&mut self, row: u32, date1904: bool) {
-        self.rows.push((row, date1904, self.cells.len()));
+        // A batch holds a few hundred rows: counts fit in u32.
+        self.rows.push(RowEnd {
+            row,
+            date1904,
+            in_order: std::mem::replace(&mut self.pending_in_order, true),
+            cells: self.cells.len() as u32,
+            text: self.text.len() as u32,
+        });
     }
 
     /// Committed row `k`.
     fn row(&self, k: usize) -> RowCells<'_> {
-        let start = k.checked_sub(1).map_or(0, |p| self.rows[p].2);
+        let start = k.checked_sub(1).map_or(0, |p| self.rows[p].cells as usize);
         RowCells {
-            cells: &self.cells[start..self.rows[k].2],
+            cells: &self.cells[start..self.rows[k].cells as usize],
             text: &self.text,
+            in_order: self.rows[k].in_order,
         }
     }
 
@@ -293,6 +349,7 @@ impl Batch {
         self.rows.clear();
         self.cells.clear();
         self.text.clear();
+        self.pending_in_order = true;
     }
 }
 
@@ -314,7 +371,7 @@ impl Output {
         if self.batch.rows.is_empty() {
             return true;
         }
-        let fresh = self.recycled.try_recv().unwrap_or_default();
+        let fresh = self.recycled.try_recv().unwrap_or_else(|_| Batch::new());
         let full = std::mem::replace(&mut self.batch, fresh);
         self.tx.send(Msg::Rows(full)).is_ok()
     }
@@ -455,17 +512,20 @@ impl<'o, K: RowKind> Assembler<'o, K> {
         if slot == UNMAPPED || matches!(value, CellValue::Text(t) if is_blank(t)) {
             return Flow::Continue;
         }
-        self.out.batch.push_cell(slot, col, value);
+        // `cell` drops columns from EXCEL_COLUMNS (2^14) on: the column fits in a u16.
+        self.out
+            .batch
+            .push_cell(slot, u16::try_from(col).unwrap_or(u16::MAX), value);
         Flow::Continue
     }
 
     /// Commits or discards the pending row.
     fn finish_row(&mut self, row: u32) -> Flow {
         let example = std::mem::take(&mut self.row_is_example);
-        let pending = self.out.batch.pending();
-        if pending.cells.is_empty() {
+        if self.out.batch.cells.len() == self.out.batch.committed_cells() {
             return Flow::Continue;
         }
+        let pending = self.out.batch.pending();
         let seq_example = K::SEQ.and_then(|i| pending.text(i)).is_some_and(is_example);
         let is_data = K::DATA_KEYS.iter().any(|&k| pending.get(k).is_some()) && !K::is_footer(&pending);
         if example || seq_example || !is_data {
@@ -486,7 +546,7 @@ impl<'o, K: RowKind> Assembler<'o, K> {
         }
         self.found.data_rows += 1;
         self.out.batch.commit_pending(excel_row, self.date1904);
-        if self.out.batch.rows.len() >= BATCH_ROWS && !self.out.flush() {
+        if self.out.batch.full(K::COLUMNS.len()) && !self.out.flush() {
             self.phase = Phase::Done;
             return Flow::Stop;
         }
@@ -707,7 +767,7 @@ where
             let out = Output {
                 tx,
                 recycled,
-                batch: Batch::default(),
+                batch: Batch::new(),
             };
             let mut asm: Assembler<'_, K> = Assembler::new(opts, out);
             let format = source::visit(rs, file, &mut asm)?;
@@ -719,8 +779,11 @@ where
             match msg {
                 Msg::Issue(i) => issues.push(i),
                 Msg::Rows(mut batch) => {
-                    for (k, &(row, date1904, _)) in batch.rows.iter().enumerate() {
-                        let ctx = RowCtx { row, date1904 };
+                    for (k, r) in batch.rows.iter().enumerate() {
+                        let ctx = RowCtx {
+                            row: r.row,
+                            date1904: r.date1904,
+                        };
                         consume(&batch.row(k), &ctx, issues);
                     }
                     batch.clear();
@@ -781,6 +844,38 @@ mod tests {
         assert_eq!(excel_date(60.0, false).as_deref(), Some("1900-02-28"));
         assert_eq!(shown(CellValue::Number(5000.0), false), "5000");
         assert_eq!(shown(CellValue::Number(5000.5), false), "5000.5");
+    }
+
+    #[test]
+    fn row_lookups_in_and_out_of_column_order() {
+        let cell = |slot: u8| RawCell {
+            payload: f64::from(slot).to_bits(),
+            col: u16::from(slot) + 1,
+            slot,
+            kind: Kind::Number,
+        };
+        let sparse = [cell(0), cell(2), cell(3), cell(6)];
+        let shuffled = [cell(3), cell(0), cell(6)];
+        for (cells, in_order) in [(&sparse[..], true), (&sparse[..], false), (&shuffled[..], false)] {
+            let row = RowCells {
+                cells,
+                text: "",
+                in_order,
+            };
+            for i in 0..10u8 {
+                let want = cells
+                    .iter()
+                    .find(|c| c.slot == i)
+                    .map(|c| CellValue::Number(f64::from(c.slot)));
+                assert_eq!(row.get(usize::from(i)), want, "{i} {in_order}");
+            }
+        }
+        let empty = RowCells {
+            cells: &[],
+            text: "",
+            in_order: true,
+        };
+        assert_eq!(empty.get(0), None);
     }
 
     #[test]

@@ -88,8 +88,7 @@ impl Builder<'_> {
         F: FnOnce(CellValue<'_>, &str, CellRef) -> Result<Option<T>, Problem>,
     {
         let spec = &self.columns[i];
-        let value = self.cells.get(i)?;
-        let cell_ref = self.cells.cell_ref(i, self.ctx.row);
+        let (value, cell_ref) = self.cells.get_at(i, self.ctx.row)?;
         match f(value, spec.name, cell_ref) {
             Ok(v) => v,
             Err(p) => {

@@ -245,24 +245,29 @@ where
     Ok(())
 }
 
-/// Hands the cells of one sheet to `visitor` until it has seen enough; each step into calamine is guarded.
+/// Hands the cells of one sheet to `visitor` until it has seen enough; every step into calamine is guarded
+/// (and a panic in the visitor is not taken for a damaged file).
 fn stream_cells<'a, V, E, N>(file: &str, visitor: &mut V, mut next: N) -> Result<(), SheetError>
 where
     V: SheetVisitor,
     E: std::fmt::Display,
     N: FnMut() -> Result<Option<Cell<DataRef<'a>>>, E>,
 {
-    while let Some(cell) = guarded(file, || next().map_err(|e| unreadable(file, &e)))? {
-        let (row, col) = cell.get_position();
-        let Some(value) = from_data_ref(cell.get_value()) else {
-            continue;
-        };
-        match visitor.cell(row, col, value) {
-            Flow::Continue => {}
-            Flow::NextSheet | Flow::Stop => break,
+    limits::guarded_loop(file, |ours| {
+        while let Some(cell) = next().map_err(|e| unreadable(file, &e))? {
+            let (row, col) = cell.get_position();
+            let Some(value) = from_data_ref(cell.get_value()) else {
+                continue;
+            };
+            *ours = true;
+            let flow = visitor.cell(row, col, value);
+            *ours = false;
+            if flow != Flow::Continue {
+                break;
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn walk_ranges<E, V, F>(

@@ -9,6 +9,8 @@
 //! Code-typed columns take what clerks type: "01", "1", "身份证", "01 身份证" (the drop-down) for 证件类型;
 //! "男", "1", "1 男" for 性别 (REFERENCE §F2) — the rows carry the code.
 
+use std::borrow::Cow;
+
 use gjj_domain::contributor_registration::{
     col, parse_sex, ContributorRegistrationRow, IdType, ID_TYPES, SEXES,
 };
@@ -250,11 +252,12 @@ fn sex(v: CellValue<'_>, what: &str) -> Result<Option<String>, Problem> {
     }
 }
 
-/// The text of a code cell; a Number cell ("1" typed into a General cell) as its integer text.
-fn code_cell(v: CellValue<'_>, what: &str) -> Result<Option<String>, Problem> {
+/// The text of a code cell; a Number cell ("1" typed into a General cell) as its integer text. Borrowed when
+/// it can be: it is only looked up.
+fn code_cell<'a>(v: CellValue<'a>, what: &str) -> Result<Option<Cow<'a, str>>, Problem> {
     match v {
-        CellValue::Number(n) => Ok(Some(cell::number_text(n))),
-        other => cell::text(other, what),
+        CellValue::Number(n) => Ok(Some(Cow::Owned(cell::number_text(n)))),
+        other => cell::text_cow(other, what),
     }
 }
 
