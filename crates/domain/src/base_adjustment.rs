@@ -7,13 +7,12 @@
 //! base-limit and duplicate checks. The same [`check`] runs in the client before sending and in
 //! the gateway on receipt — nothing here knows about Excel.
 
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::dedup::FirstRows;
-use crate::ids::{name_form, normalize_code, normalize_name, normalize_text, IdFacts};
+use crate::ids::{
+    looks_like_number_cell, name_form, normalize_code, normalize_name, normalize_text, IdFacts,
+};
 use crate::issue::{Code, Issue};
 use crate::money::Fen;
 use crate::month::Month;
@@ -232,8 +231,8 @@ pub fn check(rows: &[BaseAdjustmentRow], policy: &Policy, unit: &UnitFacts, toda
 ///
 /// Duplicate detection keeps only a compact, exact key per valid 个人账号 (8 bytes for up to 18
 /// digits or 12 letters/digits, 16 beyond) and per valid 证件号码 (8 bytes: the 17 digits that
-/// determine the check character) with the first row number — about 3 MB of tables for 100,000
-/// rows (see [`Checker::approx_heap_bytes`]).
+/// determine the check character) with the first row number — about 3.5 MB of tables for
+/// 100,000 rows (see [`Checker::approx_heap_bytes`]).
 #[derive(Debug)]
 pub struct Checker {
     policy: Policy,
@@ -245,10 +244,10 @@ pub struct Checker {
     today: Month,
     range: (Fen, Fen),
     pushed: u64,
-    accounts: FirstRows,
+    accounts: FirstRows<u64>,
     /// Accounts too long for a `u64` key (rare).
-    long_accounts: HashMap<u128, u32>,
-    ids: FirstRows,
+    wide_accounts: FirstRows<u128>,
+    ids: FirstRows<u64>,
 }
 
 impl Checker {
@@ -266,7 +265,7 @@ impl Checker {
             range: allowed_base_range(unit, policy),
             pushed: 0,
             accounts: FirstRows::new(),
-            long_accounts: HashMap::new(),
+            wide_accounts: FirstRows::new(),
             ids: FirstRows::new(),
         }
     }
@@ -329,14 +328,7 @@ impl Checker {
     /// Approximate heap bytes held by the duplicate tables, for capacity planning and the
     /// memory test.
     pub fn approx_heap_bytes(&self) -> usize {
-        // hashbrown keeps ≥ 1/8 of its power-of-two bucket array free, plus a control byte each.
-        let long_buckets = match self.long_accounts.capacity() {
-            0 => 0,
-            cap => (cap * 8 / 7).next_power_of_two(),
-        };
-        self.accounts.heap_bytes()
-            + self.ids.heap_bytes()
-            + long_buckets * (std::mem::size_of::<(u128, u32)>() + 1)
+        self.accounts.heap_bytes() + self.wide_accounts.heap_bytes() + self.ids.heap_bytes()
     }
 
     /// 个人账号 cell rules + duplicates. `pub(crate)`: 个人封存/启封 reuse the identity checks.
@@ -382,13 +374,7 @@ impl Checker {
         let first = match account_key(a) {
             None => return,
             Some(AccountKey::Narrow(k)) => self.accounts.first_or_insert(k, r),
-            Some(AccountKey::Wide(k)) => match self.long_accounts.entry(k) {
-                Entry::Occupied(first) => Some(*first.get()),
-                Entry::Vacant(slot) => {
-                    slot.insert(r);
-                    None
-                }
-            },
+            Some(AccountKey::Wide(k)) => self.wide_accounts.first_or_insert(k, r),
         };
         if let Some(first) = first {
             issues.push(Issue::new(
@@ -644,19 +630,6 @@ const WORDING: Wording = Wording {
     business: "基数调整",
     month_in_policy: true,
 };
-
-/// What Excel does to a long number in a General/Number cell: `4.30402E+17`, `9913101600019.0`.
-fn looks_like_number_cell(s: &str) -> bool {
-    // Both shapes need a '+' or a '.': one byte scan settles the usual cell.
-    if !s.bytes().any(|b| b == b'+' || b == b'.') {
-        return false;
-    }
-    let sci = s.contains("E+") || s.contains("e+");
-    let float = s
-        .strip_suffix(".0")
-        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
-    sci || float
-}
 
 /// Exact compact key of a valid 个人账号 (1–20 ASCII letters/digits, case-insensitive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

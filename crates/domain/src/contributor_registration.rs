@@ -31,10 +31,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::base_adjustment::{self, allowed_base_range};
 use crate::code_table::{CodeEntry, CodeTable};
-use crate::dedup::FirstRows;
+use crate::dedup::{hash_map_heap_bytes, FirstRows};
 use crate::ids::{
-    check_landline, check_mobile, id_check_char, name_form, normalize_code, normalize_name, normalize_text,
-    IdCard, IdFacts, Sex,
+    check_landline, check_mobile, id_check_char, looks_like_number_cell, name_form, normalize_code,
+    normalize_name, normalize_text, IdCard, IdFacts, Sex,
 };
 use crate::issue::{Code, Issue};
 use crate::money::Fen;
@@ -331,9 +331,9 @@ pub struct Checker {
     latest_first: Month,
     range: (Fen, Fen),
     pushed: u64,
-    ids: FirstRows,
+    ids: FirstRows<u64>,
     other_ids: HashMap<String, u32>,
-    mobiles: FirstRows,
+    mobiles: FirstRows<u64>,
 }
 
 impl Checker {
@@ -365,18 +365,10 @@ impl Checker {
 
     /// Approximate heap bytes held by the duplicate tables, for capacity planning and the memory test.
     pub fn approx_heap_bytes(&self) -> usize {
-        let table = |cap: usize, entry: usize| {
-            let buckets = if cap == 0 {
-                0
-            } else {
-                (cap * 8 / 7).next_power_of_two()
-            };
-            buckets * (entry + 1)
-        };
         let others: usize = self.other_ids.keys().map(String::capacity).sum();
         self.ids.heap_bytes()
             + self.mobiles.heap_bytes()
-            + table(self.other_ids.capacity(), std::mem::size_of::<(String, u32)>())
+            + hash_map_heap_bytes::<String, u32>(self.other_ids.capacity())
             + others
     }
 
@@ -893,19 +885,6 @@ pub(crate) fn bank_text(s: &str) -> Cow<'_, str> {
     } else {
         t
     }
-}
-
-/// What Excel does to a long number in a General/Number cell: `4.30402E+17`, `6222021234567.0`.
-fn looks_like_number_cell(s: &str) -> bool {
-    // Both shapes need a '+' or a '.': one byte scan settles the usual cell.
-    if !s.bytes().any(|b| b == b'+' || b == b'.') {
-        return false;
-    }
-    let sci = s.contains("E+") || s.contains("e+");
-    let float = s
-        .strip_suffix(".0")
-        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
-    sci || float
 }
 
 #[cfg(test)]

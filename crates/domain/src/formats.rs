@@ -9,6 +9,7 @@ pub use crate::contributor_registration::IdType;
 use crate::ids::{normalize_code, normalize_name, normalize_text, IdCard};
 use crate::issue::Code;
 use crate::month::Month;
+use crate::text::is_common_cjk;
 
 /// Why a field value was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -286,16 +287,12 @@ pub fn check_certificate_number(
         }
         return Ok(card.number);
     }
-    let ok = n.chars().count() <= 20 && n.chars().all(|c| c.is_ascii_alphanumeric() || is_cjk(c));
+    let ok = n.chars().count() <= 20 && n.chars().all(|c| c.is_ascii_alphanumeric() || is_common_cjk(c));
     if ok {
         Ok(n.into_owned())
     } else {
         Err(FormatError::CertificateNumber { what })
     }
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
 #[cfg(test)]

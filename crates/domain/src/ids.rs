@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use crate::issue::Code;
 use crate::month;
+use crate::text::is_common_cjk;
 
 /// Why an identifier was refused. Every message says what is wrong and what to do about it.
 ///
@@ -150,6 +151,20 @@ impl IdError {
 
 pub use crate::text::normalize_text;
 
+/// What Excel does to a long number in a General/Number cell: `4.30402E+17`, `9913101600019.0`. For the
+/// identifier columns (证件号码, 个人账号, 银行账号) of the checkers, whose text may come from such a cell.
+pub(crate) fn looks_like_number_cell(s: &str) -> bool {
+    // Both shapes need a '+' or a '.': one byte scan settles the usual cell.
+    if !s.bytes().any(|b| b == b'+' || b == b'.') {
+        return false;
+    }
+    let sci = s.contains("E+") || s.contains("e+");
+    let float = s
+        .strip_suffix(".0")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    sci || float
+}
+
 /// Normalises a person's name: [`normalize_text`], then every middle-dot variant
 /// (`•` `・` `．` `‧` `.` `∙` `⋅`) becomes U+00B7 `·` (ethnic-minority names such as
 /// 阿依古丽·买买提), spaces next to a `·` are dropped and other runs of whitespace become one
@@ -165,10 +180,9 @@ pub fn normalize_name(s: &str) -> String {
 /// read every row's name: no copy for them).
 pub(crate) fn name_form(s: &str) -> Cow<'_, str> {
     // The usual name (Chinese characters, maybe a U+00B7 dot, no blanks) is its own normal form.
-    if s.chars().all(|c| {
-        matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{00B7}')
-            || (c.is_ascii_graphic() && c != '.')
-    }) {
+    if s.chars()
+        .all(|c| is_common_cjk(c) || c == '\u{00B7}' || (c.is_ascii_graphic() && c != '.'))
+    {
         return Cow::Borrowed(s);
     }
     let t = normalize_text(s);

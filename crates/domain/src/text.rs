@@ -50,9 +50,16 @@ pub fn normalize_text(s: &str) -> Cow<'_, str> {
 }
 
 /// Characters NFKC leaves alone (quick check "Yes", combining class 0) and [`normalize_text`] keeps: printable
-/// ASCII, the CJK Unified Ideographs with extension A, and the middle dot of names (U+00B7).
+/// ASCII, the common ideographs ([`is_common_cjk`]), and the middle dot of names (U+00B7).
 fn is_stable(c: char) -> bool {
-    matches!(c, ' '..='~' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{00B7}')
+    matches!(c, ' '..='~' | '\u{00B7}') || is_common_cjk(c)
+}
+
+/// The CJK Unified Ideographs (U+4E00–U+9FFF) and Extension A (U+3400–U+4DBF): the characters of nearly every
+/// Chinese name and text, all of them NFKC-stable (see the test). Shared by the normalisers' fast paths and the
+/// 证照号码 check.
+pub(crate) fn is_common_cjk(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
 /// Characters trimmed from both ends: whitespace (incl. U+3000, NBSP) and invisible characters.
