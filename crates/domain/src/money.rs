@@ -120,27 +120,16 @@ impl Fen {
         if !v.is_finite() {
             return Err(MoneyError::NotFinite);
         }
-        let input = || format!("{v}");
         if v < 0.0 {
             // -0.0 compares equal to 0.0 and is accepted as zero below.
-            return Err(MoneyError::Negative { input: input() });
+            return Err(MoneyError::Negative {
+                input: format!("{v}"),
+            });
         }
-        let cents = v * 100.0;
-        // A whole number of fen needs no rounding and is within a few ulps of `v`, inside the tolerance below
-        // (the casts are exact under 2^53; `round` is a library call, and this runs on every amount cell).
-        if cents < F64_EXACT_LIMIT && (cents as i64) as f64 == cents {
-            return Ok(Fen(cents as i64));
+        match whole_fen(v) {
+            Some(fen) => Ok(fen),
+            None => rounded_fen(v),
         }
-        let fen = cents.round();
-        if fen >= F64_EXACT_LIMIT {
-            return Err(MoneyError::Overflow { input: input() });
-        }
-        let tolerance = CELL_TOLERANCE_YUAN + v * 4.0 * f64::EPSILON;
-        if (fen / 100.0 - v).abs() > tolerance {
-            return Err(MoneyError::TooManyDecimals { input: input() });
-        }
-        // |fen| < 2^53, so the cast is exact.
-        Ok(Fen(fen as i64))
     }
 
     /// `self + other`, `None` on overflow.
@@ -187,9 +176,85 @@ impl fmt::Display for Fen {
     }
 }
 
+/// The fast path of [`Fen::from_cell_number`] (finite `v` ≥ 0): `v` × 100 already a whole number of fen (the usual
+/// amount cell). Such a product needs no rounding and lies within a few ulps of `v`, inside the tolerance of
+/// [`rounded_fen`], which would answer the same (see the test); `round` is a library call, and this runs on
+/// every amount cell. The casts are exact under 2^53.
+fn whole_fen(v: f64) -> Option<Fen> {
+    let cents = v * 100.0;
+    (cents < F64_EXACT_LIMIT && (cents as i64) as f64 == cents).then_some(Fen(cents as i64))
+}
+
+/// The general path of [`Fen::from_cell_number`] (finite `v` ≥ 0): the nearest fen, if `v` is close enough to it.
+fn rounded_fen(v: f64) -> Result<Fen, MoneyError> {
+    let input = || format!("{v}");
+    let fen = (v * 100.0).round();
+    if fen >= F64_EXACT_LIMIT {
+        return Err(MoneyError::Overflow { input: input() });
+    }
+    let tolerance = CELL_TOLERANCE_YUAN + v * 4.0 * f64::EPSILON;
+    if (fen / 100.0 - v).abs() > tolerance {
+        return Err(MoneyError::TooManyDecimals { input: input() });
+    }
+    // |fen| < 2^53, so the cast is exact.
+    Ok(Fen(fen as i64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path answers as the general path would, wherever it answers: every amount of 0.00–9,999.99
+    /// yuan as i/100, and pseudo-random values (amounts with 0–4 decimals up to 10^12 yuan, near the 2^53 fen
+    /// limit, and arbitrary finite doubles of every exponent).
+    #[test]
+    fn whole_fen_fast_path_agrees_with_rounding() {
+        let agree = |v: f64| {
+            let slow = rounded_fen(v);
+            if let Some(fast) = whole_fen(v) {
+                assert_eq!(Ok(fast), slow, "value {v:e} ({:#x})", v.to_bits());
+            }
+            assert_eq!(Fen::from_cell_number(v), slow, "value {v:e}");
+        };
+        let mut fast = 0u32;
+        for i in 0..1_000_000i64 {
+            let v = i as f64 / 100.0;
+            agree(v);
+            assert_eq!(Fen::from_cell_number(v), Ok(Fen(i)), "value {v}");
+            fast += u32::from(whole_fen(v).is_some());
+        }
+        // The fast path is taken for most of them (else it would be no fast path).
+        assert!(fast > 500_000, "{fast}");
+        // A 64-bit LCG (Knuth's MMIX constants): fixed, so a failure reproduces.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state
+        };
+        for _ in 0..1_000_000 {
+            let r = next();
+            let decimals = [1.0, 10.0, 100.0, 1000.0, 10_000.0][(r >> 61) as usize % 5];
+            // Up to 10^12 yuan with 0–4 decimals, then an ulp or two either way.
+            let v = (r % 1_000_000_000_000_000) as f64 / decimals;
+            let bits = v.to_bits();
+            for v in [
+                v,
+                f64::from_bits(bits + 1),
+                f64::from_bits(bits.saturating_sub(1)),
+            ] {
+                agree(v);
+            }
+            // Around the 2^53-fen limit.
+            agree(F64_EXACT_LIMIT / 100.0 + ((r >> 40) as f64 - 8_388_608.0) * 0.01);
+            // Any finite, non-negative double.
+            let any = f64::from_bits(next() >> 1);
+            if any.is_finite() {
+                agree(any);
+            }
+        }
+    }
 
     #[test]
     fn parse_yuan_accepts() {

@@ -489,4 +489,13 @@ mod tests {
             assert_eq!(Repayment::parse(e.label).map(Repayment::code), Some(e.code));
         }
     }
+
+    /// `CodeTable::find`'s drop-down shortcut answers what its general reading would for these tables too (the
+    /// domain's own are checked in its tests).
+    #[test]
+    fn the_drop_down_shortcut_reads_these_tables_as_the_general_reading_does() {
+        for table in [REPAYMENTS, RELATIONS, ID_TYPES] {
+            assert_eq!(table.dropdown_shortcut_agrees(), Ok(()));
+        }
+    }
 }
