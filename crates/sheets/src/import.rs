@@ -153,27 +153,12 @@ const _: () = assert!(std::mem::size_of::<RawCell>() == 16);
 pub(crate) struct RowCells<'b> {
     cells: &'b [RawCell],
     text: &'b str,
-    /// The cells' column indexes strictly increase (the known columns are in `COLUMNS` order, as in a
-    /// template's own layout, and the file lists each cell once, in order).
-    in_order: bool,
 }
 
 impl<'b> RowCells<'b> {
+    /// A row has a handful of cells (at most one per known column): a scan is all a lookup needs.
     fn raw(&self, i: usize) -> Option<&'b RawCell> {
-        if !self.in_order {
-            return self.cells.iter().find(|c| usize::from(c.slot) == i);
-        }
-        // Indexes strictly increase along the row: column `i` is at position `i` or before, one step back per
-        // empty column before it.
-        let mut k = i.min(self.cells.len().checked_sub(1)?);
-        loop {
-            let c = &self.cells[k];
-            match usize::from(c.slot).cmp(&i) {
-                std::cmp::Ordering::Equal => return Some(c),
-                std::cmp::Ordering::Less => return None,
-                std::cmp::Ordering::Greater => k = k.checked_sub(1)?,
-            }
-        }
+        self.cells.iter().find(|c| usize::from(c.slot) == i)
     }
 
     /// The value of column `i` (an index into `COLUMNS`); `None` when empty or blank text.
@@ -234,6 +219,10 @@ const UNMAPPED: u8 = u8::MAX;
 const BATCH_ROWS: usize = 512;
 /// Cells per batch, allocated once with the batch (64 KiB): a batch is flushed before a row could overflow.
 const BATCH_CELLS: usize = 4096;
+/// Text bytes after which a batch is flushed. A cell's text range is packed as two `u32` offsets into the
+/// batch's text (`start << 32 | end`), so a batch must stay far below 4 GiB: under this, plus the one row
+/// committed last (at most a few dozen cells of what the reader limits allow, 128 MiB each).
+const BATCH_TEXT_BYTES: usize = 16 << 20;
 /// Batches in flight (bounded, so a slow consumer throttles the reader and memory stays flat).
 const BATCHES_IN_FLIGHT: usize = 2;
 
@@ -244,8 +233,6 @@ struct Batch {
     rows: Vec<RowEnd>,
     cells: Vec<RawCell>,
     text: String,
-    /// [`RowCells::in_order`] of the pending row.
-    pending_in_order: bool,
 }
 
 /// A committed row of a [`Batch`]: where its cells and text end.
@@ -254,8 +241,6 @@ struct RowEnd {
     /// The 1-based Excel row.
     row: u32,
     date1904: bool,
-    /// See [`RowCells::in_order`].
-    in_order: bool,
     cells: u32,
     text: u32,
 }
@@ -266,13 +251,14 @@ impl Batch {
             rows: Vec::with_capacity(BATCH_ROWS),
             cells: Vec::with_capacity(BATCH_CELLS),
             text: String::new(),
-            pending_in_order: true,
         }
     }
 
-    /// Whether another row of `columns` cells may not fit.
+    /// Whether another row of `columns` cells may not fit, or the text is as much as a batch should carry.
     fn full(&self, columns: usize) -> bool {
-        self.rows.len() >= BATCH_ROWS || self.cells.len() + columns > BATCH_CELLS
+        self.rows.len() >= BATCH_ROWS
+            || self.cells.len() + columns > BATCH_CELLS
+            || self.text.len() > BATCH_TEXT_BYTES
     }
 
     fn committed_cells(&self) -> usize {
@@ -280,13 +266,10 @@ impl Batch {
     }
 
     fn push_cell(&mut self, slot: u8, col: u16, value: CellValue<'_>) {
-        if self.cells.len() > self.committed_cells() && self.cells.last().is_some_and(|c| c.slot >= slot) {
-            self.pending_in_order = false;
-        }
         let mut text = |t: &str| {
             let start = self.text.len();
             self.text.push_str(t);
-            // A batch holds a few hundred rows of short cells: offsets fit in u32.
+            // Below 4 GiB: see BATCH_TEXT_BYTES.
             (start as u64) << 32 | self.text.len() as u64
         };
         let (kind, payload) = match value {
@@ -310,7 +293,6 @@ impl Batch {
         RowCells {
             cells: &self.cells[self.committed_cells()..],
             text: &self.text,
-            in_order: self.pending_in_order,
         }
     }
 
@@ -321,15 +303,13 @@ impl Batch {
             .map_or((0, 0), |r| (r.cells as usize, r.text as usize));
         self.cells.truncate(cells);
         self.text.truncate(text);
-        self.pending_in_order = true;
     }
 
     fn commit_pending(&mut self, row: u32, date1904: bool) {
-        // A batch holds a few hundred rows: counts fit in u32.
+        // A batch holds a few hundred rows and under 4 GiB of text (BATCH_TEXT_BYTES): both fit in u32.
         self.rows.push(RowEnd {
             row,
             date1904,
-            in_order: std::mem::replace(&mut self.pending_in_order, true),
             cells: self.cells.len() as u32,
             text: self.text.len() as u32,
         });
@@ -341,7 +321,6 @@ impl Batch {
         RowCells {
             cells: &self.cells[start..self.rows[k].cells as usize],
             text: &self.text,
-            in_order: self.rows[k].in_order,
         }
     }
 
@@ -349,7 +328,6 @@ impl Batch {
         self.rows.clear();
         self.cells.clear();
         self.text.clear();
-        self.pending_in_order = true;
     }
 }
 
@@ -856,26 +834,43 @@ mod tests {
         };
         let sparse = [cell(0), cell(2), cell(3), cell(6)];
         let shuffled = [cell(3), cell(0), cell(6)];
-        for (cells, in_order) in [(&sparse[..], true), (&sparse[..], false), (&shuffled[..], false)] {
-            let row = RowCells {
-                cells,
-                text: "",
-                in_order,
-            };
+        for cells in [&sparse[..], &shuffled[..], &[]] {
+            let row = RowCells { cells, text: "" };
             for i in 0..10u8 {
                 let want = cells
                     .iter()
                     .find(|c| c.slot == i)
                     .map(|c| CellValue::Number(f64::from(c.slot)));
-                assert_eq!(row.get(usize::from(i)), want, "{i} {in_order}");
+                assert_eq!(row.get(usize::from(i)), want, "{i}");
             }
         }
-        let empty = RowCells {
-            cells: &[],
-            text: "",
-            in_order: true,
-        };
-        assert_eq!(empty.get(0), None);
+    }
+
+    #[test]
+    fn a_batch_is_full_by_rows_cells_or_text() {
+        let mut b = Batch::new();
+        b.push_cell(0, 0, CellValue::Text("甲"));
+        b.push_cell(1, 1, CellValue::Number(2.5));
+        b.commit_pending(5, false);
+        assert!(!b.full(8));
+        let row = b.row(0);
+        assert_eq!(row.get(0), Some(CellValue::Text("甲")));
+        assert_eq!(row.get(1), Some(CellValue::Number(2.5)));
+        // A row past the text budget fills the batch, whatever its row and cell counts: the text offsets stay
+        // far from the u32 range they are packed in.
+        let long = "x".repeat(BATCH_TEXT_BYTES);
+        b.push_cell(0, 0, CellValue::Text(&long));
+        b.commit_pending(6, false);
+        assert!(b.full(8));
+        assert_eq!(b.row(1).text(0).map(str::len), Some(BATCH_TEXT_BYTES));
+        assert_eq!(b.row(0).get(0), Some(CellValue::Text("甲")));
+        b.clear();
+        assert!(!b.full(8));
+        for r in 0..BATCH_ROWS as u32 {
+            b.push_cell(0, 0, CellValue::Number(1.0));
+            b.commit_pending(r, false);
+        }
+        assert!(b.full(1));
     }
 
     #[test]
