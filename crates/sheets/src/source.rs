@@ -254,19 +254,22 @@ where
     N: FnMut() -> Result<Option<Cell<DataRef<'a>>>, E>,
 {
     limits::guarded_loop(file, |ours| {
-        while let Some(cell) = next().map_err(|e| unreadable(file, &e))? {
+        loop {
+            *ours = false;
+            let Some(cell) = next().map_err(|e| unreadable(file, &e))? else {
+                return Ok(());
+            };
+            // Ours until the next step of the reader: the conversion and the visitor (calamine's accessors
+            // only read fields). A panic there is a bug of ours, not a damaged file.
+            *ours = true;
             let (row, col) = cell.get_position();
             let Some(value) = from_data_ref(cell.get_value()) else {
                 continue;
             };
-            *ours = true;
-            let flow = visitor.cell(row, col, value);
-            *ours = false;
-            if flow != Flow::Continue {
-                break;
+            if visitor.cell(row, col, value) != Flow::Continue {
+                return Ok(());
             }
         }
-        Ok(())
     })
 }
 
