@@ -9,7 +9,8 @@
 //! * `generate-bad N FILE`: the same with every 调整后基数 above the policy maximum (an issue on every row).
 //! * `generate N FILE`: an N-row filled sheet in the template layout, written by rust_xlsxwriter
 //!   in low-memory mode with a shared-string table (as Excel writes): unique valid 18-digit IDs,
-//!   accounts/IDs/months as text, amounts as numbers.
+//!   accounts/IDs/months as text, amounts as numbers; the rows in a fixed shuffled order (not by
+//!   个人账号, see `common::shuffled`).
 //! * `bare FILE`: calamine's own streaming read — open, `worksheet_cells_reader`, count cells.
 //! * `import FILE`: the streaming import alone (to attribute cost; not part of the target).
 //! * `check FILE`: `gjj_sheets` streaming import + the domain `Checker`, with 衡阳 policy
@@ -28,7 +29,7 @@ use gjj_domain::base_adjustment::{col, Checker};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 mod common;
-use common::{hengyang_policy, month, peak_rss_kib, unit};
+use common::{hengyang_policy, month, peak_rss_kib, shuffled, unit};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -202,15 +203,15 @@ fn generate(n: u32, file: &str, bad: bool) -> Result<(), XlsxError> {
     ws.write_number_with_format(3, 4, 3000, &money)?;
     ws.write_number_with_format(3, 5, 3500, &money)?;
     ws.write_string_with_format(3, 6, "202607", &text)?;
-    for i in 0..n {
-        let r = 4 + i;
+    for (k, i) in (0..n).zip(shuffled(n)) {
+        let r = 4 + k;
         let old = 2000 + (i * 37) % 15_000;
         let name = format!(
             "{}{}",
             SURNAMES[(i % 40) as usize],
             GIVEN[((i / 40) % 30) as usize]
         );
-        ws.write_number(r, 0, f64::from(i + 1))?;
+        ws.write_number(r, 0, f64::from(k + 1))?;
         ws.write_string_with_format(r, 1, format!("4304{:08}", i + 1), &text)?;
         ws.write_string(r, 2, name)?;
         ws.write_string_with_format(r, 3, id_number(i), &text)?;
@@ -242,6 +243,13 @@ mod tests {
             assert!(seen.insert(id));
         }
         assert_eq!(civil(0), (1970, 1, 1));
+        // The row order is a permutation, far from the key order.
+        let order = shuffled(100_000);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert!(sorted.iter().copied().eq(0..100_000));
+        assert!(order.windows(2).filter(|w| w[0] < w[1]).count() < 60_000);
+        assert_eq!(order, shuffled(100_000));
         assert_eq!(civil(20_635), (2026, 7, 1));
     }
 

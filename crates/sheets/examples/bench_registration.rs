@@ -10,7 +10,7 @@
 //! * `generate N FILE`: an N-row filled sheet in the template layout (rust_xlsxwriter low-memory mode, shared
 //!   strings as Excel writes them): unique valid 18-digit IDs and unique mobiles, 证件类型 as the drop-down entry,
 //!   性别/出生年月 filled (consistently) on every other row, one row in 20 a landline and a bank account, bases as
-//!   numbers, months as text.
+//!   numbers, months as text; the rows in a fixed shuffled order (not by 证件号码 or 手机号码, see `common::shuffled`).
 //! * `bare FILE`: calamine's own streaming read of the same file (the floor).
 //! * `check FILE`: `gjj_sheets` streaming import + the domain `Checker` (衡阳 figures of REFERENCE §C, unit at
 //!   12 %/12 %, first month 201001, today 202611).
@@ -25,7 +25,7 @@ use gjj_domain::contributor_registration::{col, Checker};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 mod common;
-use common::{hengyang_policy, month, peak_rss_kib, unit};
+use common::{hengyang_policy, month, peak_rss_kib, shuffled, unit};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -142,15 +142,15 @@ fn generate(n: u32, file: &str) -> Result<(), XlsxError> {
         ws.write_string(2, c as u16, *h)?;
     }
     ws.write_string(3, 0, "例")?;
-    for i in 0..n {
-        let r = 4 + i;
+    for (k, i) in (0..n).zip(shuffled(n)) {
+        let r = 4 + k;
         let (id, year, m) = id_number(i);
         let name = format!(
             "{}{}",
             SURNAMES[(i % 20) as usize],
             GIVEN[((i / 20) % 12) as usize]
         );
-        ws.write_number(r, 0, f64::from(i + 1))?;
+        ws.write_number(r, 0, f64::from(k + 1))?;
         ws.write_string(r, 1, name)?;
         ws.write_string_with_format(r, 2, "01 身份证", &text)?;
         ws.write_string_with_format(r, 3, &id, &text)?;

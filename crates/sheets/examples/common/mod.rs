@@ -1,5 +1,6 @@
 //! What the sheet benchmarks (bench_check, bench_registration, bench_write) share: 衡阳's policy year, the bench
-//! unit, and the process's peak memory. A module of the examples, not an example of its own.
+//! unit, the process's peak memory, and the row order of the generated sheets. A module of the examples, not an
+//! example of its own.
 
 use gjj_domain::money::Fen;
 use gjj_domain::month::Month;
@@ -44,6 +45,25 @@ pub fn unit(paid_through: u32) -> UnitFacts {
         first_month: month(201001),
         paid_through: Some(month(paid_through)),
     }
+}
+
+/// A fixed shuffle of `0..n` (Fisher–Yates driven by a 64-bit LCG with a constant seed): the order in which the
+/// generated sheets list their rows. Real sheets come sorted by department or name, not by 个人账号, 证件号码 or
+/// 手机号码; rows in key order would flatter any duplicate table that favours a key above the largest so far (or
+/// near the last one). Fixed, so every run and every version reads the same file.
+#[allow(dead_code)] // bench_write generates no sheet to read.
+pub fn shuffled(n: u32) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..n).collect();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for k in (1..order.len()).rev() {
+        // Knuth's MMIX LCG; the high bits are the good ones.
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let j = ((state >> 32) * (k as u64 + 1)) >> 32;
+        order.swap(k, j as usize);
+    }
+    order
 }
 
 /// Peak resident set size (`VmHWM`) in KiB, 0 if unavailable (non-Linux).
