@@ -143,7 +143,7 @@ async fn main() {
     let start = Instant::now();
     window.click("[data-testid=import-button]").await;
     window
-        .el_within("[data-testid=batch-summary]", Duration::from_secs(300))
+        .el_timed("[data-testid=batch-summary]", Duration::from_secs(300))
         .await;
     let import_s = start.elapsed().as_secs_f64();
     // Scroll the grid to its end and back: the window must stay responsive with 100,000 rows behind it.

@@ -89,6 +89,18 @@ impl App {
             .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
     }
 
+    /// [`App::el_within`] polling every 10 ms, for timings: fantoccini's default period of 250 ms would add up to a
+    /// quarter of a second to what is measured.
+    pub async fn el_timed(&self, css: &str, timeout: Duration) -> Element {
+        self.client
+            .wait()
+            .at_most(timeout)
+            .every(Duration::from_millis(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
     #[allow(missing_docs)]
     pub async fn all(&self, css: &str) -> Vec<Element> {
         self.client.find_all(Locator::Css(css)).await.unwrap_or_default()

@@ -983,7 +983,9 @@ impl App {
         tracing::info!(
             business,
             rows = summary.rows,
-            issues = summary.issues.len(),
+            issues = summary.issue_count,
+            grid_kib = grid.heap_bytes() / 1024,
+            issues_kib = issues.heap_bytes() / 1024,
             "sheet imported"
         );
         let mut state = self.state.lock().await;

@@ -73,6 +73,29 @@ impl Grid {
         self.rows.push(row);
     }
 
+    /// Gives back what growing by doubling left unused (up to half of each vector): a grid is read once and held
+    /// while the clerk fixes it.
+    pub fn shrink_to_fit(&mut self) {
+        self.rows.shrink_to_fit();
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        self.typed.shrink_to_fit();
+    }
+
+    /// Bytes held on the heap (for the import's log line: what a sheet costs the window's process).
+    pub fn heap_bytes(&self) -> usize {
+        self.columns.iter().map(|c| c.capacity()).sum::<usize>()
+            + self.rows.capacity() * size_of::<u32>()
+            + self.text.capacity()
+            + self.ends.capacity() * size_of::<u32>()
+            + self.typed.capacity() * size_of::<(u32, CellKind)>()
+            + self
+                .edited
+                .iter()
+                .map(|(_, t)| t.capacity() + size_of::<(u32, String)>())
+                .sum::<usize>()
+    }
+
     /// Data rows.
     pub fn len(&self) -> usize {
         self.rows.len()

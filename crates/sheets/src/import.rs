@@ -684,6 +684,7 @@ where
         );
     })?;
     grid.header_row = stats.header_row;
+    grid.shrink_to_fit();
     Ok(grid)
 }
 

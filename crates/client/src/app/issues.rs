@@ -68,6 +68,14 @@ impl IssueList {
         list
     }
 
+    /// Bytes held on the heap (the import's log line).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.columns.iter().map(|c| c.len()).sum::<usize>()
+            + self.columns.capacity() * size_of::<Box<str>>()
+            + self.text.capacity()
+            + self.items.capacity() * size_of::<Item>()
+    }
+
     fn slice(&self, start: u32, len: u32) -> &str {
         let (s, e) = (start as usize, start as usize + len as usize);
         self.text.get(s..e).unwrap_or_default()
