@@ -15,6 +15,8 @@ use crate::{locked_token_double, Backend, Fixtures, LocalCentre, DOUBLE_PIN_STAT
 
 /// How long a step may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(30);
+/// How often a wait looks again: fantoccini's default.
+const POLL: Duration = Duration::from_millis(250);
 
 /// A path from the environment the harness (xtask) sets; panics saying how to run the tests.
 pub fn env_path(name: &str) -> PathBuf {
@@ -81,21 +83,20 @@ impl App {
 
     /// The element `css`, waiting up to `timeout` for it.
     pub async fn el_within(&self, css: &str, timeout: Duration) -> Element {
-        self.client
-            .wait()
-            .at_most(timeout)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+        self.el_polled(css, timeout, POLL).await
     }
 
     /// [`App::el_within`] polling every 10 ms, for timings: fantoccini's default period of 250 ms would add up to a
     /// quarter of a second to what is measured.
     pub async fn el_timed(&self, css: &str, timeout: Duration) -> Element {
+        self.el_polled(css, timeout, Duration::from_millis(10)).await
+    }
+
+    async fn el_polled(&self, css: &str, timeout: Duration, period: Duration) -> Element {
         self.client
             .wait()
             .at_most(timeout)
-            .every(Duration::from_millis(10))
+            .every(period)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))

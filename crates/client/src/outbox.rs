@@ -255,24 +255,23 @@ impl Outbox {
         let cutoff = (now - time::Duration::days(i64::from(retention_days)))
             .format(&Rfc3339)
             .unwrap_or_default();
-        // The grid holds the same people as the payload: both go, in one transaction.
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "DELETE FROM outbox_sheets WHERE idempotency_key IN (SELECT idempotency_key FROM outbox \
-             WHERE state = 'sent' AND finished_at IS NOT NULL AND finished_at <= ? AND purged_at IS NULL)",
-        )
-        .bind(&cutoff)
-        .execute(&mut *tx)
-        .await?;
         let done = sqlx::query(
             "UPDATE outbox SET payload = '', purged_at = ? \
              WHERE state = 'sent' AND finished_at IS NOT NULL AND finished_at <= ? AND purged_at IS NULL",
         )
         .bind(now.format(&Rfc3339).unwrap_or_default())
-        .bind(&cutoff)
+        .bind(cutoff)
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // The grid holds the same people as the payload: a purged entry keeps no grid (same transaction).
+        sqlx::query(
+            "DELETE FROM outbox_sheets WHERE idempotency_key IN \
+             (SELECT idempotency_key FROM outbox WHERE purged_at IS NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         if done > 0 {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")

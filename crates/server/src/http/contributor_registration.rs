@@ -121,14 +121,18 @@ pub async fn submit(
             account: account_number(seq),
         })
         .collect();
-    let mut pending = opening.store_with_accounts(accounts).await?;
+    let mut pending = opening.store_with_accounts(accounts.clone()).await?;
     in_use(&mut pending.tx, &payload.rows, &mut issues).await?;
     if !issues.is_empty() {
         issues.sort_by_key(|i| i.row);
         return Err(HttpError::rules(issues));
     }
 
-    for (k, chunk) in payload.rows.chunks(INSERT_CHUNK).enumerate() {
+    for (chunk, accounts) in payload
+        .rows
+        .chunks(INSERT_CHUNK)
+        .zip(accounts.chunks(INSERT_CHUNK))
+    {
         const COLUMNS: usize = 17;
         let sql = format!(
             "INSERT INTO contributor_registration_rows (serial, row_no, person_account, name, id_type, id_number, \
@@ -137,15 +141,14 @@ pub async fn submit(
             crate::db::values_placeholders(chunk.len(), COLUMNS)
         );
         let mut q = sqlx::query(&sql);
-        for (i, row) in chunk.iter().enumerate() {
-            // The receipt's account of this row (chunk index × chunk size + position: below the row count).
-            let account = account_number(first_seq + (k * INSERT_CHUNK + i) as i64);
+        // The receipt's account of each row.
+        for (row, account) in chunk.iter().zip(accounts) {
             let (sex, birth) = person_facts(row);
             let a = amounts(row.base, unit, &policy);
             q = q
                 .bind(pending.serial.clone())
                 .bind(i64::from(row.row))
-                .bind(account)
+                .bind(account.account.clone())
                 .bind(row.name.clone())
                 .bind(row.id_type.clone())
                 .bind(row.id_number.clone())
