@@ -1,7 +1,8 @@
 //! 缴存人登记 end to end over mutual TLS with the SoftHSM tokens against the real gateway: a batch sheet and a
 //! single registration get a new 个人账号 per row on the receipt, staff approval opens the accounts (正常), and
 //! every refusal — repeated ID/mobile in the sheet, an ID or mobile open elsewhere in the centre (named nowhere),
-//! 性别/出生年月 against the ID, a 首次汇缴年月 before the unit's — stores nothing.
+//! 性别/出生年月 against the ID, a 首次汇缴年月 before the unit's — stores nothing. A client that is not ours
+//! (openssl cms + curl) gets the same receipt.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -694,4 +695,109 @@ fn registration_runs_on_postgresql() {
     assert_eq!(code, 1, "{out}");
     let codes = issue_codes(&out, "error");
     assert_eq!(codes.len(), 4, "{codes:?}");
+}
+
+/// A client that is not ours: OpenSSL signs the payload (CMS, detached, the .pfx's key) and curl sends it over
+/// mutual TLS. The gateway stores it once, with a 个人账号 per row on its receipt and in its table, and answers a
+/// resend under the same key with that receipt.
+#[test]
+fn a_foreign_client_registers_with_openssl_and_curl() {
+    use std::process::Command;
+    let fixtures = Fixtures::from_env();
+    let centre = LocalCentre::start(&fixtures, Backend::Sqlite).unwrap();
+    let now = today(&centre, units::EMPLOYER_A);
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("employer-a.pem");
+    // The dev .pfx is written with legacy RC2 (as older CA tools do): OpenSSL 3 needs its legacy provider.
+    let extracted = Command::new("openssl")
+        .args(["pkcs12", "-legacy", "-nodes", "-passin", "pass:123456", "-in"])
+        .arg(fixtures.pfx("employer-a-soft"))
+        .arg("-out")
+        .arg(&pem)
+        .output()
+        .unwrap();
+    assert!(
+        extracted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&extracted.stderr)
+    );
+    let body = dir.path().join("body.json");
+    let payload = ContributorRegistration {
+        rows: vec![
+            wire_row(5, &new_id("19900101", 71), "13900000071", now),
+            wire_row(6, &new_id("19910202", 72), "13900000072", now),
+        ],
+    };
+    std::fs::write(&body, serde_json::to_vec(&payload).unwrap()).unwrap();
+    let p7s = dir.path().join("body.p7s");
+    let signed = Command::new("openssl")
+        .args(["cms", "-sign", "-binary", "-outform", "DER", "-in"])
+        .arg(&body)
+        .arg("-signer")
+        .arg(&pem)
+        .arg("-out")
+        .arg(&p7s)
+        .output()
+        .unwrap();
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let signature = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        std::fs::read(&p7s).unwrap(),
+    );
+    let curl = || {
+        let out = Command::new("curl")
+            .args(["-sS", "--max-time", "60", "-w", "\n%{http_code}", "--cacert"])
+            .arg(fixtures.ca_bundle())
+            .arg("--cert")
+            .arg(&pem)
+            .args(["-H", "Content-Type: application/json"])
+            .args(["-H", "Idempotency-Key: foreign-client-0001"])
+            .args(["-H", "X-Gjj-Signature-Format: cms"])
+            .args(["-H", &format!("X-Gjj-Signature: {signature}")])
+            .arg("--data-binary")
+            .arg(format!("@{}", body.display()))
+            .arg(format!("{}/api/v1/contributor_registration", centre.url()))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (json, status) = text.rsplit_once('\n').unwrap();
+        (status.to_owned(), serde_json::from_str::<Value>(json).unwrap())
+    };
+    let (status, receipt) = curl();
+    assert_eq!(status, "201", "{receipt}");
+    let serial = receipt["serial"].as_str().unwrap().to_owned();
+    let accounts: Vec<&str> = receipt["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(accounts.len(), 2);
+    assert_ne!(accounts[0], accounts[1]);
+    for (row, account) in [5, 6].iter().zip(&accounts) {
+        let stored = count(
+            &centre,
+            &format!(
+                "SELECT COUNT(*) FROM contributor_registration_rows WHERE serial = '{serial}' \
+                 AND row_no = {row} AND person_account = '{account}'"
+            ),
+        );
+        assert_eq!(stored, 1, "row {row} → {account}");
+    }
+    // The same request again: the first receipt, nothing stored twice.
+    let (status, again) = curl();
+    assert_eq!(status, "200", "{again}");
+    assert_eq!(again["serial"], receipt["serial"]);
+    assert_eq!(again["accounts"], receipt["accounts"]);
+    assert_eq!(
+        count(
+            &centre,
+            &format!("SELECT COUNT(*) FROM contributor_registration_rows WHERE serial = '{serial}'")
+        ),
+        2
+    );
 }
