@@ -18,6 +18,9 @@ use gjj_domain::api::{Me, SubmissionView};
 use gjj_domain::month::Month;
 use gjj_domain::policy::Policy;
 use serde_json::json;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use batch::HOUSES;
 
@@ -308,13 +311,21 @@ impl Cmd {
 }
 
 fn main() -> ExitCode {
+    // GJJ_LOG takes `target=level` directives (`filter::Targets`): EnvFilter's span and field filters are not
+    // needed here and its regex engine would ship in gjj.exe.
+    let targets = std::env::var("GJJ_LOG")
+        .ok()
+        .and_then(|s| s.parse::<Targets>().ok())
+        .unwrap_or_else(|| {
+            Targets::new()
+                .with_default(LevelFilter::WARN)
+                .with_target("cryptoki::mechanism", LevelFilter::OFF)
+        });
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GJJ_LOG")
-                .unwrap_or_else(|_| "warn,cryptoki::mechanism=off".into()),
-        )
         // A full 身份证 number never reaches the terminal or a redirected log, whatever message carried it.
         .with_writer(gjj_client::logs::Masking::new(std::io::stderr()))
+        .finish()
+        .with(targets)
         .init();
     gjj_client::logs::mask_panics();
     let cli = Cli::parse();

@@ -950,25 +950,20 @@ impl App {
         let (grid, issues, summary) =
             tokio::task::spawn_blocking(move || -> AppResult<(Grid, issues::IssueList, BatchSummary)> {
                 progress(stage(&code, "reading", 0));
-                // The grid and the check each read the file: side by side, so the clerk waits for the longer
-                // of the two rather than for both (a 100,000-row sheet: about half the wait on two cores).
-                let (grid, checked) = std::thread::scope(|scope| {
-                    let grid = scope.spawn(|| gjj_sheets::read_grid(&code, &src));
-                    let checked = batch.check(&src, &policy, &me.unit, me.today, false, &mut |n| {
+                // One pass: the grid is filled from the cells the check reads (two readers side by side took
+                // both cores twice over and held two workbooks' buffers at once).
+                let mut grid = Grid::default();
+                let mut checked = batch.check(
+                    &src,
+                    &policy,
+                    &me.unit,
+                    me.today,
+                    false,
+                    Some(&mut grid),
+                    &mut |n| {
                         progress(stage(&code, "checking", n));
-                    });
-                    (grid.join(), checked)
-                });
-                // The check's error first: it says the same about a broken file, in the rules' words.
-                let mut checked = checked?;
-                let grid = grid
-                    .map_err(|_| {
-                        AppError::new(
-                            "INTERNAL",
-                            "读取表格时后台任务异常结束。请重试；仍失败请在诊断页导出日志交给 IT。",
-                        )
-                    })?
-                    .ok_or_else(|| unknown_batch(&code))??;
+                    },
+                )?;
                 if let Some(b) = &basis {
                     checked.issues.retain(|i| b.keep(i));
                 }
@@ -1180,7 +1175,7 @@ impl App {
         let c = code.clone();
         let (checked, progress) = tokio::task::spawn_blocking(move || {
             progress(stage(&c, "checking", 0));
-            let checked = batch.check(&file, &policy, &unit, today, true, &mut |n| {
+            let checked = batch.check(&file, &policy, &unit, today, true, None, &mut |n| {
                 progress(stage(&c, "checking", n));
             });
             (checked, progress)
@@ -1416,7 +1411,7 @@ async fn check_grid(
     let file = current.clone();
     let (grid, checked) = tokio::task::spawn_blocking(move || -> AppResult<_> {
         gjj_sheets::write_grid(&grid, &file)?;
-        let checked = batch.check(&file, &policy, &me.unit, me.today, false, &mut |_| {})?;
+        let checked = batch.check(&file, &policy, &me.unit, me.today, false, None, &mut |_| {})?;
         Ok((grid, checked))
     })
     .await

@@ -6,7 +6,10 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// A writer that masks 身份证-shaped numbers in what it writes (one tracing event at a time).
 pub struct Masking<W> {
@@ -75,12 +78,14 @@ pub fn init_file(path: &Path, level: &str) -> bool {
                 .ok()
         });
     let Some(file) = file else { return false };
+    let level = level.parse().unwrap_or(LevelFilter::INFO);
+    let targets = Targets::new()
+        .with_targets(["gjj", "gjj_client", "gjj_pki", "gjj_sheets"].map(|target| (target, level)));
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
-            "gjj={level},gjj_client={level},gjj_pki={level},gjj_sheets={level}"
-        )))
         .with_ansi(false)
         .with_writer(Masking::new(file))
+        .finish()
+        .with(targets)
         .try_init()
         .is_ok()
 }

@@ -20,7 +20,7 @@ use gjj_domain::supplementary::{Supplementary, SupplementaryRow};
 use gjj_domain::unit::UnitFacts;
 use gjj_domain::unseal::{Unseal, UnsealRow};
 use gjj_sheets::base_adjustment::TemplateOptions;
-use gjj_sheets::SheetError;
+use gjj_sheets::{Grid, SheetError};
 use serde::Serialize;
 
 /// One batch business.
@@ -37,11 +37,13 @@ pub trait Sheet {
 
     /// Streams `file` through the importer and the domain checker the centre also runs: every issue goes to
     /// `issues`, every row without a cell problem to `on_row`. Returns the number of data rows.
+    /// With `grid`, the file's grid is built on the same pass (see `import_with_grid`).
     fn check(
         file: &Path,
         policy: &Policy,
         unit: &UnitFacts,
         today: Month,
+        grid: Option<&mut Grid>,
         on_row: &mut dyn FnMut(Self::Row),
         issues: &mut Vec<Issue>,
     ) -> Result<u32, SheetError>;
@@ -75,12 +77,14 @@ macro_rules! checked_sheet {
                 $p: &Policy,
                 $u: &UnitFacts,
                 $t: Month,
+                grid: Option<&mut Grid>,
                 on_row: &mut dyn FnMut($row),
                 issues: &mut Vec<Issue>,
             ) -> Result<u32, SheetError> {
                 let mut checker = $checker;
-                let stats = gjj_sheets::$module::import_with(
+                let stats = gjj_sheets::$module::import_with_grid(
                     file,
+                    grid,
                     |row, issues| {
                         {
                             let ($c, $r, $i) = (&mut checker, &row, &mut *issues);
@@ -166,11 +170,12 @@ impl Sheet for RemittanceSheet {
         policy: &Policy,
         unit: &UnitFacts,
         today: Month,
+        grid: Option<&mut Grid>,
         on_row: &mut dyn FnMut(RemittanceRow),
         issues: &mut Vec<Issue>,
     ) -> Result<u32, SheetError> {
         let terms = RemittanceTerms::due(unit);
-        Ok(check_remittance(file, policy, unit, today, &terms, on_row, issues)?.0)
+        Ok(check_remittance(file, policy, unit, today, &terms, grid, on_row, issues)?.0)
     }
 
     fn payload(rows: Vec<RemittanceRow>, unit: &UnitFacts) -> Remittance {
@@ -218,12 +223,14 @@ pub fn check_remittance(
     unit: &UnitFacts,
     today: Month,
     terms: &RemittanceTerms,
+    grid: Option<&mut Grid>,
     on_row: &mut dyn FnMut(RemittanceRow),
     issues: &mut Vec<Issue>,
 ) -> Result<(u32, u32, Fen), SheetError> {
     let mut checker = gjj_domain::remittance::Checker::new(policy, unit, terms.month, today);
-    let stats = gjj_sheets::remittance::import_with(
+    let stats = gjj_sheets::remittance::import_with_grid(
         file,
+        grid,
         |row, issues| {
             checker.push(&row, issues);
             on_row(row);
@@ -256,10 +263,11 @@ impl Sheet for LoanApplicationSheet {
         _policy: &Policy,
         _unit: &UnitFacts,
         _today: Month,
+        grid: Option<&mut Grid>,
         on_row: &mut dyn FnMut(Applicant),
         issues: &mut Vec<Issue>,
     ) -> Result<u32, SheetError> {
-        let stats = gjj_sheets::loan_application::import_with(file, |row, _| on_row(row), issues)?;
+        let stats = gjj_sheets::loan_application::import_with_grid(file, grid, |row, _| on_row(row), issues)?;
         Ok(stats.data_rows)
     }
 
@@ -289,6 +297,7 @@ pub fn check_rows<S: Sheet>(
     unit: &UnitFacts,
     today: Month,
     keep_rows: bool,
+    grid: Option<&mut Grid>,
     progress: &mut dyn FnMut(u32),
 ) -> Result<CheckedRows<S::Row>, SheetError> {
     let mut issues = Vec::new();
@@ -299,6 +308,7 @@ pub fn check_rows<S: Sheet>(
         policy,
         unit,
         today,
+        grid,
         &mut |row| {
             seen += 1;
             if seen % 2000 == 0 {
@@ -338,7 +348,8 @@ pub trait BatchSheet: Send + Sync {
     fn code(&self) -> &'static str;
     /// Writes the blank template.
     fn write_template(&self, path: &Path) -> Result<(), SheetError>;
-    /// Imports and checks `file`; with `keep_rows` also builds the payload. `progress` sees the rows read.
+    /// Imports and checks `file`; with `keep_rows` also builds the payload, with `grid` fills it with the file's
+    /// grid on the same pass. `progress` sees the rows read.
     fn check(
         &self,
         file: &Path,
@@ -346,6 +357,7 @@ pub trait BatchSheet: Send + Sync {
         unit: &UnitFacts,
         today: Month,
         keep_rows: bool,
+        grid: Option<&mut Grid>,
         progress: &mut dyn FnMut(u32),
     ) -> Result<CheckedSheet, SheetError>;
 }
@@ -368,9 +380,10 @@ impl<S: Sheet> BatchSheet for Dyn<S> {
         unit: &UnitFacts,
         today: Month,
         keep_rows: bool,
+        grid: Option<&mut Grid>,
         progress: &mut dyn FnMut(u32),
     ) -> Result<CheckedSheet, SheetError> {
-        let checked = check_rows::<S>(file, policy, unit, today, keep_rows, progress)?;
+        let checked = check_rows::<S>(file, policy, unit, today, keep_rows, grid, progress)?;
         let seen = checked.seen;
         let valid_rows = u32::try_from(checked.valid.len()).unwrap_or(u32::MAX);
         let payload = if keep_rows {

@@ -15,9 +15,9 @@ use crate::SheetError;
 
 /// The data rows of a workbook under one business's columns, stored compactly (one text arena for every cell,
 /// the stored type of the non-text cells aside), so a 100,000-row sheet costs a few MiB; cells edited in the app
-/// are kept beside the arena. Serialisable as it is stored (the client keeps a submitted grid, sealed, beside its
-/// outbox entry so it can be reopened); the fields stay private.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// are kept beside the arena. Serialisable (the client keeps a submitted grid, sealed, beside its outbox entry so
+/// it can be reopened: [`stored`] is that form); the fields stay private.
+#[derive(Clone, Debug, Default)]
 pub struct Grid {
     /// Column titles in template order (also `Issue::column`).
     pub columns: Vec<String>,
@@ -29,9 +29,12 @@ pub struct Grid {
     text: String,
     /// Where each cell's text ends in `text` (cell k = row × columns + column; it starts where k − 1 ends).
     ends: Vec<u32>,
-    /// The non-text cells: (cell, stored type), by cell.
-    #[serde(with = "stored_kinds")]
-    typed: Vec<(u32, CellKind)>,
+    /// The non-text cells, by cell, with their type in `tags` (one byte each: 100,000 rows with three number
+    /// columns held 24 B a cell as `(u32, CellKind)`). A number or date whose shown text gives it back exactly is
+    /// not stored twice; the others (a date with a time of day, say) keep their value in `values`.
+    typed: Vec<u32>,
+    tags: Vec<Tag>,
+    values: Vec<(u32, f64)>,
     /// Cells changed in the app: (cell, text), by cell; they are text.
     edited: Vec<(u32, String)>,
 }
@@ -62,7 +65,13 @@ impl Grid {
         let first = self.ends.len();
         for (text, kind) in cells.into_iter().take(width) {
             if kind != CellKind::Text {
-                self.typed.push((cell_index(self.ends.len()), kind));
+                let cell = cell_index(self.ends.len());
+                let (tag, kept) = Tag::of(kind, text);
+                self.typed.push(cell);
+                self.tags.push(tag);
+                if let Some(value) = kept {
+                    self.values.push((cell, value));
+                }
             }
             self.text.push_str(text);
             self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
@@ -80,6 +89,8 @@ impl Grid {
         self.text.shrink_to_fit();
         self.ends.shrink_to_fit();
         self.typed.shrink_to_fit();
+        self.tags.shrink_to_fit();
+        self.values.shrink_to_fit();
     }
 
     /// Bytes held on the heap (for the import's log line: what a sheet costs the window's process).
@@ -88,7 +99,9 @@ impl Grid {
             + self.rows.capacity() * size_of::<u32>()
             + self.text.capacity()
             + self.ends.capacity() * size_of::<u32>()
-            + self.typed.capacity() * size_of::<(u32, CellKind)>()
+            + self.typed.capacity() * size_of::<u32>()
+            + self.tags.capacity()
+            + self.values.capacity() * size_of::<(u32, f64)>()
             + self
                 .edited
                 .iter()
@@ -129,6 +142,11 @@ impl Grid {
         if let Ok(e) = self.edited.binary_search_by_key(&cell_index(k), |(c, _)| *c) {
             return &self.edited[e].1;
         }
+        self.read_text(k)
+    }
+
+    /// Cell `k`'s text as read (edits aside).
+    fn read_text(&self, k: usize) -> &str {
         let start = if k == 0 {
             0
         } else {
@@ -140,13 +158,36 @@ impl Grid {
 
     /// The stored type of a cell.
     pub fn kind(&self, i: usize, col: usize) -> CellKind {
+        if col >= self.columns.len() {
+            return CellKind::Text;
+        }
         let k = cell_index(self.key(i, col));
         if self.edited.binary_search_by_key(&k, |(c, _)| *c).is_ok() {
             return CellKind::Text;
         }
-        self.typed
-            .binary_search_by_key(&k, |(c, _)| *c)
-            .map_or(CellKind::Text, |t| self.typed[t].1)
+        self.read_kind(k)
+    }
+
+    /// Cell `k`'s type as read (edits aside).
+    fn read_kind(&self, k: u32) -> CellKind {
+        let Ok(t) = self.typed.binary_search(&k) else {
+            return CellKind::Text;
+        };
+        let kept = || {
+            self.values
+                .binary_search_by_key(&k, |(c, _)| *c)
+                .map_or(0.0, |v| self.values[v].1)
+        };
+        let shown = self.read_text(k as usize);
+        match self.tags.get(t) {
+            Some(Tag::Number) => CellKind::Number(shown.parse().unwrap_or(0.0)),
+            Some(Tag::Date) => CellKind::Date(date_serial(shown).unwrap_or(0.0)),
+            Some(Tag::NumberKept) => CellKind::Number(kept()),
+            Some(Tag::DateKept) => CellKind::Date(kept()),
+            Some(Tag::True) => CellKind::Bool(true),
+            Some(Tag::False) => CellKind::Bool(false),
+            None => CellKind::Text,
+        }
     }
 
     /// Data row `i` for the window.
@@ -190,10 +231,63 @@ impl PartialEq for Grid {
     }
 }
 
-/// `CellKind` (gjj-sheets' `value` layer) has no serde of its own: the grid's stored form names each kind here.
-mod stored_kinds {
+/// A non-text cell's type in a byte: its value is its shown text read back, or kept aside when that would not give
+/// it exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tag {
+    Number,
+    Date,
+    NumberKept,
+    DateKept,
+    True,
+    False,
+}
+
+impl Tag {
+    /// The tag of a cell of `kind` shown as `text`, and the value to keep when the text does not give it back.
+    fn of(kind: CellKind, text: &str) -> (Tag, Option<f64>) {
+        let exact = |read: Option<f64>, n: f64| read.is_some_and(|r| r.to_bits() == n.to_bits());
+        match kind {
+            CellKind::Number(n) if exact(text.parse().ok(), n) => (Tag::Number, None),
+            CellKind::Number(n) => (Tag::NumberKept, Some(n)),
+            CellKind::Date(n) if exact(date_serial(text), n) => (Tag::Date, None),
+            CellKind::Date(n) => (Tag::DateKept, Some(n)),
+            CellKind::Bool(true) => (Tag::True, None),
+            // Text cells are never tagged; a Bool(false) is the only kind left.
+            CellKind::Bool(false) | CellKind::Text => (Tag::False, None),
+        }
+    }
+}
+
+/// A shown date (YYYY-MM-DD, as the grid shows a date cell) as its Excel serial in the 1900 system
+/// (days-from-civil: the inverse of the import's date text).
+fn date_serial(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days + 25_569) as f64)
+}
+
+/// The grid's stored form: every field by name, the non-text cells as `(cell, kind)` pairs (the form grids were
+/// first kept in, so a grid kept by an older client still opens).
+mod stored {
+    use serde::ser::SerializeSeq;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+    use super::Grid;
     use crate::value::CellKind;
 
     #[derive(Serialize, Deserialize)]
@@ -204,32 +298,94 @@ mod stored_kinds {
         Bool(bool),
     }
 
-    pub(super) fn serialize<S: Serializer>(typed: &[(u32, CellKind)], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(typed.iter().map(|(cell, kind)| {
-            let kind = match *kind {
-                CellKind::Text => Kind::Text,
-                CellKind::Number(n) => Kind::Number(n),
-                CellKind::Date(n) => Kind::Date(n),
-                CellKind::Bool(b) => Kind::Bool(b),
-            };
-            (*cell, kind)
-        }))
+    #[derive(Serialize)]
+    struct Out<'a> {
+        columns: &'a [String],
+        header_row: Option<u32>,
+        rows: &'a [u32],
+        text: &'a str,
+        ends: &'a [u32],
+        typed: Kinds<'a>,
+        edited: &'a [(u32, String)],
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(u32, CellKind)>, D::Error> {
-        let stored = Vec::<(u32, Kind)>::deserialize(d)?;
-        Ok(stored
-            .into_iter()
-            .map(|(cell, kind)| {
+    /// The non-text cells of a grid as `(cell, kind)`, built while written.
+    struct Kinds<'a>(&'a Grid);
+
+    impl Serialize for Kinds<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(self.0.typed.len()))?;
+            for &cell in &self.0.typed {
+                let kind = match self.0.read_kind(cell) {
+                    CellKind::Text => Kind::Text,
+                    CellKind::Number(n) => Kind::Number(n),
+                    CellKind::Date(n) => Kind::Date(n),
+                    CellKind::Bool(b) => Kind::Bool(b),
+                };
+                seq.serialize_element(&(cell, kind))?;
+            }
+            seq.end()
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct In {
+        columns: Vec<String>,
+        header_row: Option<u32>,
+        rows: Vec<u32>,
+        text: String,
+        ends: Vec<u32>,
+        typed: Vec<(u32, Kind)>,
+        edited: Vec<(u32, String)>,
+    }
+
+    impl Serialize for Grid {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            Out {
+                columns: &self.columns,
+                header_row: self.header_row,
+                rows: &self.rows,
+                text: &self.text,
+                ends: &self.ends,
+                typed: Kinds(self),
+                edited: &self.edited,
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Grid {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Grid, D::Error> {
+            let stored = In::deserialize(d)?;
+            let mut grid = Grid {
+                columns: stored.columns,
+                header_row: stored.header_row,
+                rows: stored.rows,
+                text: stored.text,
+                ends: stored.ends,
+                edited: stored.edited,
+                ..Grid::default()
+            };
+            let mut typed = stored.typed;
+            // Lookups search by cell: a list out of order or with a cell twice is put right, not trusted.
+            typed.sort_by_key(|(cell, _)| *cell);
+            typed.dedup_by_key(|(cell, _)| *cell);
+            for (cell, kind) in typed {
                 let kind = match kind {
-                    Kind::Text => CellKind::Text,
+                    Kind::Text => continue,
                     Kind::Number(n) => CellKind::Number(n),
                     Kind::Date(n) => CellKind::Date(n),
                     Kind::Bool(b) => CellKind::Bool(b),
                 };
-                (cell, kind)
-            })
-            .collect())
+                let (tag, kept) = super::Tag::of(kind, grid.read_text(cell as usize));
+                grid.typed.push(cell);
+                grid.tags.push(tag);
+                if let Some(value) = kept {
+                    grid.values.push((cell, value));
+                }
+            }
+            Ok(grid)
+        }
     }
 }
 
@@ -333,4 +489,90 @@ pub fn read_grid(business: &str, path: &Path) -> Option<Result<Grid, SheetError>
         "building" => crate::building::read_grid(path),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid_of(cells: &[(&str, CellKind)]) -> Grid {
+        let mut grid = Grid::new((0..cells.len()).map(|c| format!("c{c}")).collect(), Some(1));
+        grid.push_row(2, cells.iter().copied());
+        grid
+    }
+
+    #[test]
+    fn every_stored_type_comes_back_exactly_and_only_unreadable_values_are_kept_aside() {
+        let cells = [
+            ("12345", CellKind::Number(12345.0)),
+            ("0.30000000000000004", CellKind::Number(0.1 + 0.2)),
+            ("-0", CellKind::Number(-0.0)),
+            ("1e21", CellKind::Number(1e21)),
+            // A number shown other than it is read (not what the importer does, but the grid must not care).
+            ("三", CellKind::Number(3.0)),
+            ("2023-03-15", CellKind::Date(45000.0)),
+            // A date with a time of day shows the day only.
+            ("2023-03-15", CellKind::Date(45000.5)),
+            ("1900-01-01", CellKind::Date(2.0)),
+            ("TRUE", CellKind::Bool(true)),
+            ("FALSE", CellKind::Bool(false)),
+            ("文字", CellKind::Text),
+        ];
+        let grid = grid_of(&cells);
+        for (c, (text, kind)) in cells.iter().enumerate() {
+            assert_eq!(grid.cell(0, c), *text);
+            match (grid.kind(0, c), *kind) {
+                (CellKind::Number(a), CellKind::Number(b)) | (CellKind::Date(a), CellKind::Date(b)) => {
+                    assert_eq!(a.to_bits(), b.to_bits(), "{text}")
+                }
+                (got, want) => assert_eq!(got, want, "{text}"),
+            }
+        }
+        assert_eq!(grid.typed.len(), 10);
+        let kept: Vec<f64> = grid.values.iter().map(|(_, v)| *v).collect();
+        assert_eq!(kept, [3.0, 45000.5], "only values their text does not give back");
+    }
+
+    #[test]
+    fn a_date_serial_reads_back_from_the_text_the_import_shows_in_both_date_systems() {
+        for serial in (1..2_958_466).step_by(97).chain([59, 60, 61, 2_958_465]) {
+            let serial = f64::from(serial);
+            let shown = crate::import::excel_date(serial, false).expect("in range");
+            assert_eq!(date_serial(&shown), Some(serial), "{shown}");
+            // A 1904 workbook's serial is kept in the 1900 system (+1462): the same day, the same text (up to
+            // 9999-12-31; a later one keeps its value aside).
+            if serial + 1462.0 > 2_958_465.0 {
+                continue;
+            }
+            let shown_1904 = crate::import::excel_date(serial, true).expect("in range");
+            assert_eq!(date_serial(&shown_1904), Some(serial + 1462.0), "{shown_1904}");
+        }
+        assert_eq!(date_serial("2023-13-01"), None);
+        assert_eq!(date_serial("2023/03/15"), None);
+    }
+
+    #[test]
+    fn the_stored_form_is_the_one_older_clients_kept_and_reads_back_equal() {
+        let mut grid = grid_of(&[
+            ("2023-03-15", CellKind::Date(45000.5)),
+            ("7", CellKind::Number(7.0)),
+            ("x", CellKind::Text),
+        ]);
+        assert!(grid.set(2, "c2", "改过"));
+        let json = serde_json::to_string(&grid).expect("serialise");
+        assert!(
+            json.contains(r#""typed":[[0,{"Date":45000.5}],[1,{"Number":7.0}]]"#),
+            "{json}"
+        );
+        let back: Grid = serde_json::from_str(&json).expect("read back");
+        assert_eq!(back, grid);
+        assert_eq!(back.cell(0, 2), "改过");
+        // Written by an older client, pairs out of order and one twice: read by cell.
+        let old = r#"{"columns":["a","b"],"header_row":1,"rows":[2],"text":"72023-03-15","ends":[1,11],
+            "typed":[[1,{"Date":45000.0}],[0,{"Number":7.0}],[1,{"Date":45000.0}]],"edited":[]}"#;
+        let old: Grid = serde_json::from_str(old).expect("older form");
+        assert_eq!(old.kind(0, 0), CellKind::Number(7.0));
+        assert_eq!(old.kind(0, 1), CellKind::Date(45000.0));
+        assert!(old.values.is_empty());
+    }
 }

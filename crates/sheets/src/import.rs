@@ -630,6 +630,7 @@ pub(crate) fn run<K, RS, F>(
     rs: RS,
     file: &str,
     opts: &ImportOptions,
+    grid: Option<&mut crate::Grid>,
     mut on_row: F,
     issues: &mut Vec<Issue>,
 ) -> Result<ImportStats, SheetError>
@@ -639,12 +640,21 @@ where
     F: FnMut(K::Row, &mut Vec<Issue>),
 {
     let mut delivered = 0u32;
+    // The grid, when asked for, is filled from the same cells on the same pass: a window that shows the sheet
+    // and checks it reads the file once (reading it twice side by side doubled the wait on two cores).
+    let mut fill = grid.map(GridFill::new::<K>);
     let mut stats = run_raw::<K, RS>(rs, file, opts, issues, &mut |cells, ctx, issues| {
+        if let Some(fill) = fill.as_mut() {
+            fill.push::<K>(cells, ctx);
+        }
         if let Some(typed) = K::build(cells, ctx, issues) {
             delivered += 1;
             on_row(typed, issues);
         }
     })?;
+    if let Some(fill) = fill {
+        fill.finish(stats.header_row);
+    }
     stats.rows_delivered = delivered;
     Ok(stats)
 }
@@ -656,36 +666,64 @@ where
     K: RowKind,
     RS: Read + Seek + Send,
 {
-    let mut grid = crate::Grid::new(K::COLUMNS.iter().map(|c| c.name.to_owned()).collect(), None);
+    let mut grid = crate::Grid::default();
+    let mut fill = GridFill::new::<K>(&mut grid);
     let mut ignored = Vec::new();
-    let mut text = String::new();
-    let mut kinds = Vec::with_capacity(K::COLUMNS.len());
-    let mut ranges = Vec::with_capacity(K::COLUMNS.len());
     let stats = run_raw::<K, RS>(rs, file, opts, &mut ignored, &mut |cells, ctx, _| {
-        text.clear();
-        kinds.clear();
-        ranges.clear();
-        for i in 0..K::COLUMNS.len() {
-            let start = text.len();
-            if let Some(v) = cells.get(i) {
-                text.push_str(&shown(v, ctx.date1904));
-                kinds.push(kind(v, ctx.date1904));
-            } else {
-                kinds.push(CellKind::Text);
-            }
-            ranges.push(start..text.len());
+        fill.push::<K>(cells, ctx);
+    })?;
+    fill.finish(stats.header_row);
+    Ok(grid)
+}
+
+/// Fills a grid row by row with each cell as shown and its stored type (scratch buffers reused across rows).
+struct GridFill<'g> {
+    grid: &'g mut crate::Grid,
+    text: String,
+    kinds: Vec<CellKind>,
+    ranges: Vec<std::ops::Range<usize>>,
+}
+
+impl<'g> GridFill<'g> {
+    /// Starts `grid` afresh under `K`'s columns.
+    fn new<K: RowKind>(grid: &'g mut crate::Grid) -> Self {
+        *grid = crate::Grid::new(K::COLUMNS.iter().map(|c| c.name.to_owned()).collect(), None);
+        GridFill {
+            grid,
+            text: String::new(),
+            kinds: Vec::with_capacity(K::COLUMNS.len()),
+            ranges: Vec::with_capacity(K::COLUMNS.len()),
         }
-        grid.push_row(
+    }
+
+    fn push<K: RowKind>(&mut self, cells: &RowCells<'_>, ctx: &RowCtx) {
+        self.text.clear();
+        self.kinds.clear();
+        self.ranges.clear();
+        for i in 0..K::COLUMNS.len() {
+            let start = self.text.len();
+            if let Some(v) = cells.get(i) {
+                self.text.push_str(&shown(v, ctx.date1904));
+                self.kinds.push(kind(v, ctx.date1904));
+            } else {
+                self.kinds.push(CellKind::Text);
+            }
+            self.ranges.push(start..self.text.len());
+        }
+        let text = &self.text;
+        self.grid.push_row(
             ctx.row,
-            ranges
+            self.ranges
                 .iter()
-                .zip(&kinds)
+                .zip(&self.kinds)
                 .map(|(r, k)| (text.get(r.clone()).unwrap_or_default(), *k)),
         );
-    })?;
-    grid.header_row = stats.header_row;
-    grid.shrink_to_fit();
-    Ok(grid)
+    }
+
+    fn finish(self, header_row: Option<u32>) {
+        self.grid.header_row = header_row;
+        self.grid.shrink_to_fit();
+    }
 }
 
 /// A cell as Excel shows it (numbers without a trailing ".0", dates as YYYY-MM-DD).
@@ -709,7 +747,7 @@ fn kind(v: CellValue<'_>, date1904: bool) -> CellKind {
 }
 
 /// An Excel date serial as YYYY-MM-DD (civil-from-days; 1900 system counts from 1899-12-30).
-fn excel_date(serial: f64, date1904: bool) -> Option<String> {
+pub(crate) fn excel_date(serial: f64, date1904: bool) -> Option<String> {
     if !(1.0..2_958_466.0).contains(&serial) {
         return None;
     }

@@ -47,6 +47,51 @@ fn every_batch_fixture_reads_as_a_grid_with_the_importers_row_count() {
     assert!(read_grid("unit_change", &fixture("clean_openpyxl.xlsx")).is_none());
 }
 
+/// The desktop's import reads the file once: the grid built on the check's pass is the grid `read_grid` reads,
+/// typed cells and header row included, and the check finds the same rows and issues as without a grid.
+#[test]
+fn a_grid_built_on_the_checks_pass_equals_the_grid_read_alone() {
+    macro_rules! same {
+        ($module:ident, $business:literal, $file:literal) => {{
+            let path = fixture($file);
+            let alone = read_grid($business, &path).unwrap().unwrap();
+            let (mut plain_rows, mut plain_issues) = (0u32, Vec::new());
+            let plain =
+                gjj_sheets::$module::import_with(&path, |_, _| plain_rows += 1, &mut plain_issues).unwrap();
+            let mut grid = gjj_sheets::Grid::default();
+            let (mut rows, mut issues) = (0u32, Vec::new());
+            let stats =
+                gjj_sheets::$module::import_with_grid(&path, Some(&mut grid), |_, _| rows += 1, &mut issues)
+                    .unwrap();
+            assert!(!grid.is_empty(), "{}", $file);
+            assert_eq!(format!("{grid:?}"), format!("{alone:?}"), "{}", $file);
+            assert_eq!(
+                (rows, stats.data_rows),
+                (plain_rows, plain.data_rows),
+                "{}",
+                $file
+            );
+            assert_eq!(issues, plain_issues, "{}", $file);
+        }};
+    }
+    same!(base_adjustment, "base_adjustment", "clean_openpyxl.xlsx");
+    same!(base_adjustment, "base_adjustment", "pitfalls_openpyxl.xlsx");
+    same!(base_adjustment, "base_adjustment", "pitfalls_xlwt.xls");
+    same!(base_adjustment, "base_adjustment", "pitfalls_libreoffice.ods");
+    same!(
+        contributor_registration,
+        "contributor_registration",
+        "contributor_registration_openpyxl.xlsx"
+    );
+    same!(
+        contributor_change,
+        "contributor_change",
+        "contributor_change_libreoffice.xlsx"
+    );
+    same!(seal, "seal", "seal_openpyxl.xlsx");
+    same!(remittance, "remittance", "remittance_libreoffice.xlsx");
+}
+
 #[test]
 fn an_edited_grid_written_back_imports_with_the_fix_and_the_same_row_numbers() {
     let src = fixture("pitfalls_openpyxl.xlsx");

@@ -62,7 +62,7 @@ impl App {
         let batch = sheet::batch(business).ok_or_else(|| unknown_batch(business))?;
         let file = file.to_owned();
         let mut checked = tokio::task::spawn_blocking(move || {
-            batch.check(&file, &policy, &me.unit, me.today, false, &mut |_| {})
+            batch.check(&file, &policy, &me.unit, me.today, false, None, &mut |_| {})
         })
         .await
         .map_err(blocking_err)??;
@@ -77,7 +77,7 @@ impl App {
         let batch = sheet::batch(business).ok_or_else(|| unknown_batch(business))?;
         let path = file.to_owned();
         let checked = tokio::task::spawn_blocking(move || {
-            batch.check(&path, &policy, &me.unit, me.today, true, &mut |_| {})
+            batch.check(&path, &policy, &me.unit, me.today, true, None, &mut |_| {})
         })
         .await
         .map_err(blocking_err)??;
@@ -226,7 +226,7 @@ fn remittance_check(
 ) -> Result<RemittanceCheck, gjj_sheets::SheetError> {
     let mut issues = Vec::new();
     let (rows, count, total) =
-        sheet::check_remittance(file, policy, unit, today, terms, on_row, &mut issues)?;
+        sheet::check_remittance(file, policy, unit, today, terms, None, on_row, &mut issues)?;
     issues.sort_by_key(|i| i.row);
     Ok(RemittanceCheck {
         rows,
