@@ -16,8 +16,8 @@ use gjj_domain::issue::Issue;
 use gjj_domain::policy::Policy;
 use gjj_pki::pkcs11::TokenSelector;
 use gjj_pki::{Credential, TrustBundle};
-use gjj_sheets::Grid;
 pub use gjj_sheets::GridRow;
+use gjj_sheets::{Alongside, Grid};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use zeroize::Zeroizing;
@@ -953,25 +953,21 @@ impl App {
                 // One pass: the grid is filled from the cells the check reads (two readers side by side took
                 // both cores twice over and held two workbooks' buffers at once).
                 let mut grid = Grid::default();
-                let mut checked = batch.check(
+                let (rows, issues) = check_compact(
+                    batch,
                     &src,
                     &policy,
-                    &me.unit,
-                    me.today,
-                    false,
+                    &me,
+                    basis.as_ref(),
                     Some(&mut grid),
                     &mut |n| {
                         progress(stage(&code, "checking", n));
                     },
                 )?;
-                if let Some(b) = &basis {
-                    checked.issues.retain(|i| b.keep(i));
-                }
-                progress(stage(&code, "done", checked.rows));
-                let mut summary = summary_of(&code, &src, &grid, checked.rows, &checked.issues);
+                progress(stage(&code, "done", rows));
+                let mut summary = summary_of(&code, &src, &grid, rows, &issues);
                 summary.offline = basis.as_ref().map(|b| b.report(&code));
-                // Compact before the lock is taken; the checker's list is freed here, off the window's thread.
-                Ok((grid, issues::IssueList::new(checked.issues), summary))
+                Ok((grid, issues, summary))
             })
             .await
             .map_err(blocking_err)??;
@@ -1047,17 +1043,23 @@ impl App {
             ));
         }
         let code = sheet.business.clone();
-        let (current, _, mut checked) =
-            check_grid(&self.data_dir, &code, "edited", sheet.grid.clone(), me, policy).await?;
-        if let Some(b) = &basis {
-            checked.issues.retain(|i| b.keep(i));
-        }
+        let offline = basis.as_ref().map(|b| b.report(&code));
+        let (current, _, rows, issues) = check_grid(
+            &self.data_dir,
+            &code,
+            "edited",
+            sheet.grid.clone(),
+            me,
+            policy,
+            basis,
+        )
+        .await?;
         sheet.current = current;
         let origin = sheet.summary.origin.take();
-        sheet.summary = summary_of(&code, &sheet.source, &sheet.grid, checked.rows, &checked.issues);
-        sheet.summary.offline = basis.as_ref().map(|b| b.report(&code));
+        sheet.summary = summary_of(&code, &sheet.source, &sheet.grid, rows, &issues);
+        sheet.summary.offline = offline;
         sheet.summary.origin = origin;
-        sheet.issues = issues::IssueList::new(checked.issues);
+        sheet.issues = issues;
         Ok(sheet.summary.clone())
     }
 
@@ -1084,14 +1086,16 @@ impl App {
         let origin = origin_of(&session, &outbox, &entry).await?;
         let code = stored.business.clone();
         // Its own work file: the sheet being fixed keeps its fixed copy until this one has replaced it.
-        let (current, grid, checked) = check_grid(&self.data_dir, &code, "reopened", stored.grid, me, policy)
-            .await
-            .inspect_err(|_| {
-                let _ =
-                    std::fs::remove_file(self.data_dir.join("work").join(format!("{code}-reopened.xlsx")));
-            })?;
+        let (current, grid, rows, issues) =
+            check_grid(&self.data_dir, &code, "reopened", stored.grid, me, policy, None)
+                .await
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(
+                        self.data_dir.join("work").join(format!("{code}-reopened.xlsx")),
+                    );
+                })?;
         let source = PathBuf::from(&stored.file_name);
-        let mut summary = summary_of(&code, &source, &grid, checked.rows, &checked.issues);
+        let mut summary = summary_of(&code, &source, &grid, rows, &issues);
         summary.origin = Some(origin);
         tracing::info!(
             business = %code,
@@ -1111,7 +1115,7 @@ impl App {
             source,
             current,
             grid,
-            issues: issues::IssueList::new(checked.issues),
+            issues,
             summary: summary.clone(),
         });
         Ok(summary)
@@ -1175,9 +1179,17 @@ impl App {
         let c = code.clone();
         let (checked, progress) = tokio::task::spawn_blocking(move || {
             progress(stage(&c, "checking", 0));
-            let checked = batch.check(&file, &policy, &unit, today, true, None, &mut |n| {
-                progress(stage(&c, "checking", n));
-            });
+            let checked = batch.check(
+                &file,
+                &policy,
+                &unit,
+                today,
+                true,
+                Alongside::default(),
+                &mut |n| {
+                    progress(stage(&c, "checking", n));
+                },
+            );
             (checked, progress)
         })
         .await
@@ -1370,32 +1382,55 @@ fn stage(business: &str, stage: &'static str, rows: u32) -> BatchProgress {
 }
 
 /// `issues` sorted by row (sheet-level, row 0, first).
-fn summary_of(business: &str, source: &Path, grid: &Grid, rows: u32, issues: &[Issue]) -> BatchSummary {
-    let mut rows_with_issues = 0;
-    let mut last = 0;
-    for i in issues {
-        if i.row > 0 && i.row != last {
-            rows_with_issues += 1;
-            last = i.row;
-        }
-    }
+fn summary_of(
+    business: &str,
+    source: &Path,
+    grid: &Grid,
+    rows: u32,
+    issues: &issues::IssueList,
+) -> BatchSummary {
     BatchSummary {
         business: business.to_owned(),
         file: source.display().to_string(),
         columns: grid.columns.clone(),
         header_row: grid.header_row,
         rows,
-        clean: issues.is_empty(),
+        clean: issues.len() == 0,
         issue_count: issues.len(),
-        rows_with_issues,
-        issues: issues.iter().take(SUMMARY_ISSUES).cloned().collect(),
+        rows_with_issues: issues.rows_with_issues(),
+        issues: issues.page(0, SUMMARY_ISSUES),
         offline: None,
         origin: None,
     }
 }
 
+/// A batch check as the workspace holds it: the data rows and the issues, compact (taken as the import finds them,
+/// those `basis` keeps when offline); with `grid`, the grid filled on the same pass.
+fn check_compact(
+    batch: &dyn sheet::BatchSheet,
+    file: &Path,
+    policy: &Policy,
+    me: &Me,
+    basis: Option<&crate::offline::OfflineBasis>,
+    grid: Option<&mut Grid>,
+    progress: &mut dyn FnMut(u32),
+) -> Result<(u32, issues::IssueList), gjj_sheets::SheetError> {
+    let mut list = issues::IssueList::default();
+    let mut keep = |found: &mut Vec<Issue>| {
+        list.extend(found.drain(..).filter(|i| basis.is_none_or(|b| b.keep(i))));
+    };
+    let alongside = Alongside {
+        grid,
+        drain: Some(&mut keep),
+    };
+    let mut checked = batch.check(file, policy, &me.unit, me.today, false, alongside, progress)?;
+    keep(&mut checked.issues);
+    list.finish();
+    Ok((checked.rows, list))
+}
+
 /// Writes `grid` as a workbook in the work directory and checks it exactly as a file from Excel would be (the
-/// path of an edit and of a reopened submission): the file written, the grid, the check.
+/// path of an edit and of a reopened submission): the file written, the grid, the data rows and the issues.
 async fn check_grid(
     data_dir: &Path,
     code: &str,
@@ -1403,20 +1438,21 @@ async fn check_grid(
     grid: Grid,
     me: Me,
     policy: Policy,
-) -> AppResult<(PathBuf, Grid, sheet::CheckedSheet)> {
+    basis: Option<crate::offline::OfflineBasis>,
+) -> AppResult<(PathBuf, Grid, u32, issues::IssueList)> {
     let work = data_dir.join("work");
     std::fs::create_dir_all(&work).map_err(|e| AppError::io("创建工作目录", &work, e))?;
     let current = work.join(format!("{code}-{purpose}.xlsx"));
     let batch = sheet::batch(code).ok_or_else(|| unknown_batch(code))?;
     let file = current.clone();
-    let (grid, checked) = tokio::task::spawn_blocking(move || -> AppResult<_> {
+    let (grid, rows, issues) = tokio::task::spawn_blocking(move || -> AppResult<_> {
         gjj_sheets::write_grid(&grid, &file)?;
-        let checked = batch.check(&file, &policy, &me.unit, me.today, false, None, &mut |_| {})?;
-        Ok((grid, checked))
+        let (rows, issues) = check_compact(batch, &file, &policy, &me, basis.as_ref(), None, &mut |_| {})?;
+        Ok((grid, rows, issues))
     })
     .await
     .map_err(blocking_err)??;
-    Ok((current, grid, checked))
+    Ok((current, grid, rows, issues))
 }
 
 /// Where an outbox entry stands now (the centre asked when it has a 流水号) and whether its grid may be submitted

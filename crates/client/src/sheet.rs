@@ -20,7 +20,7 @@ use gjj_domain::supplementary::{Supplementary, SupplementaryRow};
 use gjj_domain::unit::UnitFacts;
 use gjj_domain::unseal::{Unseal, UnsealRow};
 use gjj_sheets::base_adjustment::TemplateOptions;
-use gjj_sheets::{Grid, SheetError};
+use gjj_sheets::{Alongside, SheetError};
 use serde::Serialize;
 
 /// One batch business.
@@ -37,13 +37,13 @@ pub trait Sheet {
 
     /// Streams `file` through the importer and the domain checker the centre also runs: every issue goes to
     /// `issues`, every row without a cell problem to `on_row`. Returns the number of data rows.
-    /// With `grid`, the file's grid is built on the same pass (see `import_with_grid`).
+    /// `alongside`: what the import also does on its pass (the grid, the issues taken as they come).
     fn check(
         file: &Path,
         policy: &Policy,
         unit: &UnitFacts,
         today: Month,
-        grid: Option<&mut Grid>,
+        alongside: Alongside<'_>,
         on_row: &mut dyn FnMut(Self::Row),
         issues: &mut Vec<Issue>,
     ) -> Result<u32, SheetError>;
@@ -77,14 +77,14 @@ macro_rules! checked_sheet {
                 $p: &Policy,
                 $u: &UnitFacts,
                 $t: Month,
-                grid: Option<&mut Grid>,
+                alongside: Alongside<'_>,
                 on_row: &mut dyn FnMut($row),
                 issues: &mut Vec<Issue>,
             ) -> Result<u32, SheetError> {
                 let mut checker = $checker;
-                let stats = gjj_sheets::$module::import_with_grid(
+                let stats = gjj_sheets::$module::import_alongside(
                     file,
-                    grid,
+                    alongside,
                     |row, issues| {
                         {
                             let ($c, $r, $i) = (&mut checker, &row, &mut *issues);
@@ -170,12 +170,12 @@ impl Sheet for RemittanceSheet {
         policy: &Policy,
         unit: &UnitFacts,
         today: Month,
-        grid: Option<&mut Grid>,
+        alongside: Alongside<'_>,
         on_row: &mut dyn FnMut(RemittanceRow),
         issues: &mut Vec<Issue>,
     ) -> Result<u32, SheetError> {
         let terms = RemittanceTerms::due(unit);
-        Ok(check_remittance(file, policy, unit, today, &terms, grid, on_row, issues)?.0)
+        Ok(check_remittance(file, policy, unit, today, &terms, alongside, on_row, issues)?.0)
     }
 
     fn payload(rows: Vec<RemittanceRow>, unit: &UnitFacts) -> Remittance {
@@ -223,14 +223,14 @@ pub fn check_remittance(
     unit: &UnitFacts,
     today: Month,
     terms: &RemittanceTerms,
-    grid: Option<&mut Grid>,
+    alongside: Alongside<'_>,
     on_row: &mut dyn FnMut(RemittanceRow),
     issues: &mut Vec<Issue>,
 ) -> Result<(u32, u32, Fen), SheetError> {
     let mut checker = gjj_domain::remittance::Checker::new(policy, unit, terms.month, today);
-    let stats = gjj_sheets::remittance::import_with_grid(
+    let stats = gjj_sheets::remittance::import_alongside(
         file,
-        grid,
+        alongside,
         |row, issues| {
             checker.push(&row, issues);
             on_row(row);
@@ -263,11 +263,12 @@ impl Sheet for LoanApplicationSheet {
         _policy: &Policy,
         _unit: &UnitFacts,
         _today: Month,
-        grid: Option<&mut Grid>,
+        alongside: Alongside<'_>,
         on_row: &mut dyn FnMut(Applicant),
         issues: &mut Vec<Issue>,
     ) -> Result<u32, SheetError> {
-        let stats = gjj_sheets::loan_application::import_with_grid(file, grid, |row, _| on_row(row), issues)?;
+        let stats =
+            gjj_sheets::loan_application::import_alongside(file, alongside, |row, _| on_row(row), issues)?;
         Ok(stats.data_rows)
     }
 
@@ -297,7 +298,7 @@ pub fn check_rows<S: Sheet>(
     unit: &UnitFacts,
     today: Month,
     keep_rows: bool,
-    grid: Option<&mut Grid>,
+    alongside: Alongside<'_>,
     progress: &mut dyn FnMut(u32),
 ) -> Result<CheckedRows<S::Row>, SheetError> {
     let mut issues = Vec::new();
@@ -308,7 +309,7 @@ pub fn check_rows<S: Sheet>(
         policy,
         unit,
         today,
-        grid,
+        alongside,
         &mut |row| {
             seen += 1;
             if seen % 2000 == 0 {
@@ -348,8 +349,9 @@ pub trait BatchSheet: Send + Sync {
     fn code(&self) -> &'static str;
     /// Writes the blank template.
     fn write_template(&self, path: &Path) -> Result<(), SheetError>;
-    /// Imports and checks `file`; with `keep_rows` also builds the payload, with `grid` fills it with the file's
-    /// grid on the same pass. `progress` sees the rows read.
+    /// Imports and checks `file`; with `keep_rows` also builds the payload; `alongside`: what the import also does
+    /// on its pass (the grid, the issues taken as they come; those left are in the result). `progress` sees the
+    /// rows read.
     fn check(
         &self,
         file: &Path,
@@ -357,7 +359,7 @@ pub trait BatchSheet: Send + Sync {
         unit: &UnitFacts,
         today: Month,
         keep_rows: bool,
-        grid: Option<&mut Grid>,
+        alongside: Alongside<'_>,
         progress: &mut dyn FnMut(u32),
     ) -> Result<CheckedSheet, SheetError>;
 }
@@ -380,10 +382,10 @@ impl<S: Sheet> BatchSheet for Dyn<S> {
         unit: &UnitFacts,
         today: Month,
         keep_rows: bool,
-        grid: Option<&mut Grid>,
+        alongside: Alongside<'_>,
         progress: &mut dyn FnMut(u32),
     ) -> Result<CheckedSheet, SheetError> {
-        let checked = check_rows::<S>(file, policy, unit, today, keep_rows, grid, progress)?;
+        let checked = check_rows::<S>(file, policy, unit, today, keep_rows, alongside, progress)?;
         let seen = checked.seen;
         let valid_rows = u32::try_from(checked.valid.len()).unwrap_or(u32::MAX);
         let payload = if keep_rows {

@@ -630,7 +630,7 @@ pub(crate) fn run<K, RS, F>(
     rs: RS,
     file: &str,
     opts: &ImportOptions,
-    grid: Option<&mut crate::Grid>,
+    alongside: Alongside<'_>,
     mut on_row: F,
     issues: &mut Vec<Issue>,
 ) -> Result<ImportStats, SheetError>
@@ -640,6 +640,7 @@ where
     F: FnMut(K::Row, &mut Vec<Issue>),
 {
     let mut delivered = 0u32;
+    let Alongside { grid, mut drain } = alongside;
     // The grid, when asked for, is filled from the same cells on the same pass: a window that shows the sheet
     // and checks it reads the file once (reading it twice side by side doubled the wait on two cores).
     let mut fill = grid.map(GridFill::new::<K>);
@@ -650,6 +651,11 @@ where
         if let Some(typed) = K::build(cells, ctx, issues) {
             delivered += 1;
             on_row(typed, issues);
+        }
+        if issues.len() >= DRAIN_AT {
+            if let Some(drain) = drain.as_mut() {
+                drain(issues);
+            }
         }
     })?;
     if let Some(fill) = fill {
@@ -675,6 +681,21 @@ where
     fill.finish(stats.header_row);
     Ok(grid)
 }
+
+/// What an import does on its pass besides delivering rows (the desktop's 导入并检查: the grid it shows, and the
+/// issues kept compactly as they come, so a sheet with a problem on every row never holds 100,000 `Issue`s with
+/// their messages at once).
+#[derive(Default)]
+pub struct Alongside<'a> {
+    /// Replaced by the file's grid (what `read_grid` returns), built from the same cells.
+    pub grid: Option<&'a mut crate::Grid>,
+    /// Handed the issue list whenever it holds [`DRAIN_AT`] issues, to take them (in order) elsewhere; what is
+    /// left at the end stays in the list.
+    pub drain: Option<&'a mut dyn FnMut(&mut Vec<Issue>)>,
+}
+
+/// Issues held before [`Alongside::drain`] is called.
+pub const DRAIN_AT: usize = 1024;
 
 /// Fills a grid row by row with each cell as shown and its stored type (scratch buffers reused across rows).
 struct GridFill<'g> {

@@ -438,7 +438,7 @@ fn fill(ws: &mut Worksheet, layout: &Layout, opts: &TemplateOptions) -> Result<(
 pub(crate) fn import_path<K, F>(
     path: &Path,
     opts: &ImportOptions,
-    grid: Option<&mut crate::Grid>,
+    alongside: crate::Alongside<'_>,
     on_row: F,
     issues: &mut Vec<Issue>,
 ) -> Result<ImportStats, SheetError>
@@ -448,7 +448,7 @@ where
 {
     let label = file_label(path);
     let file = open(path, &label)?;
-    import::run::<K, _, _>(BufReader::new(file), &label, opts, grid, on_row, issues)
+    import::run::<K, _, _>(BufReader::new(file), &label, opts, alongside, on_row, issues)
 }
 
 /// The grid of a workbook of layout `K` at `path`.
@@ -471,7 +471,7 @@ where
     R: Read + Seek + Send,
     F: FnMut(K::Row, &mut Vec<Issue>),
 {
-    import::run::<K, _, _>(reader, file_name, opts, None, on_row, issues)
+    import::run::<K, _, _>(reader, file_name, opts, Default::default(), on_row, issues)
 }
 
 /// The identity columns every person batch starts with (序号 | 个人账号 | 姓名 | 证件号码), one definition for the
@@ -532,7 +532,7 @@ pub(crate) const NOTE_COLUMN: Column = Column {
 };
 
 /// The import entry points every batch sheet module offers (`import`, `import_with`, `import_with_options`,
-/// `import_with_grid`, `import_reader`), generated over the module's [`RowKind`] so the seven businesses share one definition.
+/// `import_alongside`, `import_reader`), generated over the module's [`RowKind`] so the seven businesses share one definition.
 macro_rules! import_api {
     ($kind:ty, $row:ty, $what:literal) => {
         #[doc = concat!("Reads a ", $what, " workbook: every clean row, every issue and the data-row count ")]
@@ -569,14 +569,14 @@ macro_rules! import_api {
         where
             F: FnMut($row, &mut Vec<gjj_domain::issue::Issue>),
         {
-            $crate::layout::import_path::<$kind, _>(path.as_ref(), opts, None, on_row, issues)
+            $crate::layout::import_path::<$kind, _>(path.as_ref(), opts, Default::default(), on_row, issues)
         }
 
-        /// `import_with`, and when `grid` is given it is replaced by the file's grid (what `read_grid` returns),
-        /// built on the same pass: a window that shows and checks a sheet reads the file once.
-        pub fn import_with_grid<F>(
+        /// `import_with`, doing on the same pass what [`Alongside`](crate::Alongside) asks (the grid, the
+        /// issues taken as they come): a window that shows and checks a sheet reads the file once.
+        pub fn import_alongside<F>(
             path: impl AsRef<std::path::Path>,
-            grid: Option<&mut $crate::Grid>,
+            alongside: $crate::Alongside<'_>,
             on_row: F,
             issues: &mut Vec<gjj_domain::issue::Issue>,
         ) -> Result<$crate::ImportStats, $crate::SheetError>
@@ -584,7 +584,7 @@ macro_rules! import_api {
             F: FnMut($row, &mut Vec<gjj_domain::issue::Issue>),
         {
             let opts = $crate::ImportOptions::default();
-            $crate::layout::import_path::<$kind, _>(path.as_ref(), &opts, grid, on_row, issues)
+            $crate::layout::import_path::<$kind, _>(path.as_ref(), &opts, alongside, on_row, issues)
         }
 
         #[doc = concat!("The raw cells of every data row of a ", $what, " workbook, for a grid that shows and edits them.")]

@@ -47,49 +47,85 @@ fn every_batch_fixture_reads_as_a_grid_with_the_importers_row_count() {
     assert!(read_grid("unit_change", &fixture("clean_openpyxl.xlsx")).is_none());
 }
 
-/// The desktop's import reads the file once: the grid built on the check's pass is the grid `read_grid` reads,
-/// typed cells and header row included, and the check finds the same rows and issues as without a grid.
+/// The desktop's import reads the file once: the grid built on the check's pass is the grid `read_grid` reads
+/// (typed cells and header row included), and the issues handed over as they come, then what is left, are the
+/// issues found without either, in the same order.
 #[test]
-fn a_grid_built_on_the_checks_pass_equals_the_grid_read_alone() {
+fn a_grid_and_issues_taken_on_the_checks_pass_equal_those_found_alone() {
     macro_rules! same {
-        ($module:ident, $business:literal, $file:literal) => {{
-            let path = fixture($file);
+        ($module:ident, $business:literal, $path:expr) => {{
+            let path: PathBuf = $path;
             let alone = read_grid($business, &path).unwrap().unwrap();
             let (mut plain_rows, mut plain_issues) = (0u32, Vec::new());
             let plain =
                 gjj_sheets::$module::import_with(&path, |_, _| plain_rows += 1, &mut plain_issues).unwrap();
             let mut grid = gjj_sheets::Grid::default();
-            let (mut rows, mut issues) = (0u32, Vec::new());
+            let (mut rows, mut issues, mut drained, mut drains) = (0u32, Vec::new(), Vec::new(), 0);
+            let mut drain = |found: &mut Vec<gjj_domain::issue::Issue>| {
+                assert!(found.len() >= gjj_sheets::DRAIN_AT);
+                drains += 1;
+                drained.append(found);
+            };
+            let alongside = gjj_sheets::Alongside {
+                grid: Some(&mut grid),
+                drain: Some(&mut drain),
+            };
             let stats =
-                gjj_sheets::$module::import_with_grid(&path, Some(&mut grid), |_, _| rows += 1, &mut issues)
+                gjj_sheets::$module::import_alongside(&path, alongside, |_, _| rows += 1, &mut issues)
                     .unwrap();
-            assert!(!grid.is_empty(), "{}", $file);
-            assert_eq!(format!("{grid:?}"), format!("{alone:?}"), "{}", $file);
-            assert_eq!(
-                (rows, stats.data_rows),
-                (plain_rows, plain.data_rows),
-                "{}",
-                $file
-            );
-            assert_eq!(issues, plain_issues, "{}", $file);
+            drained.append(&mut issues);
+            let p = path.display();
+            assert!(!grid.is_empty(), "{p}");
+            assert_eq!(format!("{grid:?}"), format!("{alone:?}"), "{p}");
+            assert_eq!((rows, stats.data_rows), (plain_rows, plain.data_rows), "{p}");
+            assert_eq!(drained, plain_issues, "{p}");
+            drains
         }};
     }
-    same!(base_adjustment, "base_adjustment", "clean_openpyxl.xlsx");
-    same!(base_adjustment, "base_adjustment", "pitfalls_openpyxl.xlsx");
-    same!(base_adjustment, "base_adjustment", "pitfalls_xlwt.xls");
-    same!(base_adjustment, "base_adjustment", "pitfalls_libreoffice.ods");
+    same!(base_adjustment, "base_adjustment", fixture("clean_openpyxl.xlsx"));
+    same!(
+        base_adjustment,
+        "base_adjustment",
+        fixture("pitfalls_openpyxl.xlsx")
+    );
+    same!(base_adjustment, "base_adjustment", fixture("pitfalls_xlwt.xls"));
+    same!(
+        base_adjustment,
+        "base_adjustment",
+        fixture("pitfalls_libreoffice.ods")
+    );
     same!(
         contributor_registration,
         "contributor_registration",
-        "contributor_registration_openpyxl.xlsx"
+        fixture("contributor_registration_openpyxl.xlsx")
     );
     same!(
         contributor_change,
         "contributor_change",
-        "contributor_change_libreoffice.xlsx"
+        fixture("contributor_change_libreoffice.xlsx")
     );
-    same!(seal, "seal", "seal_openpyxl.xlsx");
-    same!(remittance, "remittance", "remittance_libreoffice.xlsx");
+    same!(seal, "seal", fixture("seal_openpyxl.xlsx"));
+    same!(remittance, "remittance", fixture("remittance_libreoffice.xlsx"));
+
+    // 3,000 rows, each with a cell problem (words in the amount column): the issues are handed over in chunks.
+    use gjj_domain::base_adjustment::col;
+    use gjj_sheets::Prefill;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("每行都有问题.xlsx");
+    let accounts: Vec<String> = (0..3000).map(|i| format!("43{i:010}")).collect();
+    let rows: Vec<Vec<(&str, Prefill<'_>)>> = accounts
+        .iter()
+        .map(|a| {
+            vec![
+                (col::ACCOUNT, Prefill::Text(a)),
+                (col::NAME, Prefill::Text("张三")),
+                (col::NEW_BASE, Prefill::Text("三万元")),
+            ]
+        })
+        .collect();
+    base_adjustment::write_prefilled(&path, &Default::default(), &rows).unwrap();
+    let drains = same!(base_adjustment, "base_adjustment", path.clone());
+    assert!(drains >= 2, "{drains} drains for 3,000 issues");
 }
 
 #[test]

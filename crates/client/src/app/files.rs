@@ -12,7 +12,7 @@ use gjj_domain::issue::Issue;
 use gjj_domain::money::Fen;
 use gjj_domain::month::Month;
 use gjj_domain::remittance::{Remittance, RemittanceList};
-use gjj_sheets::Prefill;
+use gjj_sheets::{Alongside, Prefill};
 
 use super::{blocking_err, unknown_batch, App, AppError, AppResult};
 use crate::sheet::{self, CheckedSheet, RemittanceTerms};
@@ -62,7 +62,15 @@ impl App {
         let batch = sheet::batch(business).ok_or_else(|| unknown_batch(business))?;
         let file = file.to_owned();
         let mut checked = tokio::task::spawn_blocking(move || {
-            batch.check(&file, &policy, &me.unit, me.today, false, None, &mut |_| {})
+            batch.check(
+                &file,
+                &policy,
+                &me.unit,
+                me.today,
+                false,
+                Alongside::default(),
+                &mut |_| {},
+            )
         })
         .await
         .map_err(blocking_err)??;
@@ -77,7 +85,15 @@ impl App {
         let batch = sheet::batch(business).ok_or_else(|| unknown_batch(business))?;
         let path = file.to_owned();
         let checked = tokio::task::spawn_blocking(move || {
-            batch.check(&path, &policy, &me.unit, me.today, true, None, &mut |_| {})
+            batch.check(
+                &path,
+                &policy,
+                &me.unit,
+                me.today,
+                true,
+                Alongside::default(),
+                &mut |_| {},
+            )
         })
         .await
         .map_err(blocking_err)??;
@@ -225,8 +241,16 @@ fn remittance_check(
     on_row: &mut dyn FnMut(gjj_domain::remittance::RemittanceRow),
 ) -> Result<RemittanceCheck, gjj_sheets::SheetError> {
     let mut issues = Vec::new();
-    let (rows, count, total) =
-        sheet::check_remittance(file, policy, unit, today, terms, None, on_row, &mut issues)?;
+    let (rows, count, total) = sheet::check_remittance(
+        file,
+        policy,
+        unit,
+        today,
+        terms,
+        Alongside::default(),
+        on_row,
+        &mut issues,
+    )?;
     issues.sort_by_key(|i| i.row);
     Ok(RemittanceCheck {
         rows,

@@ -19,53 +19,83 @@ struct Item {
     len: u32,
 }
 
-/// Every issue of a check, in the order given (the checker's: sheet-level first, then by row).
+/// Every issue of a check, sheet-level first, then by row (each row's in the order found).
 #[derive(Default)]
 pub(crate) struct IssueList {
     columns: Vec<Box<str>>,
     text: String,
     items: Vec<Item>,
+    /// While filling: message hash → its span in the arena (a collision is checked against the text and just not
+    /// shared).
+    seen: HashMap<u64, (u32, u32)>,
+    hasher: RandomState,
 }
 
 impl IssueList {
-    /// Takes the checker's list (freed as it is read).
+    /// Takes a checker's whole list (freed as it is read).
     pub(crate) fn new(issues: Vec<Issue>) -> IssueList {
-        let mut list = IssueList {
-            items: Vec::with_capacity(issues.len()),
-            ..IssueList::default()
-        };
-        // Message hash → its span in the arena; a collision is checked against the text and just not shared.
-        let hasher = RandomState::new();
-        let mut seen: HashMap<u64, (u32, u32)> = HashMap::new();
-        for issue in issues {
-            let column = match list.columns.iter().position(|c| **c == *issue.column) {
-                Some(c) => c,
-                None => {
-                    list.columns.push(issue.column.into_boxed_str());
-                    list.columns.len() - 1
-                }
-            };
-            let hash = hasher.hash_one(issue.message.as_str());
-            let span = match seen.get(&hash) {
-                Some(&(start, len)) if list.slice(start, len) == issue.message => (start, len),
-                _ => {
-                    let start = u32::try_from(list.text.len()).unwrap_or(u32::MAX);
-                    list.text.push_str(&issue.message);
-                    let span = (start, u32::try_from(issue.message.len()).unwrap_or(0));
-                    seen.insert(hash, span);
-                    span
-                }
-            };
-            list.items.push(Item {
-                row: issue.row,
-                column: u16::try_from(column).unwrap_or(u16::MAX),
-                code: issue.code,
-                start: span.0,
-                len: span.1,
-            });
-        }
-        list.text.shrink_to_fit();
+        let mut list = IssueList::default();
+        list.extend(issues);
+        list.finish();
         list
+    }
+
+    /// Takes issues as a check finds them (the import hands them over every `DRAIN_AT`), so a sheet with a
+    /// problem on every row never holds them all as `Issue`s; [`finish`](Self::finish) when the check is done.
+    pub(crate) fn extend(&mut self, issues: impl IntoIterator<Item = Issue>) {
+        for issue in issues {
+            self.push(issue);
+        }
+    }
+
+    fn push(&mut self, issue: Issue) {
+        let column = match self.columns.iter().position(|c| **c == *issue.column) {
+            Some(c) => c,
+            None => {
+                self.columns.push(issue.column.into_boxed_str());
+                self.columns.len() - 1
+            }
+        };
+        let hash = self.hasher.hash_one(issue.message.as_str());
+        let span = match self.seen.get(&hash) {
+            Some(&(start, len)) if self.slice(start, len) == issue.message => (start, len),
+            _ => {
+                let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+                self.text.push_str(&issue.message);
+                let span = (start, u32::try_from(issue.message.len()).unwrap_or(0));
+                self.seen.insert(hash, span);
+                span
+            }
+        };
+        self.items.push(Item {
+            row: issue.row,
+            column: u16::try_from(column).unwrap_or(u16::MAX),
+            code: issue.code,
+            start: span.0,
+            len: span.1,
+        });
+    }
+
+    /// Puts the issues in row order (stable: a row's keep the order found; sheet-level, row 0, first) and gives
+    /// back what filling left unused.
+    pub(crate) fn finish(&mut self) {
+        self.items.sort_by_key(|i| i.row);
+        self.items.shrink_to_fit();
+        self.text.shrink_to_fit();
+        self.seen = HashMap::new();
+    }
+
+    /// Data rows with at least one issue.
+    pub(crate) fn rows_with_issues(&self) -> usize {
+        let mut rows = 0;
+        let mut last = 0;
+        for i in &self.items {
+            if i.row > 0 && i.row != last {
+                rows += 1;
+                last = i.row;
+            }
+        }
+        rows
     }
 
     /// Bytes held on the heap (the import's log line).
@@ -74,6 +104,7 @@ impl IssueList {
             + self.columns.capacity() * size_of::<Box<str>>()
             + self.text.capacity()
             + self.items.capacity() * size_of::<Item>()
+            + self.seen.capacity() * size_of::<(u64, (u32, u32))>()
     }
 
     fn slice(&self, start: u32, len: u32) -> &str {
@@ -162,5 +193,32 @@ mod tests {
             list.text.len()
         );
         assert_eq!(list.columns.len(), 3);
+        assert_eq!(list.rows_with_issues(), 1000);
+    }
+
+    #[test]
+    fn issues_taken_in_chunks_are_in_row_order_like_a_whole_list_sorted_stably() {
+        // As a check finds them: rows in order, then the sheet-wide rules (duplicates, row 0) at the end.
+        let mut found: Vec<Issue> = (5..3005)
+            .map(|row| Issue::new(row, "调整后基数", Code::BaseAboveMax, "超出上限"))
+            .collect();
+        found.push(Issue::new(
+            7,
+            "证件号码",
+            Code::DuplicateIdNumber,
+            "与第 9 行重复",
+        ));
+        found.push(Issue::sheet(Code::NoRows, "整表问题"));
+        let mut list = IssueList::default();
+        for chunk in found.chunks(1024) {
+            list.extend(chunk.to_vec());
+        }
+        list.finish();
+        let mut sorted = found.clone();
+        sorted.sort_by_key(|i| i.row);
+        assert_eq!(list.to_vec(), sorted);
+        assert_eq!(list.of_row(7).count(), 2);
+        assert_eq!(list.rows_with_issues(), 3000);
+        assert!(list.seen.is_empty(), "the fill's table goes at finish");
     }
 }
