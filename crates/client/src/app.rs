@@ -1581,6 +1581,76 @@ pub use forms::{person_field_masked, unit_field_masked, FormCheck};
 mod tests {
     use super::*;
 
+    /// The workspace's check takes the issues as the import finds them (every `DRAIN_AT`, through the rules):
+    /// on a sheet with a problem on every row it ends with exactly the issues of the whole list, kept and sorted.
+    #[test]
+    fn a_check_taken_in_chunks_finds_what_the_whole_list_holds() {
+        use gjj_domain::base_adjustment::col;
+        use gjj_domain::money::Fen;
+        use gjj_sheets::Prefill;
+        let basis =
+            crate::offline::OfflineBasis::shipped(time::OffsetDateTime::now_utc()).expect("shipped policy");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("基数调整.xlsx");
+        let people: Vec<(String, String)> = (0..3000u32)
+            .map(|i| {
+                // Every row breaks a rule (above the base ceiling); every 7th repeats an account, and the ID
+                // numbers repeat after 1,000 rows (the duplicate rules report at the end, after the rows).
+                let account = format!("43{:010}", if i % 7 == 0 { 1 } else { i });
+                let first17 = format!("43040519880315{:03}", i % 1000);
+                let id = format!(
+                    "{first17}{}",
+                    gjj_domain::ids::id_check_char(&first17).unwrap_or('X')
+                );
+                (account, id)
+            })
+            .collect();
+        let rows: Vec<Vec<(&str, Prefill<'_>)>> = people
+            .iter()
+            .map(|(account, id)| {
+                vec![
+                    (col::ACCOUNT, Prefill::Text(account)),
+                    (col::NAME, Prefill::Text("张三")),
+                    (col::ID_NUMBER, Prefill::Text(id)),
+                    (col::NEW_BASE, Prefill::Money(Fen(3_000_000))),
+                    (col::EFFECTIVE_MONTH, Prefill::Text("202607")),
+                ]
+            })
+            .collect();
+        gjj_sheets::base_adjustment::write_prefilled(&path, &Default::default(), &rows).expect("sheet");
+        let batch = sheet::batch("base_adjustment").expect("batch business");
+        let whole = batch
+            .check(
+                &path,
+                &basis.policy,
+                &basis.me.unit,
+                basis.me.today,
+                false,
+                Alongside::default(),
+                &mut |_| {},
+            )
+            .expect("check");
+        let mut expected: Vec<Issue> = whole.issues.into_iter().filter(|i| basis.keep(i)).collect();
+        expected.sort_by_key(|i| i.row);
+        assert!(
+            expected.len() > 2 * gjj_sheets::DRAIN_AT,
+            "{} issues",
+            expected.len()
+        );
+        let (rows, list) = check_compact(
+            batch,
+            &path,
+            &basis.policy,
+            &basis.me,
+            Some(&basis),
+            None,
+            &mut |_| {},
+        )
+        .expect("check");
+        assert_eq!(rows, whole.rows);
+        assert_eq!(list.to_vec(), expected);
+    }
+
     #[test]
     fn each_hall_gets_its_own_businesses_with_the_right_kind() {
         let employer = businesses(Role::Employer);
