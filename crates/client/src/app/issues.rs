@@ -32,14 +32,6 @@ pub(crate) struct IssueList {
 }
 
 impl IssueList {
-    /// Takes a checker's whole list (freed as it is read).
-    pub(crate) fn new(issues: Vec<Issue>) -> IssueList {
-        let mut list = IssueList::default();
-        list.extend(issues);
-        list.finish();
-        list
-    }
-
     /// Takes issues as a check finds them (the import hands them over every `DRAIN_AT`), so a sheet with a
     /// problem on every row never holds them all as `Issue`s; [`finish`](Self::finish) when the check is done.
     pub(crate) fn extend(&mut self, issues: impl IntoIterator<Item = Issue>) {
@@ -159,6 +151,13 @@ impl IssueList {
 mod tests {
     use super::*;
 
+    fn list_of(issues: Vec<Issue>) -> IssueList {
+        let mut list = IssueList::default();
+        list.extend(issues);
+        list.finish();
+        list
+    }
+
     #[test]
     fn issues_come_back_as_they_went_in_with_repeated_messages_stored_once() {
         let mut issues = vec![Issue::sheet(Code::NoRows, "整表问题")];
@@ -178,7 +177,7 @@ mod tests {
                 ));
             }
         }
-        let list = IssueList::new(issues.clone());
+        let list = list_of(issues.clone());
         assert_eq!(list.len(), issues.len());
         assert_eq!(list.to_vec(), issues);
         assert_eq!(list.page(1, 2), issues[1..3].to_vec());
