@@ -1192,9 +1192,11 @@ impl App {
             progress(stage(&c, "checking", 0));
             let checked = batch.check(
                 &file,
-                &policy,
-                &unit,
-                today,
+                sheet::Facts {
+                    policy: &policy,
+                    unit: &unit,
+                    today,
+                },
                 true,
                 Alongside::default(),
                 &mut |n| {
@@ -1434,7 +1436,12 @@ fn check_compact(
         grid,
         drain: Some(&mut keep),
     };
-    let mut checked = batch.check(file, policy, &me.unit, me.today, false, alongside, progress)?;
+    let facts = sheet::Facts {
+        policy,
+        unit: &me.unit,
+        today: me.today,
+    };
+    let mut checked = batch.check(file, facts, false, alongside, progress)?;
     keep(&mut checked.issues);
     list.finish();
     Ok((checked.rows, list))
@@ -1633,9 +1640,11 @@ mod tests {
         let whole = batch
             .check(
                 &path,
-                &basis.policy,
-                &basis.me.unit,
-                basis.me.today,
+                sheet::Facts {
+                    policy: &basis.policy,
+                    unit: &basis.me.unit,
+                    today: basis.me.today,
+                },
                 false,
                 Alongside::default(),
                 &mut |_| {},

@@ -23,6 +23,17 @@ use gjj_sheets::base_adjustment::TemplateOptions;
 use gjj_sheets::{Alongside, SheetError};
 use serde::Serialize;
 
+/// What a check judges a sheet against: the policy year, the unit's facts and the current month.
+#[derive(Clone, Copy, Debug)]
+pub struct Facts<'a> {
+    /// The policy year.
+    pub policy: &'a Policy,
+    /// The unit's facts (placeholders on the shipped basis of an offline check).
+    pub unit: &'a UnitFacts,
+    /// The current month.
+    pub today: Month,
+}
+
 /// One batch business.
 pub trait Sheet {
     /// The business code in every layer (route `/api/v1/{BUSINESS}`).
@@ -40,9 +51,7 @@ pub trait Sheet {
     /// `alongside`: what the import also does on its pass (the grid, the issues taken as they come).
     fn check(
         file: &Path,
-        policy: &Policy,
-        unit: &UnitFacts,
-        today: Month,
+        facts: Facts<'_>,
         alongside: Alongside<'_>,
         on_row: &mut dyn FnMut(Self::Row),
         issues: &mut Vec<Issue>,
@@ -74,13 +83,12 @@ macro_rules! checked_sheet {
 
             fn check(
                 file: &Path,
-                $p: &Policy,
-                $u: &UnitFacts,
-                $t: Month,
+                facts: Facts<'_>,
                 alongside: Alongside<'_>,
                 on_row: &mut dyn FnMut($row),
                 issues: &mut Vec<Issue>,
             ) -> Result<u32, SheetError> {
+                let ($p, $u, $t) = (facts.policy, facts.unit, facts.today);
                 let mut checker = $checker;
                 let stats = gjj_sheets::$module::import_alongside(
                     file,
@@ -167,15 +175,13 @@ impl Sheet for RemittanceSheet {
 
     fn check(
         file: &Path,
-        policy: &Policy,
-        unit: &UnitFacts,
-        today: Month,
+        facts: Facts<'_>,
         alongside: Alongside<'_>,
         on_row: &mut dyn FnMut(RemittanceRow),
         issues: &mut Vec<Issue>,
     ) -> Result<u32, SheetError> {
-        let terms = RemittanceTerms::due(unit);
-        Ok(check_remittance(file, policy, unit, today, &terms, alongside, on_row, issues)?.0)
+        let terms = RemittanceTerms::due(facts.unit);
+        Ok(check_remittance(file, facts, &terms, alongside, on_row, issues)?.0)
     }
 
     fn payload(rows: Vec<RemittanceRow>, unit: &UnitFacts) -> Remittance {
@@ -219,15 +225,14 @@ impl RemittanceTerms {
 /// Streams a 汇缴 清册 through the centre's checker for `terms`; returns (data rows, 发生人数, 发生额) as judged.
 pub fn check_remittance(
     file: &Path,
-    policy: &Policy,
-    unit: &UnitFacts,
-    today: Month,
+    facts: Facts<'_>,
     terms: &RemittanceTerms,
     alongside: Alongside<'_>,
     on_row: &mut dyn FnMut(RemittanceRow),
     issues: &mut Vec<Issue>,
 ) -> Result<(u32, u32, Fen), SheetError> {
-    let mut checker = gjj_domain::remittance::Checker::new(policy, unit, terms.month, today);
+    let mut checker =
+        gjj_domain::remittance::Checker::new(facts.policy, facts.unit, terms.month, facts.today);
     let stats = gjj_sheets::remittance::import_alongside(
         file,
         alongside,
@@ -260,9 +265,7 @@ impl Sheet for LoanApplicationSheet {
 
     fn check(
         file: &Path,
-        _policy: &Policy,
-        _unit: &UnitFacts,
-        _today: Month,
+        _facts: Facts<'_>,
         alongside: Alongside<'_>,
         on_row: &mut dyn FnMut(Applicant),
         issues: &mut Vec<Issue>,
@@ -294,9 +297,7 @@ pub struct CheckedRows<R> {
 /// `progress` sees the rows read (every 2,000).
 pub fn check_rows<S: Sheet>(
     file: &Path,
-    policy: &Policy,
-    unit: &UnitFacts,
-    today: Month,
+    facts: Facts<'_>,
     keep_rows: bool,
     alongside: Alongside<'_>,
     progress: &mut dyn FnMut(u32),
@@ -306,9 +307,7 @@ pub fn check_rows<S: Sheet>(
     let mut seen = 0u32;
     let rows = S::check(
         file,
-        policy,
-        unit,
-        today,
+        facts,
         alongside,
         &mut |row| {
             seen += 1;
@@ -355,9 +354,7 @@ pub trait BatchSheet: Send + Sync {
     fn check(
         &self,
         file: &Path,
-        policy: &Policy,
-        unit: &UnitFacts,
-        today: Month,
+        facts: Facts<'_>,
         keep_rows: bool,
         alongside: Alongside<'_>,
         progress: &mut dyn FnMut(u32),
@@ -378,18 +375,16 @@ impl<S: Sheet> BatchSheet for Dyn<S> {
     fn check(
         &self,
         file: &Path,
-        policy: &Policy,
-        unit: &UnitFacts,
-        today: Month,
+        facts: Facts<'_>,
         keep_rows: bool,
         alongside: Alongside<'_>,
         progress: &mut dyn FnMut(u32),
     ) -> Result<CheckedSheet, SheetError> {
-        let checked = check_rows::<S>(file, policy, unit, today, keep_rows, alongside, progress)?;
+        let checked = check_rows::<S>(file, facts, keep_rows, alongside, progress)?;
         let seen = checked.seen;
         let valid_rows = u32::try_from(checked.valid.len()).unwrap_or(u32::MAX);
         let payload = if keep_rows {
-            let payload = S::payload(checked.valid, unit);
+            let payload = S::payload(checked.valid, facts.unit);
             Some(
                 serde_json::to_value(&payload).map_err(|e| SheetError::Unreadable {
                     file: S::BUSINESS.to_owned(),

@@ -691,8 +691,11 @@ pub struct Alongside<'a> {
     pub grid: Option<&'a mut crate::Grid>,
     /// Handed the issue list whenever it holds [`DRAIN_AT`] issues, to take them (in order) elsewhere; what is
     /// left at the end stays in the list.
-    pub drain: Option<&'a mut dyn FnMut(&mut Vec<Issue>)>,
+    pub drain: Option<&'a mut Drain<'a>>,
 }
+
+/// What takes the issues found so far (see [`Alongside::drain`]).
+pub type Drain<'a> = dyn FnMut(&mut Vec<Issue>) + 'a;
 
 /// Issues held before [`Alongside::drain`] is called.
 pub const DRAIN_AT: usize = 1024;

@@ -52,6 +52,8 @@ mod value;
 
 pub use error::{save_failed, save_workbook, SheetError};
 pub use grid::{read_grid, write_grid, write_issues, Grid, GridRow};
-pub use import::{Alongside, ImportOptions, ImportStats, Imported, DRAIN_AT, HEADER_SEARCH_ROWS, MAX_ROWS};
+pub use import::{
+    Alongside, Drain, ImportOptions, ImportStats, Imported, DRAIN_AT, HEADER_SEARCH_ROWS, MAX_ROWS,
+};
 pub use layout::Prefill;
 pub use value::{CellKind, WorkbookFormat};

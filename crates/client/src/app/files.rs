@@ -64,9 +64,11 @@ impl App {
         let mut checked = tokio::task::spawn_blocking(move || {
             batch.check(
                 &file,
-                &policy,
-                &me.unit,
-                me.today,
+                sheet::Facts {
+                    policy: &policy,
+                    unit: &me.unit,
+                    today: me.today,
+                },
                 false,
                 Alongside::default(),
                 &mut |_| {},
@@ -87,9 +89,11 @@ impl App {
         let checked = tokio::task::spawn_blocking(move || {
             batch.check(
                 &path,
-                &policy,
-                &me.unit,
-                me.today,
+                sheet::Facts {
+                    policy: &policy,
+                    unit: &me.unit,
+                    today: me.today,
+                },
                 true,
                 Alongside::default(),
                 &mut |_| {},
@@ -243,9 +247,7 @@ fn remittance_check(
     let mut issues = Vec::new();
     let (rows, count, total) = sheet::check_remittance(
         file,
-        policy,
-        unit,
-        today,
+        sheet::Facts { policy, unit, today },
         terms,
         Alongside::default(),
         on_row,
