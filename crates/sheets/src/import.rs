@@ -727,7 +727,7 @@ impl<'g> GridFill<'g> {
         for i in 0..K::COLUMNS.len() {
             let start = self.text.len();
             if let Some(v) = cells.get(i) {
-                self.text.push_str(&shown(v, ctx.date1904));
+                push_shown(&mut self.text, v, ctx.date1904);
                 self.kinds.push(kind(v, ctx.date1904));
             } else {
                 self.kinds.push(CellKind::Text);
@@ -750,13 +750,16 @@ impl<'g> GridFill<'g> {
     }
 }
 
-/// A cell as Excel shows it (numbers without a trailing ".0", dates as YYYY-MM-DD).
-fn shown(v: CellValue<'_>, date1904: bool) -> String {
+/// Appends a cell as Excel shows it (numbers without a trailing ".0", dates as YYYY-MM-DD) to `out`: text, most
+/// cells, is copied without a `String` of its own (this runs for every cell of a sheet the window shows).
+fn push_shown(out: &mut String, v: CellValue<'_>, date1904: bool) {
     match v {
-        CellValue::Text(t) | CellValue::DateIso(t) | CellValue::Error(t) => t.to_owned(),
-        CellValue::Number(n) => crate::cell::number_text(n),
-        CellValue::Bool(b) => if b { "TRUE" } else { "FALSE" }.to_owned(),
-        CellValue::DateSerial(n) => excel_date(n, date1904).unwrap_or_else(|| crate::cell::number_text(n)),
+        CellValue::Text(t) | CellValue::DateIso(t) | CellValue::Error(t) => out.push_str(t),
+        CellValue::Number(n) => out.push_str(&crate::cell::number_text(n)),
+        CellValue::Bool(b) => out.push_str(if b { "TRUE" } else { "FALSE" }),
+        CellValue::DateSerial(n) => {
+            out.push_str(&excel_date(n, date1904).unwrap_or_else(|| crate::cell::number_text(n)))
+        }
     }
 }
 
@@ -876,6 +879,12 @@ mod tests {
         assert_eq!(column_letters(26), "AA");
         assert_eq!(column_letters(701), "ZZ");
         assert_eq!(column_letters(702), "AAA");
+    }
+
+    fn shown(v: CellValue<'_>, date1904: bool) -> String {
+        let mut out = String::new();
+        push_shown(&mut out, v, date1904);
+        out
     }
 
     #[test]
