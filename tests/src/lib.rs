@@ -186,6 +186,20 @@ pub fn run_gjj(cmd: &mut Command) -> (i32, serde_json::Value, String) {
     )
 }
 
+/// Runs any command that must succeed (a foreign tool, a server subcommand); panics with the command and its
+/// output when it does not. Returns stdout.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("command");
+    assert!(
+        out.status.success(),
+        "{:?}: {}{}",
+        cmd,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// One check of a `gjj doctor --json` report by its id; panics naming the id when the report has none.
 pub fn doctor_check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     report["checks"]

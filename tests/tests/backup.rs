@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use gjj_tests::{bin, Backend, Fixtures, GatewayConfig, LocalCentre, SheetRow};
+use gjj_tests::{bin, run_ok, Backend, Fixtures, GatewayConfig, LocalCentre, SheetRow};
 
 fn month() -> String {
     let now = time::OffsetDateTime::now_utc();
@@ -57,18 +57,6 @@ fn server(centre: &LocalCentre) -> Command {
         .arg(centre.dir.path().join("server.toml"))
         .env("RUST_LOG", "warn");
     cmd
-}
-
-fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("command");
-    assert!(
-        out.status.success(),
-        "{:?}: {}{}",
-        cmd,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Two units' businesses, receipts kept: what must survive.

@@ -709,17 +709,12 @@ fn a_foreign_client_registers_with_openssl_and_curl() {
     let dir = tempfile::tempdir().unwrap();
     let pem = dir.path().join("employer-a.pem");
     // The dev .pfx is written with legacy RC2 (as older CA tools do): OpenSSL 3 needs its legacy provider.
-    let extracted = Command::new("openssl")
-        .args(["pkcs12", "-legacy", "-nodes", "-passin", "pass:123456", "-in"])
-        .arg(fixtures.pfx("employer-a-soft"))
-        .arg("-out")
-        .arg(&pem)
-        .output()
-        .unwrap();
-    assert!(
-        extracted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&extracted.stderr)
+    gjj_tests::run_ok(
+        Command::new("openssl")
+            .args(["pkcs12", "-legacy", "-nodes", "-passin", "pass:123456", "-in"])
+            .arg(fixtures.pfx("employer-a-soft"))
+            .arg("-out")
+            .arg(&pem),
     );
     let body = dir.path().join("body.json");
     let payload = ContributorRegistration {
@@ -730,19 +725,14 @@ fn a_foreign_client_registers_with_openssl_and_curl() {
     };
     std::fs::write(&body, serde_json::to_vec(&payload).unwrap()).unwrap();
     let p7s = dir.path().join("body.p7s");
-    let signed = Command::new("openssl")
-        .args(["cms", "-sign", "-binary", "-outform", "DER", "-in"])
-        .arg(&body)
-        .arg("-signer")
-        .arg(&pem)
-        .arg("-out")
-        .arg(&p7s)
-        .output()
-        .unwrap();
-    assert!(
-        signed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&signed.stderr)
+    gjj_tests::run_ok(
+        Command::new("openssl")
+            .args(["cms", "-sign", "-binary", "-outform", "DER", "-in"])
+            .arg(&body)
+            .arg("-signer")
+            .arg(&pem)
+            .arg("-out")
+            .arg(&p7s),
     );
     let signature = base64::Engine::encode(
         &base64::engine::general_purpose::STANDARD,
