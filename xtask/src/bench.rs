@@ -208,6 +208,8 @@ fn f(v: &Value, key: &str) -> f64 {
 
 /// `cargo xtask bench [--quick]`.
 pub fn run(root: &Path, quick: bool, desktop: bool) -> Result<()> {
+    // The gateway, SoftHSM and openssl for the fixtures, like the tests; GNU time for the process figures.
+    crate::deps::ensure(crate::deps::CORE)?;
     crate::deps::ensure(&["time"])?;
     let sizes = Sizes::of(quick);
     let profile = if quick { "debug" } else { "release" };
