@@ -114,7 +114,8 @@ fn args_of(o: &LoadOptions) -> Vec<String> {
 /// `cargo xtask load`: builds the release gateway and generator, then runs the generator.
 pub fn run(root: &Path, o: &LoadOptions) -> Result<()> {
     if cfg!(debug_assertions) {
-        crate::deps::ensure(&["haproxy", "postgresql"])?;
+        // HAProxy and PostgreSQL, and SoftHSM and openssl for the fixtures: a fresh clone has none of them.
+        crate::deps::ensure(crate::deps::CORE)?;
         sh::run(
             "build gjj-server and the load generator (release)",
             sh::cargo().args(["build", "--release", "-p", "gjj-server", "-p", "xtask"]),
@@ -863,6 +864,31 @@ async fn handshakes(
     ))
 }
 
+/// The gateway's handshakes/s and the bare server's, each the best of 3 rounds taken in alternation (`seconds`
+/// split between them) after a pause: measured once each, straight after the 256-connection step, the gateway
+/// was still finishing that step's work (its ratio went 0.78–0.98 between runs of the same build).
+async fn handshake_pair(
+    gateway: &str,
+    bare: &str,
+    units: &[Arc<Unit>],
+    concurrency: usize,
+    seconds: u64,
+) -> Result<(f64, f64, usize, usize)> {
+    const ROUNDS: u64 = 3;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let each = (seconds / ROUNDS).max(1);
+    let (mut gw, mut bare_best, mut gw_errors, mut bare_errors) = (0f64, 0f64, 0, 0);
+    for _ in 0..ROUNDS {
+        let (rate, errors) = handshakes(gateway, units, concurrency, each).await?;
+        gw = gw.max(rate);
+        gw_errors += errors;
+        let (rate, errors) = handshakes(bare, units, concurrency, each).await?;
+        bare_best = bare_best.max(rate);
+        bare_errors += errors;
+    }
+    Ok((gw, bare_best, gw_errors, bare_errors))
+}
+
 /// The bare TLS server of the handshake anchor: tokio-rustls with the gateway's certificate and key and the
 /// same client verifier (the CA bundle's roots, the RSA/ECDSA CRLs, a certificate asked for but optional as the
 /// gateway's SM2 login needs), on its own runtime thread so it competes for the CPU like a separate process.
@@ -1328,10 +1354,15 @@ async fn run_release(root: &Path, o: &LoadOptions) -> Result<()> {
             print_row(&row);
             rows.push(row);
         }
-        let (gateway_hs, e1) =
-            handshakes(&single.addr, &units, hs_concurrency, sizes.handshake_seconds).await?;
         let (bare_addr, stop) = bare_tls_server(&fixtures_dir)?;
-        let (bare_hs, e2) = handshakes(&bare_addr, &units, hs_concurrency, sizes.handshake_seconds).await?;
+        let (gateway_hs, bare_hs, e1, e2) = handshake_pair(
+            &single.addr,
+            &bare_addr,
+            &units,
+            hs_concurrency,
+            sizes.handshake_seconds,
+        )
+        .await?;
         let _ = stop.send(());
         let gateway_rows = intake_rate(&single.url, &units[0], sizes.intake_rows).await?;
         let bare_url = format!(
@@ -1384,15 +1415,15 @@ async fn run_release(root: &Path, o: &LoadOptions) -> Result<()> {
         rows.push(row);
     }
     // Instance 0 directly: the same single server as the bare one (through HAProxy it would add the proxy).
-    let (gateway_hs, e1) = handshakes(
+    let (bare_addr, stop) = bare_tls_server(&fixtures_dir)?;
+    let (gateway_hs, bare_hs, e1, e2) = handshake_pair(
         cluster.instance_url(0).trim_start_matches("https://"),
+        &bare_addr,
         &units,
         hs_concurrency,
         sizes.handshake_seconds,
     )
     .await?;
-    let (bare_addr, stop) = bare_tls_server(&fixtures_dir)?;
-    let (bare_hs, e2) = handshakes(&bare_addr, &units, hs_concurrency, sizes.handshake_seconds).await?;
     let _ = stop.send(());
     let gateway_rows = intake_rate(&cluster.url(), &units[0], sizes.intake_rows).await?;
     let server_url = pg.url.clone();
@@ -1557,7 +1588,7 @@ fn report(
     }
     s.push_str(&format!(
         "\nAnchors (same run): full mTLS handshakes/s at {hs_concurrency} connections, new connection each, no \
-         resumption; rows stored/s of a {}-row 缴存人登记 from first byte to receipt vs a bare multi-row INSERT \
+         resumption, best of 3 rounds taken in alternation with the bare server; rows stored/s of a {}-row 缴存人登记 from first byte to receipt vs a bare multi-row INSERT \
          (16 rows per statement, one transaction) into a table of the same shape in the same kind of database.\n\n",
         sizes.intake_rows
     ));
