@@ -12,7 +12,8 @@
 //! RSS, its anonymous part, the app with every process it started), `import_s`, `scroll_ms`, `summary`.
 //!
 //! Environment: GJJ_DESKTOP_BIN (release app), GJJ_TAURI_DRIVER, GJJ_BENCH_SHEET (the 100,000-row file), the
-//! fixtures of the end-to-end tests, DISPLAY.
+//! fixtures of the end-to-end tests, DISPLAY; GJJ_BENCH_HOLD_S keeps the window open that many seconds after the
+//! figures, its pid on stderr, to look inside the process (/proc/PID/smaps, gdb) in the state measured.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -197,5 +198,12 @@ async fn main() {
         })
     );
     window.shot("bench-100000-rows").await;
+    if let Some(hold) = std::env::var("GJJ_BENCH_HOLD_S")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        eprintln!("holding the window {hold} s: app pid {:?}", app_pid());
+        tokio::time::sleep(Duration::from_secs(hold)).await;
+    }
     let _ = window.client.close().await;
 }

@@ -4,17 +4,18 @@
 //! (`gjj_client::sheet::batch`), so a new batch business needs no code here. 汇缴 takes its terms
 //! (`--month --method --count --total`) and 楼栋录入's 户清单 is checked on its own (`building-houses`).
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
-use gjj_client::app::{App, FileSubmission, Reach};
+use gjj_client::app::{App, FileSubmission, IssueList, Reach};
 use gjj_client::offline::OfflineReport;
 use gjj_client::sheet::RemittanceTerms;
-use gjj_domain::issue::Issue;
 use gjj_domain::money::Fen;
 use gjj_domain::month::Month;
 use gjj_domain::remittance::Method;
+use serde::Serialize;
 use serde_json::json;
 
 use crate::{config, login, output};
@@ -105,7 +106,7 @@ struct Report<'a> {
 }
 
 impl Report<'_> {
-    fn print(&self, issues: &[Issue], json: bool, offline: Option<&OfflineReport>) -> ExitCode {
+    fn print(&self, issues: &IssueList, json: bool, offline: Option<&OfflineReport>) -> ExitCode {
         let Report {
             what,
             rows,
@@ -114,12 +115,25 @@ impl Report<'_> {
             advice,
         } = self;
         if json {
-            println!(
-                "{}",
-                json!({ "rows": rows, "issues": issues, "offline": offline })
-            );
+            // Written as it is read out of the compact list: 100,000 issues are never a JSON tree in memory.
+            #[derive(Serialize)]
+            struct Out<'a> {
+                issues: &'a IssueList,
+                offline: Option<&'a OfflineReport>,
+                rows: u32,
+            }
+            let out = Out {
+                issues,
+                offline,
+                rows: *rows,
+            };
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`| head`) is not an error of the check.
+            if serde_json::to_writer(&mut stdout, &out).is_ok() {
+                let _ = writeln!(stdout);
+            }
         } else {
-            output::print_issues(issues);
+            output::print_issues(issues.iter());
             let passed = if offline.is_some() {
                 "离线检查通过"
             } else {
@@ -186,14 +200,18 @@ pub async fn check(
             advice: "",
             ..rows_report(file, checked.rows)
         };
-        return Ok(report.print(&checked.issues, json, None));
+        return Ok(report.print(&checked.issues.into_iter().collect(), json, None));
     }
     let app = login::for_check(settings, offline, unit).await?;
     // None after a login or with today's facts: the check was the full one.
     let offline = app.offline_report(code).await;
     if code == "remittance" {
         let c = app.check_remittance(file).await?;
-        return Ok(remittance_report(file, &c).print(&c.issues, json, offline.as_ref()));
+        return Ok(remittance_report(file, &c).print(
+            &c.issues.into_iter().collect(),
+            json,
+            offline.as_ref(),
+        ));
     }
     let checked = app.check_file(code, file).await?;
     Ok(rows_report(file, checked.rows).print(&checked.issues, json, offline.as_ref()))
@@ -273,7 +291,7 @@ pub async fn submit(
             if !json {
                 eprintln!("文件有问题，未提交任何内容：");
             }
-            Ok(rows_report(file, checked.rows).print(&checked.issues, json, None))
+            Ok(rows_report(file, checked.rows).print(&checked.issues.into_iter().collect(), json, None))
         }
         FileSubmission::Accepted { receipt, replayed } => {
             if json {
@@ -311,7 +329,7 @@ async fn submit_remittance(
             if !json {
                 eprintln!("清册有问题，未提交任何内容：");
             }
-            Ok(remittance_report(file, &c).print(&c.issues, json, None))
+            Ok(remittance_report(file, &c).print(&c.issues.into_iter().collect(), json, None))
         }
         Ok((receipt, replayed, payload)) => {
             if json {

@@ -1,5 +1,7 @@
 //! Printing: human text in Chinese, or JSON for scripts (`--json`).
 
+use std::io::Write;
+
 use gjj_client::app::AppError;
 use gjj_client::ClientError;
 use gjj_domain::issue::Issue;
@@ -76,9 +78,10 @@ pub fn error(err: &anyhow::Error, json_mode: bool) {
 }
 
 /// One line per issue, as the user finds it in Excel (stderr).
-pub fn print_issues(issues: &[Issue]) {
+pub fn print_issues<I: std::borrow::Borrow<Issue>>(issues: impl IntoIterator<Item = I>) {
+    let mut stderr = std::io::stderr().lock();
     for i in issues {
-        eprintln!("{}", gjj_client::receipt::issue_line(i));
+        let _ = writeln!(stderr, "{}", gjj_client::receipt::issue_line(i.borrow()));
     }
 }
 

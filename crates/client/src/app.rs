@@ -383,7 +383,7 @@ struct Sheet {
     current: PathBuf,
     grid: Grid,
     /// Every issue of the last check, sorted by row, held compactly.
-    issues: issues::IssueList,
+    issues: IssueList,
     summary: BatchSummary,
 }
 
@@ -952,7 +952,7 @@ impl App {
         let code = business.to_owned();
         let src = path.clone();
         let (grid, issues, summary) =
-            tokio::task::spawn_blocking(move || -> AppResult<(Grid, issues::IssueList, BatchSummary)> {
+            tokio::task::spawn_blocking(move || -> AppResult<(Grid, IssueList, BatchSummary)> {
                 progress(stage(&code, "reading", 0));
                 // One pass: the grid is filled from the cells the check reads (two readers side by side took
                 // both cores twice over and held two workbooks' buffers at once).
@@ -1141,7 +1141,7 @@ impl App {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Ok(gjj_sheets::write_issues(&sheet.issues.to_vec(), &source, path)?)
+        Ok(gjj_sheets::write_issues(sheet.issues.iter(), &source, path)?)
     }
 
     /// `batch_save_sheet`: the sheet as it is now (with fixes made in the app).
@@ -1395,20 +1395,14 @@ fn stage(business: &str, stage: &'static str, rows: u32) -> BatchProgress {
 }
 
 /// `issues` sorted by row (sheet-level, row 0, first).
-fn summary_of(
-    business: &str,
-    source: &Path,
-    grid: &Grid,
-    rows: u32,
-    issues: &issues::IssueList,
-) -> BatchSummary {
+fn summary_of(business: &str, source: &Path, grid: &Grid, rows: u32, issues: &IssueList) -> BatchSummary {
     BatchSummary {
         business: business.to_owned(),
         file: source.display().to_string(),
         columns: grid.columns.clone(),
         header_row: grid.header_row,
         rows,
-        clean: issues.len() == 0,
+        clean: issues.is_empty(),
         issue_count: issues.len(),
         rows_with_issues: issues.rows_with_issues(),
         issues: issues.page(0, SUMMARY_ISSUES),
@@ -1427,8 +1421,8 @@ fn check_compact(
     basis: Option<&crate::offline::OfflineBasis>,
     grid: Option<&mut Grid>,
     progress: &mut dyn FnMut(u32),
-) -> Result<(u32, issues::IssueList), gjj_sheets::SheetError> {
-    let mut list = issues::IssueList::default();
+) -> Result<(u32, IssueList), gjj_sheets::SheetError> {
+    let mut list = IssueList::default();
     let mut keep = |found: &mut Vec<Issue>| {
         list.extend(found.drain(..).filter(|i| basis.is_none_or(|b| b.keep(i))));
     };
@@ -1457,7 +1451,7 @@ async fn check_grid(
     me: Me,
     policy: Policy,
     basis: Option<crate::offline::OfflineBasis>,
-) -> AppResult<(PathBuf, Grid, u32, issues::IssueList)> {
+) -> AppResult<(PathBuf, Grid, u32, IssueList)> {
     let work = data_dir.join("work");
     std::fs::create_dir_all(&work).map_err(|e| AppError::io("创建工作目录", &work, e))?;
     let current = work.join(format!("{code}-{purpose}.xlsx"));
@@ -1591,9 +1585,10 @@ mod files;
 mod form_fields;
 mod forms;
 mod issues;
-pub use files::{FileSubmission, RemittanceCheck, Resent};
+pub use files::{CheckedFile, FileSubmission, RemittanceCheck, Resent};
 pub use form_fields::{form_fields, FieldOptions, FormField};
 pub use forms::{person_field_masked, unit_field_masked, FormCheck};
+pub use issues::IssueList;
 
 #[cfg(test)]
 mod tests {
@@ -1668,7 +1663,7 @@ mod tests {
         )
         .expect("check");
         assert_eq!(rows, whole.rows);
-        assert_eq!(list.to_vec(), expected);
+        assert_eq!(list.iter().collect::<Vec<_>>(), expected);
     }
 
     #[test]

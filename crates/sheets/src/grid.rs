@@ -434,7 +434,14 @@ pub fn write_grid(grid: &Grid, path: &Path) -> Result<(), SheetError> {
 }
 
 /// Writes the issues as a workbook: 行号 | 列 | 问题代码 | 说明, one per line, for whoever fills the sheet.
-pub fn write_issues(issues: &[Issue], source: &str, path: &Path) -> Result<(), SheetError> {
+pub fn write_issues<I>(issues: I, source: &str, path: &Path) -> Result<(), SheetError>
+where
+    I: IntoIterator,
+    I::IntoIter: ExactSizeIterator,
+    I::Item: std::borrow::Borrow<Issue>,
+{
+    // Taken one at a time: the desktop rebuilds each from its compact list, never all 100,000 at once.
+    let issues = issues.into_iter();
     let mut wb = Workbook::new();
     // Row by row to a temp file: 100,000 issues cost what one row costs (rows below are written in order).
     let ws = wb.add_worksheet_with_constant_memory().map_err(xlsx_err(path))?;
@@ -456,7 +463,8 @@ pub fn write_issues(issues: &[Issue], source: &str, path: &Path) -> Result<(), S
         ws.write_string_with_format(2, c as u16, *h, &head)
             .map_err(xlsx_err(path))?;
     }
-    for (i, issue) in issues.iter().enumerate() {
+    for (i, issue) in issues.enumerate() {
+        let issue = std::borrow::Borrow::<Issue>::borrow(&issue);
         let r = u32::try_from(i + 3).unwrap_or(u32::MAX);
         if issue.row > 0 {
             ws.write_number(r, 0, issue.row).map_err(xlsx_err(path))?;

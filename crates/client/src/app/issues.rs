@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
 use gjj_domain::issue::{Code, Issue};
+use serde::ser::{Serialize, Serializer};
 
 #[derive(Clone, Copy)]
 struct Item {
@@ -19,9 +20,10 @@ struct Item {
     len: u32,
 }
 
-/// Every issue of a check, sheet-level first, then by row (each row's in the order found).
+/// Every issue of a check, sheet-level first, then by row (each row's in the order found). Serialises as the
+/// list of its issues.
 #[derive(Default)]
-pub(crate) struct IssueList {
+pub struct IssueList {
     columns: Vec<Box<str>>,
     text: String,
     items: Vec<Item>,
@@ -118,8 +120,18 @@ impl IssueList {
     }
 
     /// How many.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.items.len()
+    }
+
+    /// None at all.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Each issue in order, rebuilt one at a time (to print or write them without holding them all).
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Issue> + '_ {
+        self.items.iter().map(|i| self.issue(i))
     }
 
     /// Issues `offset..offset + limit`.
@@ -140,23 +152,26 @@ impl IssueList {
             .take_while(move |i| i.row == row)
             .map(|i| self.issue(i))
     }
+}
 
-    /// Every issue, rebuilt (for an export).
-    pub(crate) fn to_vec(&self) -> Vec<Issue> {
-        self.page(0, self.len())
+impl FromIterator<Issue> for IssueList {
+    fn from_iter<I: IntoIterator<Item = Issue>>(issues: I) -> Self {
+        let mut list = IssueList::default();
+        list.extend(issues);
+        list.finish();
+        list
+    }
+}
+
+impl Serialize for IssueList {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn list_of(issues: Vec<Issue>) -> IssueList {
-        let mut list = IssueList::default();
-        list.extend(issues);
-        list.finish();
-        list
-    }
 
     #[test]
     fn issues_come_back_as_they_went_in_with_repeated_messages_stored_once() {
@@ -177,9 +192,13 @@ mod tests {
                 ));
             }
         }
-        let list = list_of(issues.clone());
+        let list: IssueList = issues.iter().cloned().collect();
         assert_eq!(list.len(), issues.len());
-        assert_eq!(list.to_vec(), issues);
+        assert_eq!(list.iter().collect::<Vec<_>>(), issues);
+        assert_eq!(
+            serde_json::to_value(&list).ok(),
+            serde_json::to_value(&issues).ok()
+        );
         assert_eq!(list.page(1, 2), issues[1..3].to_vec());
         assert_eq!(list.of_row(6).count(), 2);
         assert_eq!(list.of_row(0).next(), Some(issues[0].clone()));
@@ -215,7 +234,7 @@ mod tests {
         list.finish();
         let mut sorted = found.clone();
         sorted.sort_by_key(|i| i.row);
-        assert_eq!(list.to_vec(), sorted);
+        assert_eq!(list.iter().collect::<Vec<_>>(), sorted);
         assert_eq!(list.of_row(7).count(), 2);
         assert_eq!(list.rows_with_issues(), 3000);
         assert!(list.seen.is_empty(), "the fill's table goes at finish");
