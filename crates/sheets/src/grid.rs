@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::value::CellKind;
 use crate::SheetError;
 
-/// The data rows of a workbook under one business's columns, stored compactly (one text arena for every cell,
-/// the stored type of the non-text cells aside), so a 100,000-row sheet costs a few MiB; cells edited in the app
-/// are kept beside the arena. Serialisable (the client keeps a submitted grid, sealed, beside its outbox entry so
+/// The data rows of a workbook under one business's columns, stored compactly (one text arena for every cell and
+/// one byte per cell for its length and stored type), so a 100,000-row sheet costs a few MiB; cells edited in the
+/// app are kept beside the arena. Serialisable (the client keeps a submitted grid, sealed, beside its outbox entry so
 /// it can be reopened: [`stored`] is that form); the fields stay private.
 #[derive(Clone, Debug, Default)]
 pub struct Grid {
@@ -27,13 +27,17 @@ pub struct Grid {
     rows: Vec<u32>,
     /// Every cell's text, row after row.
     text: String,
-    /// Where each cell's text ends in `text` (cell k = row × columns + column; it starts where k − 1 ends).
-    ends: Vec<u32>,
-    /// The non-text cells, by cell, with their type in `tags` (one byte each: 100,000 rows with three number
-    /// columns held 24 B a cell as `(u32, CellKind)`). A number or date whose shown text gives it back exactly is
-    /// not stored twice; the others (a date with a time of day, say) keep their value in `values`.
-    typed: Vec<u32>,
-    tags: Vec<Tag>,
+    /// Where each data row's text starts in `text`.
+    starts: Vec<u32>,
+    /// One byte per cell (cell k = row × columns + column): its stored type in the top 3 bits ([`Tag`]; 0 is
+    /// text) and the byte length of its text in the low 5 ([`LONG`]: 31 bytes or more, the length is in `long`).
+    /// A cell's text starts where the one before it in its row ends. 100,000 rows held 4 B a cell for where its
+    /// text ended and 5 B a non-text cell for its type before.
+    cells: Vec<u8>,
+    /// The lengths of the cells whose text is [`LONG`], by cell.
+    long: Vec<(u32, u32)>,
+    /// A number or date whose shown text gives it back exactly is not stored twice; the others (a date with a time
+    /// of day, say) keep their value here, by cell.
     values: Vec<(u32, f64)>,
     /// Cells changed in the app: (cell, text), by cell; they are text.
     edited: Vec<(u32, String)>,
@@ -62,24 +66,38 @@ impl Grid {
     /// Appends a data row (Excel row `row`, rows in sheet order): one (text, kind) per column.
     pub fn push_row<'a>(&mut self, row: u32, cells: impl IntoIterator<Item = (&'a str, CellKind)>) {
         let width = self.columns.len();
-        let first = self.ends.len();
+        let first = self.cells.len();
+        self.starts.push(offset(self.text.len()));
         for (text, kind) in cells.into_iter().take(width) {
-            if kind != CellKind::Text {
-                let cell = cell_index(self.ends.len());
+            let cell = cell_index(self.cells.len());
+            let tag = if kind == CellKind::Text {
+                0
+            } else {
                 let (tag, kept) = Tag::of(kind, text);
-                self.typed.push(cell);
-                self.tags.push(tag);
                 if let Some(value) = kept {
                     self.values.push((cell, value));
                 }
-            }
+                tag as u8
+            };
             self.text.push_str(text);
-            self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+            self.push_cell(tag, text.len());
         }
-        while self.ends.len() < first + width {
-            self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        while self.cells.len() < first + width {
+            self.cells.push(0);
         }
         self.rows.push(row);
+    }
+
+    /// Appends the next cell's byte: `tag` and a text of `len` bytes.
+    fn push_cell(&mut self, tag: u8, len: usize) {
+        let short = match u8::try_from(len) {
+            Ok(n) if n < LONG => n,
+            _ => {
+                self.long.push((cell_index(self.cells.len()), offset(len)));
+                LONG
+            }
+        };
+        self.cells.push((tag << 5) | short);
     }
 
     /// Gives back what growing by doubling left unused (up to half of each vector): a grid is read once and held
@@ -87,9 +105,9 @@ impl Grid {
     pub fn shrink_to_fit(&mut self) {
         self.rows.shrink_to_fit();
         self.text.shrink_to_fit();
-        self.ends.shrink_to_fit();
-        self.typed.shrink_to_fit();
-        self.tags.shrink_to_fit();
+        self.starts.shrink_to_fit();
+        self.cells.shrink_to_fit();
+        self.long.shrink_to_fit();
         self.values.shrink_to_fit();
     }
 
@@ -98,9 +116,9 @@ impl Grid {
         self.columns.iter().map(|c| c.capacity()).sum::<usize>()
             + self.rows.capacity() * size_of::<u32>()
             + self.text.capacity()
-            + self.ends.capacity() * size_of::<u32>()
-            + self.typed.capacity() * size_of::<u32>()
-            + self.tags.capacity()
+            + self.starts.capacity() * size_of::<u32>()
+            + self.cells.capacity()
+            + self.long.capacity() * size_of::<(u32, u32)>()
             + self.values.capacity() * size_of::<(u32, f64)>()
             + self
                 .edited
@@ -145,15 +163,30 @@ impl Grid {
         self.read_text(k)
     }
 
-    /// Cell `k`'s text as read (edits aside).
+    /// The byte length of cell `k`'s text as read.
+    fn len_of(&self, k: usize) -> usize {
+        match self.cells.get(k).map(|b| b & LONG) {
+            Some(LONG) => self
+                .long
+                .binary_search_by_key(&cell_index(k), |(c, _)| *c)
+                .map_or(0, |i| self.long[i].1 as usize),
+            Some(n) => usize::from(n),
+            None => 0,
+        }
+    }
+
+    /// Cell `k`'s text as read (edits aside): it starts after the cells before it in its row.
     fn read_text(&self, k: usize) -> &str {
-        let start = if k == 0 {
-            0
-        } else {
-            self.ends.get(k - 1).copied().unwrap_or(0)
+        let width = self.columns.len();
+        if width == 0 {
+            return "";
+        }
+        let row = k / width;
+        let Some(&row_start) = self.starts.get(row) else {
+            return "";
         };
-        let end = self.ends.get(k).copied().unwrap_or(start);
-        self.text.get(start as usize..end as usize).unwrap_or_default()
+        let start = row_start as usize + (row * width..k).map(|j| self.len_of(j)).sum::<usize>();
+        self.text.get(start..start + self.len_of(k)).unwrap_or_default()
     }
 
     /// The stored type of a cell.
@@ -170,7 +203,7 @@ impl Grid {
 
     /// Cell `k`'s type as read (edits aside).
     fn read_kind(&self, k: u32) -> CellKind {
-        let Ok(t) = self.typed.binary_search(&k) else {
+        let Some(tag) = self.cells.get(k as usize).and_then(|b| Tag::of_bits(b >> 5)) else {
             return CellKind::Text;
         };
         let kept = || {
@@ -179,14 +212,13 @@ impl Grid {
                 .map_or(0.0, |v| self.values[v].1)
         };
         let shown = self.read_text(k as usize);
-        match self.tags.get(t) {
-            Some(Tag::Number) => CellKind::Number(shown.parse().unwrap_or(0.0)),
-            Some(Tag::Date) => CellKind::Date(date_serial(shown).unwrap_or(0.0)),
-            Some(Tag::NumberKept) => CellKind::Number(kept()),
-            Some(Tag::DateKept) => CellKind::Date(kept()),
-            Some(Tag::True) => CellKind::Bool(true),
-            Some(Tag::False) => CellKind::Bool(false),
-            None => CellKind::Text,
+        match tag {
+            Tag::Number => CellKind::Number(shown.parse().unwrap_or(0.0)),
+            Tag::Date => CellKind::Date(date_serial(shown).unwrap_or(0.0)),
+            Tag::NumberKept => CellKind::Number(kept()),
+            Tag::DateKept => CellKind::Date(kept()),
+            Tag::True => CellKind::Bool(true),
+            Tag::False => CellKind::Bool(false),
         }
     }
 
@@ -231,19 +263,36 @@ impl PartialEq for Grid {
     }
 }
 
-/// A non-text cell's type in a byte: its value is its shown text read back, or kept aside when that would not give
-/// it exactly.
+/// A cell byte's length bits when the text is 31 bytes or longer (its length is then in `Grid::long`).
+const LONG: u8 = 0b1_1111;
+
+/// A non-text cell's type in the top 3 bits of its byte: its value is its shown text read back, or kept aside when
+/// that would not give it exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 enum Tag {
-    Number,
-    Date,
-    NumberKept,
-    DateKept,
-    True,
-    False,
+    Number = 1,
+    Date = 2,
+    NumberKept = 3,
+    DateKept = 4,
+    True = 5,
+    False = 6,
 }
 
 impl Tag {
+    /// The tag of a cell byte's top 3 bits (None: text).
+    fn of_bits(bits: u8) -> Option<Tag> {
+        Some(match bits {
+            1 => Tag::Number,
+            2 => Tag::Date,
+            3 => Tag::NumberKept,
+            4 => Tag::DateKept,
+            5 => Tag::True,
+            6 => Tag::False,
+            _ => return None,
+        })
+    }
+
     /// The tag of a cell of `kind` shown as `text`, and the value to keep when the text does not give it back.
     fn of(kind: CellKind, text: &str) -> (Tag, Option<f64>) {
         let exact = |read: Option<f64>, n: f64| read.is_some_and(|r| r.to_bits() == n.to_bits());
@@ -304,9 +353,34 @@ mod stored {
         header_row: Option<u32>,
         rows: &'a [u32],
         text: &'a str,
-        ends: &'a [u32],
+        ends: Ends<'a>,
         typed: Kinds<'a>,
         edited: &'a [(u32, String)],
+    }
+
+    /// Where each cell's text ends in `text`, built while written.
+    struct Ends<'a>(&'a Grid);
+
+    impl Serialize for Ends<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let grid = self.0;
+            let mut seq = s.serialize_seq(Some(grid.cells.len()))?;
+            let mut end = 0usize;
+            for k in 0..grid.cells.len() {
+                if grid.columns.is_empty() {
+                    break;
+                }
+                if k % grid.columns.len() == 0 {
+                    end = grid
+                        .starts
+                        .get(k / grid.columns.len())
+                        .map_or(end, |s| *s as usize);
+                }
+                end += grid.len_of(k);
+                seq.serialize_element(&super::offset(end))?;
+            }
+            seq.end()
+        }
     }
 
     /// The non-text cells of a grid as `(cell, kind)`, built while written.
@@ -314,8 +388,10 @@ mod stored {
 
     impl Serialize for Kinds<'_> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut seq = s.serialize_seq(Some(self.0.typed.len()))?;
-            for &cell in &self.0.typed {
+            let typed = || (0..self.0.cells.len()).filter(|&k| self.0.cells[k] >> 5 != 0);
+            let mut seq = s.serialize_seq(Some(typed().count()))?;
+            for cell in typed() {
+                let cell = super::cell_index(cell);
                 let kind = match self.0.read_kind(cell) {
                     CellKind::Text => Kind::Text,
                     CellKind::Number(n) => Kind::Number(n),
@@ -346,7 +422,7 @@ mod stored {
                 header_row: self.header_row,
                 rows: &self.rows,
                 text: &self.text,
-                ends: &self.ends,
+                ends: Ends(self),
                 typed: Kinds(self),
                 edited: &self.edited,
             }
@@ -362,10 +438,25 @@ mod stored {
                 header_row: stored.header_row,
                 rows: stored.rows,
                 text: stored.text,
-                ends: stored.ends,
                 edited: stored.edited,
                 ..Grid::default()
             };
+            let width = grid.columns.len();
+            let ends = stored.ends;
+            // Cells past the list are empty text, as reading it directly gave: only the listed ones take a byte.
+            for k in 0..grid.rows.len().saturating_mul(width).min(ends.len()) {
+                let start = if k == 0 {
+                    0
+                } else {
+                    ends.get(k - 1).copied().unwrap_or(0)
+                };
+                if k % width == 0 {
+                    grid.starts.push(start);
+                }
+                // A hostile list that runs backwards gives empty cells, as reading it directly did.
+                let end = ends.get(k).copied().unwrap_or(start);
+                grid.push_cell(0, end.saturating_sub(start) as usize);
+            }
             let mut typed = stored.typed;
             // Lookups search by cell: a list out of order or with a cell twice is put right, not trusted.
             typed.sort_by_key(|(cell, _)| *cell);
@@ -377,9 +468,11 @@ mod stored {
                     Kind::Date(n) => CellKind::Date(n),
                     Kind::Bool(b) => CellKind::Bool(b),
                 };
+                let Some(&byte) = grid.cells.get(cell as usize) else {
+                    continue;
+                };
                 let (tag, kept) = super::Tag::of(kind, grid.read_text(cell as usize));
-                grid.typed.push(cell);
-                grid.tags.push(tag);
+                grid.cells[cell as usize] = ((tag as u8) << 5) | (byte & super::LONG);
                 if let Some(value) = kept {
                     grid.values.push((cell, value));
                 }
@@ -391,6 +484,11 @@ mod stored {
 
 fn cell_index(k: usize) -> u32 {
     u32::try_from(k).unwrap_or(u32::MAX)
+}
+
+/// A byte offset or length in the text arena (a grid's text stays far below 4 GiB: the importer's limits).
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn xlsx_err(file: &Path) -> impl Fn(XlsxError) -> SheetError + '_ {
@@ -536,9 +634,45 @@ mod tests {
                 (got, want) => assert_eq!(got, want, "{text}"),
             }
         }
-        assert_eq!(grid.typed.len(), 10);
+        assert_eq!(grid.cells.iter().filter(|b| *b >> 5 != 0).count(), 10);
         let kept: Vec<f64> = grid.values.iter().map(|(_, v)| *v).collect();
         assert_eq!(kept, [3.0, 45000.5], "only values their text does not give back");
+    }
+
+    #[test]
+    fn cells_of_every_length_read_back_and_keep_their_type() {
+        let long = "很长的备注".repeat(20);
+        let texts = [
+            "",
+            "a",
+            &"x".repeat(30),
+            &"y".repeat(31),
+            &"z".repeat(32),
+            "汉字十个字节",
+            &long,
+        ];
+        let mut grid = Grid::new(vec!["a".into(), "b".into(), "c".into()], Some(1));
+        for (r, chunk) in texts.chunks(3).enumerate() {
+            grid.push_row(
+                u32::try_from(r).unwrap() + 2,
+                chunk.iter().map(|t| (*t, CellKind::Text)),
+            );
+        }
+        grid.push_row(
+            9,
+            [("12345678901234567890123456789012345", CellKind::Number(1.0))],
+        );
+        for (k, text) in texts.iter().enumerate() {
+            assert_eq!(grid.cell(k / 3, k % 3), *text, "cell {k}");
+        }
+        // A short row is padded with empty cells; the long number kept its value aside.
+        assert_eq!(grid.cell(2, 1), "");
+        assert_eq!(grid.cell(3, 0), "12345678901234567890123456789012345");
+        assert_eq!(grid.kind(3, 0), CellKind::Number(1.0));
+        assert_eq!(grid.cell(3, 2), "");
+        let back: Grid = serde_json::from_str(&serde_json::to_string(&grid).unwrap()).unwrap();
+        assert_eq!(back, grid);
+        assert_eq!(grid.long.len(), 4, "31 bytes and more");
     }
 
     #[test]
