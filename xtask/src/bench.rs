@@ -421,6 +421,14 @@ pub fn run(root: &Path, quick: bool, desktop: bool) -> Result<()> {
                 mib(login, "app_kib") - mib(login, "anon_kib")
             ),
         ));
+        rows.push(Row::info(
+            "桌面端进程 + WebKit 进程合计（导入后，登录页时）".to_owned(),
+            format!(
+                "{:.0} MiB（{:.0} MiB）",
+                mib(after, "tree_kib"),
+                mib(d.get("session_login").unwrap_or(login), "tree_kib")
+            ),
+        ));
         let web = |m: &Value| mib(m, "tree_kib") - mib(m, "app_kib");
         // Within the WebDriver session that imports (its scripts live in the web process); a cold start's
         // login screen has none of them, which counted WebDriver's share as growth.
