@@ -31,6 +31,19 @@ pub struct Driver(Child);
 impl Driver {
     /// Starts tauri-driver with `env` (the app it launches inherits it).
     pub fn start(env: &[(&str, &OsStr)]) -> Driver {
+        // The previous test's WebKitWebDriver (tauri-driver's child) can outlive it and keep its port: the new
+        // session would then reach the old driver and an app started with the old test's environment.
+        let _ = Command::new("pkill")
+            .args(["-TERM", "-x", "WebKitWebDriver"])
+            .status();
+        for port in [4444, 4445] {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && std::time::Instant::now() < deadline
+            {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
         let mut cmd = Command::new(env_path("GJJ_TAURI_DRIVER"));
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
         for (k, v) in env {
