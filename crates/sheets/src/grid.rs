@@ -67,9 +67,9 @@ impl Grid {
     pub fn push_row<'a>(&mut self, row: u32, cells: impl IntoIterator<Item = (&'a str, CellKind)>) {
         let width = self.columns.len();
         let first = self.cells.len();
-        self.starts.push(offset(self.text.len()));
+        self.starts.push(stored_u32(self.text.len()));
         for (text, kind) in cells.into_iter().take(width) {
-            let cell = cell_index(self.cells.len());
+            let cell = stored_u32(self.cells.len());
             let tag = if kind == CellKind::Text {
                 0
             } else {
@@ -93,7 +93,7 @@ impl Grid {
         let short = match u8::try_from(len) {
             Ok(n) if n < LONG => n,
             _ => {
-                self.long.push((cell_index(self.cells.len()), offset(len)));
+                self.long.push((stored_u32(self.cells.len()), stored_u32(len)));
                 LONG
             }
         };
@@ -157,7 +157,7 @@ impl Grid {
             return "";
         }
         let k = self.key(i, col);
-        if let Ok(e) = self.edited.binary_search_by_key(&cell_index(k), |(c, _)| *c) {
+        if let Ok(e) = self.edited.binary_search_by_key(&stored_u32(k), |(c, _)| *c) {
             return &self.edited[e].1;
         }
         self.read_text(k)
@@ -168,7 +168,7 @@ impl Grid {
         match self.cells.get(k).map(|b| b & LONG) {
             Some(LONG) => self
                 .long
-                .binary_search_by_key(&cell_index(k), |(c, _)| *c)
+                .binary_search_by_key(&stored_u32(k), |(c, _)| *c)
                 .map_or(0, |i| self.long[i].1 as usize),
             Some(n) => usize::from(n),
             None => 0,
@@ -194,7 +194,7 @@ impl Grid {
         if col >= self.columns.len() {
             return CellKind::Text;
         }
-        let k = cell_index(self.key(i, col));
+        let k = stored_u32(self.key(i, col));
         if self.edited.binary_search_by_key(&k, |(c, _)| *c).is_ok() {
             return CellKind::Text;
         }
@@ -240,7 +240,7 @@ impl Grid {
         let Some(i) = self.index_of(row) else {
             return false;
         };
-        let k = cell_index(self.key(i, col));
+        let k = stored_u32(self.key(i, col));
         let value = value.trim().to_owned();
         match self.edited.binary_search_by_key(&k, |(c, _)| *c) {
             Ok(e) => self.edited[e].1 = value,
@@ -377,7 +377,7 @@ mod stored {
                         .map_or(end, |s| *s as usize);
                 }
                 end += grid.len_of(k);
-                seq.serialize_element(&super::offset(end))?;
+                seq.serialize_element(&super::stored_u32(end))?;
             }
             seq.end()
         }
@@ -391,7 +391,7 @@ mod stored {
             let typed = || (0..self.0.cells.len()).filter(|&k| self.0.cells[k] >> 5 != 0);
             let mut seq = s.serialize_seq(Some(typed().count()))?;
             for cell in typed() {
-                let cell = super::cell_index(cell);
+                let cell = super::stored_u32(cell);
                 let kind = match self.0.read_kind(cell) {
                     CellKind::Text => Kind::Text,
                     CellKind::Number(n) => Kind::Number(n),
@@ -482,12 +482,9 @@ mod stored {
     }
 }
 
-fn cell_index(k: usize) -> u32 {
-    u32::try_from(k).unwrap_or(u32::MAX)
-}
-
-/// A byte offset or length in the text arena (a grid's text stays far below 4 GiB: the importer's limits).
-fn offset(n: usize) -> u32 {
+/// A cell index, or a byte offset or length in the text arena, as stored (a grid stays far below 4 Gi cells and
+/// 4 GiB of text: the importer's limits).
+fn stored_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
