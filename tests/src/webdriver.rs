@@ -31,8 +31,9 @@ pub struct Driver(Child);
 impl Driver {
     /// Starts tauri-driver with `env` (the app it launches inherits it).
     pub fn start(env: &[(&str, &OsStr)]) -> Driver {
-        // The previous test's WebKitWebDriver (tauri-driver's child) can outlive it and keep its port: the new
-        // session would then reach the old driver and an app started with the old test's environment.
+        // A WebKitWebDriver (tauri-driver's child) left by the previous test or an interrupted run can keep its
+        // port: the new session would then reach the old driver and an app started with the old environment, or
+        // hang.
         let _ = Command::new("pkill")
             .args(["-TERM", "-x", "WebKitWebDriver"])
             .status();

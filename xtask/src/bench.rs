@@ -421,18 +421,18 @@ pub fn run(root: &Path, quick: bool, desktop: bool) -> Result<()> {
                 mib(login, "app_kib") - mib(login, "anon_kib")
             ),
         ));
+        // Within the WebDriver session that imports (its scripts live in the web process); a cold start's
+        // login screen has none of them, which counted WebDriver's share as growth.
+        let session_login = d.get("session_login").unwrap_or(login);
         rows.push(Row::info(
             "桌面端进程 + WebKit 进程合计（导入后，登录页时）".to_owned(),
             format!(
                 "{:.0} MiB（{:.0} MiB）",
                 mib(after, "tree_kib"),
-                mib(d.get("session_login").unwrap_or(login), "tree_kib")
+                mib(session_login, "tree_kib")
             ),
         ));
         let web = |m: &Value| mib(m, "tree_kib") - mib(m, "app_kib");
-        // Within the WebDriver session that imports (its scripts live in the web process); a cold start's
-        // login screen has none of them, which counted WebDriver's share as growth.
-        let session_login = d.get("session_login").unwrap_or(login);
         rows.push(Row::limit(
             "WebKit 网页进程：登录页到导入后增长（同一会话）".to_owned(),
             web(after) - web(session_login),
@@ -601,9 +601,6 @@ fn desktop_bench(root: &Path, fixtures: &Path, bin: &Path, sheet: &Path, quick: 
     sh::run("build the desktop app (ui embedded)", sh::cargo().args(&build))?;
     sh::run("build the desktop benchmark", sh::cargo().args(&example))?;
     let driver = crate::desktop::tauri_driver(root)?;
-    let _ = Command::new("pkill")
-        .args(["-TERM", "-x", "WebKitWebDriver"])
-        .status();
     json_of(
         Command::new("xvfb-run")
             .args(["-a", "-s", "-screen 0 1280x800x24"])

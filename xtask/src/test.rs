@@ -273,10 +273,6 @@ fn foreign_python(root: &Path) -> Result<std::path::PathBuf> {
 pub fn desktop_e2e(root: &Path, fixtures: &Path, shots: &Path) -> Result<()> {
     let exe = crate::desktop::build_desktop(root)?;
     let driver = crate::desktop::tauri_driver(root)?;
-    // A WebKitWebDriver left by an interrupted run holds port 4445 and makes the next session hang.
-    let _ = Command::new("pkill")
-        .args(["-TERM", "-x", "WebKitWebDriver"])
-        .status();
     sh::run(
         "desktop end to end (tauri-driver + WebKitWebDriver under Xvfb)",
         Command::new("xvfb-run")
