@@ -11,8 +11,11 @@ use gjj_client::app::App;
 use gjj_client::desktop;
 
 fn main() {
+    // First: it sets what WebKitGTK reads at start, before any other thread exists.
+    let prepared = desktop::prepare_process();
     let app = App::with_default_dirs();
     init_logging(&app);
+    prepared.log();
     // Without the WebView2 runtime the window cannot exist: say so natively and exit, never hang.
     if let Err(e) = tauri::webview_version() {
         fatal(

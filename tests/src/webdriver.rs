@@ -172,6 +172,17 @@ impl App {
     pub async fn shot(&self, name: &str) {
         // Let transitions settle so the picture shows the state, not the animation.
         tokio::time::sleep(Duration::from_millis(400)).await;
+        // WebKitWebDriver's screenshot waits for the window's next paint, and a window painting without
+        // accelerated compositing (a PC without a GPU, Xvfb) paints only when something changed: on a settled
+        // page the command never returned. An invisible change every 100 ms for 2 s gives it that paint.
+        self.client
+            .execute(
+                "let n = 0; const t = setInterval(() => { const s = document.documentElement.style; \
+                 s.outline = s.outline ? '' : '1px solid transparent'; if (++n >= 20) clearInterval(t); }, 100);",
+                vec![],
+            )
+            .await
+            .expect("schedule a repaint");
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::create_dir_all(&self.shots).expect("screenshot dir");
         std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write screenshot");

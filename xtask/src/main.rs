@@ -208,7 +208,7 @@ fn main() -> Result<()> {
                 "build gjj-server and gjj",
                 sh::cargo().args(["build", "-p", "gjj-server", "-p", "gjj-cli"]),
             )?;
-            test::desktop_e2e(&root, &fixtures, &root.join("docs").join("screenshots"))
+            test::desktop_e2e(&root, &fixtures, &root.join("docs").join("screenshots"), false)
         }
         Cmd::Dist {
             target,

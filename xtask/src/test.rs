@@ -96,7 +96,7 @@ pub fn run(root: &Path, opts: &TestOptions) -> Result<()> {
     crate::fuzz::short(root)?;
 
     if !opts.no_desktop {
-        desktop_e2e(root, &fixtures, &root.join("target").join("screenshots"))?;
+        desktop_e2e(root, &fixtures, &root.join("target").join("screenshots"), true)?;
         installers(root, &fixtures)?;
     }
     // The benchmark still runs (issue 15 §7): small sizes, debug builds; its timings are not judged here.
@@ -270,13 +270,26 @@ fn foreign_python(root: &Path) -> Result<std::path::PathBuf> {
 
 /// The desktop app end to end on its real window (tests/tests/desktop.rs): built with the ui embedded, driven
 /// by WebDriver under Xvfb against a real gateway and SoftHSM tokens; screenshots of each state go to `shots`.
-pub fn desktop_e2e(root: &Path, fixtures: &Path, shots: &Path) -> Result<()> {
+///
+/// Xvfb has no GPU, so the app paints without WebKit's accelerated compositing (`gjj_client::desktop::prepare_process`).
+/// `also_compositing` runs the suite a second time with compositing kept (`WEBKIT_DISABLE_COMPOSITING_MODE=0`),
+/// the way a PC with a GPU paints, its screenshots beside `shots` (`…-compositing`).
+pub fn desktop_e2e(root: &Path, fixtures: &Path, shots: &Path, also_compositing: bool) -> Result<()> {
     let exe = crate::desktop::build_desktop(root)?;
     let driver = crate::desktop::tauri_driver(root)?;
-    sh::run(
-        "desktop end to end (tauri-driver + WebKitWebDriver under Xvfb)",
-        Command::new("xvfb-run")
-            .args(["-a", "-s", "-screen 0 1280x800x24"])
+    let mut runs = vec![("no GPU: painted without compositing", None, shots.to_path_buf())];
+    if also_compositing {
+        let mut name = shots.file_name().unwrap_or_default().to_os_string();
+        name.push("-compositing");
+        runs.push((
+            "with accelerated compositing",
+            Some("0"),
+            shots.with_file_name(name),
+        ));
+    }
+    for (mode, switch, shots) in runs {
+        let mut cmd = Command::new("xvfb-run");
+        cmd.args(["-a", "-s", "-screen 0 1280x800x24"])
             .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .args([
                 "test",
@@ -292,6 +305,15 @@ pub fn desktop_e2e(root: &Path, fixtures: &Path, shots: &Path) -> Result<()> {
             .env(gjj_tests::FIXTURES_ENV, fixtures)
             .env("GJJ_DESKTOP_BIN", &exe)
             .env("GJJ_TAURI_DRIVER", &driver)
-            .env("GJJ_SCREENSHOTS", shots),
-    )
+            .env("GJJ_SCREENSHOTS", shots);
+        match switch {
+            Some(v) => cmd.env(gjj_client::desktop::WEBKIT_COMPOSITING_SWITCH, v),
+            None => cmd.env_remove(gjj_client::desktop::WEBKIT_COMPOSITING_SWITCH),
+        };
+        sh::run(
+            &format!("desktop end to end, {mode} (tauri-driver + WebKitWebDriver under Xvfb)"),
+            &mut cmd,
+        )?;
+    }
+    Ok(())
 }

@@ -22,8 +22,41 @@ pub fn release_free_memory() -> bool {
     false
 }
 
+/// Blocks of this size and more get their own mapping, unmapped when freed.
+pub const MMAP_THRESHOLD: usize = 256 * 1024;
+/// A heap whose free top exceeds this gives it back when a block is freed.
+pub const TRIM_THRESHOLD: usize = 1024 * 1024;
+
+/// Fixes glibc's thresholds for a long-lived process that holds a big sheet; true when glibc took them.
+///
+/// By default glibc raises its mmap threshold to the size of the largest mapped block freed so far (up to 32 MiB)
+/// and its trim threshold to twice that. After one big import every later big buffer comes from a thread's heap,
+/// and a free top below the raised trim threshold stays resident; `malloc_trim` does not trim the top of a
+/// thread's heap either. Measured in the desktop app after a 100,000-row import: anonymous memory landed at
+/// 42.5 or 48.6 MiB from one run to the next, the difference one thread's free heap top. With the thresholds
+/// fixed it was 42.5 in every run and the import no slower. Call it first thing in `main`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn keep_heaps_lean() -> bool {
+    let set = |param, value: usize| {
+        let value = libc::c_int::try_from(value).unwrap_or(libc::c_int::MAX);
+        // SAFETY: mallopt takes two integers and sets glibc's own parameters under its lock.
+        unsafe { libc::mallopt(param, value) == 1 }
+    };
+    set(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) & set(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+}
+
+/// See the glibc version: other allocators do not hold freed pages this way.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn keep_heaps_lean() -> bool {
+    false
+}
+
 #[cfg(test)]
 mod tests {
+    /// The tests measure the whole process's memory: one at a time.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     /// The process's anonymous resident memory (Linux).
     fn rss_anon_kib() -> Option<u64> {
         std::fs::read_to_string("/proc/self/status")
@@ -37,7 +70,30 @@ mod tests {
     }
 
     #[test]
+    fn a_big_block_goes_back_when_freed_even_after_another_was() {
+        let _one = ONE_AT_A_TIME.lock();
+        let tuned = super::keep_heaps_lean();
+        assert_eq!(tuned, cfg!(all(target_os = "linux", target_env = "gnu")));
+        if !tuned {
+            return;
+        }
+        // Untuned, freeing the first block would raise glibc's mmap threshold past 8 MiB: the second would come from
+        // a heap and, below the raised trim threshold, stay resident once freed.
+        let block = || std::hint::black_box(vec![7u8; 8 * 1024 * 1024]);
+        drop(block());
+        let second = block();
+        let with = rss_anon_kib().unwrap_or(0);
+        drop(second);
+        let without = rss_anon_kib().unwrap_or(u64::MAX);
+        assert!(
+            with >= without + 6 * 1024,
+            "anonymous memory {with} KiB with the second block, {without} KiB after it was freed"
+        );
+    }
+
+    #[test]
     fn freed_pages_go_back_to_the_system() {
+        let _one = ONE_AT_A_TIME.lock();
         // 64 MiB written in 64 KiB blocks (under glibc's mmap threshold: they come from the heap); a block allocated
         // after them keeps the heap's top in use, so glibc gives nothing back by itself when they are freed.
         let blocks: Vec<Vec<u8>> = (0..1024).map(|i| vec![(i % 251) as u8 + 1; 64 * 1024]).collect();
