@@ -11,13 +11,13 @@ use std::hash::{BuildHasher, RandomState};
 use gjj_domain::issue::{Code, Issue};
 use serde::ser::{Serialize, Serializer};
 
+/// 12 B: a message is found by where it starts in the arena (it ends where the next one starts).
 #[derive(Clone, Copy)]
 struct Item {
     row: u32,
+    start: u32,
     column: u16,
     code: Code,
-    start: u32,
-    len: u32,
 }
 
 /// Every issue of a check, sheet-level first, then by row (each row's in the order found). Serialises as the
@@ -26,10 +26,12 @@ struct Item {
 pub struct IssueList {
     columns: Vec<Box<str>>,
     text: String,
+    /// Where each message starts in `text`, in order (one per distinct message).
+    starts: Vec<u32>,
     items: Vec<Item>,
     /// While filling: message hash → its span in the arena (a collision is checked against the text and just not
     /// shared).
-    seen: HashMap<u64, (u32, u32)>,
+    seen: HashMap<u64, u32>,
     hasher: RandomState,
 }
 
@@ -51,22 +53,23 @@ impl IssueList {
             }
         };
         let hash = self.hasher.hash_one(issue.message.as_str());
-        let span = match self.seen.get(&hash) {
-            Some(&(start, len)) if self.slice(start, len) == issue.message => (start, len),
+        let start = match self.seen.get(&hash) {
+            // No text: a start no message has reads back as "".
+            _ if issue.message.is_empty() => u32::MAX,
+            Some(&start) if self.message(start) == issue.message => start,
             _ => {
                 let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
                 self.text.push_str(&issue.message);
-                let span = (start, u32::try_from(issue.message.len()).unwrap_or(0));
-                self.seen.insert(hash, span);
-                span
+                self.starts.push(start);
+                self.seen.insert(hash, start);
+                start
             }
         };
         self.items.push(Item {
             row: issue.row,
+            start,
             column: u16::try_from(column).unwrap_or(u16::MAX),
             code: issue.code,
-            start: span.0,
-            len: span.1,
         });
     }
 
@@ -76,6 +79,7 @@ impl IssueList {
         self.items.sort_by_key(|i| i.row);
         self.items.shrink_to_fit();
         self.text.shrink_to_fit();
+        self.starts.shrink_to_fit();
         self.seen = HashMap::new();
     }
 
@@ -97,13 +101,18 @@ impl IssueList {
         self.columns.iter().map(|c| c.len()).sum::<usize>()
             + self.columns.capacity() * size_of::<Box<str>>()
             + self.text.capacity()
+            + self.starts.capacity() * size_of::<u32>()
             + self.items.capacity() * size_of::<Item>()
-            + self.seen.capacity() * size_of::<(u64, (u32, u32))>()
+            + self.seen.capacity() * size_of::<(u64, u32)>()
     }
 
-    fn slice(&self, start: u32, len: u32) -> &str {
-        let (s, e) = (start as usize, start as usize + len as usize);
-        self.text.get(s..e).unwrap_or_default()
+    /// The message starting at `start`: up to the next one.
+    fn message(&self, start: u32) -> &str {
+        let end = match self.starts.binary_search(&start) {
+            Ok(i) => self.starts.get(i + 1).map_or(self.text.len(), |&e| e as usize),
+            Err(_) => return "",
+        };
+        self.text.get(start as usize..end).unwrap_or_default()
     }
 
     fn issue(&self, item: &Item) -> Issue {
@@ -115,7 +124,7 @@ impl IssueList {
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
             code: item.code,
-            message: self.slice(item.start, item.len).to_owned(),
+            message: self.message(item.start).to_owned(),
         }
     }
 
@@ -177,6 +186,10 @@ mod tests {
     fn issues_come_back_as_they_went_in_with_repeated_messages_stored_once() {
         let mut issues = vec![Issue::sheet(Code::NoRows, "整表问题")];
         for row in 5..1005 {
+            // A message with no text, between two with: it takes no room and the others keep theirs.
+            if row == 7 {
+                issues.push(Issue::new(row, "姓名", Code::BaseAboveMax, ""));
+            }
             issues.push(Issue::new(
                 row,
                 "调整后基数",
@@ -210,8 +223,9 @@ mod tests {
             "{}",
             list.text.len()
         );
-        assert_eq!(list.columns.len(), 3);
+        assert_eq!(list.columns.len(), 4);
         assert_eq!(list.rows_with_issues(), 1000);
+        assert_eq!(size_of::<Item>(), 12);
     }
 
     #[test]
