@@ -6,7 +6,8 @@
 //!    has listed the USB keys (the `keys listed` line the app logs when the login view's first command returns).
 //!    Best of 5; RSS of the app and of its WebKit processes read from /proc once the screen is up.
 //! 2. A clerk imports the bench's 基数调整 sheet through the real window (WebDriver) in 离线检查, the basis
-//!    `gjj check --offline` uses too: time to the summary, and RSS of the app and its WebKit processes afterwards.
+//!    `gjj check --offline` uses too, three times (each replaces the last): time to the summary (best of the three),
+//!    and RSS of the app and its WebKit processes afterwards.
 //!
 //! Prints one JSON line: `cold_start_s`, `login` (a cold start's), `session_login` (the WebDriver session's, before
 //! the import) and `after` memory (`app_kib`, `anon_kib`, `tree_kib`: the app's RSS, its anonymous part, the app
@@ -66,6 +67,9 @@ fn tree_rss_kib(pid: u32) -> (u64, u64, u64) {
         tree.iter().map(|&p| field(p, "VmRSS:")).sum(),
     )
 }
+
+/// Imports of the sheet in the session: the figure is the best.
+const IMPORTS: usize = 3;
 
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
@@ -151,7 +155,26 @@ async fn main() {
     window
         .el_timed("[data-testid=batch-summary]", Duration::from_secs(300))
         .await;
-    let import_s = start.elapsed().as_secs_f64();
+    let first_import_s = start.elapsed().as_secs_f64();
+    // Best of 3, as the CLI's figure is a best of several: the same sheet imported again replaces the one shown
+    // (the summary stays up meanwhile: the import is over when its progress line is gone).
+    let mut imports = vec![first_import_s];
+    for _ in 1..IMPORTS {
+        let start = Instant::now();
+        window.click("[data-testid=import-button]").await;
+        window
+            .el_timed("[data-testid=import-progress]", Duration::from_secs(60))
+            .await;
+        while !window.all("[data-testid=import-progress]").await.is_empty() {
+            assert!(
+                start.elapsed() < Duration::from_secs(300),
+                "the import did not end"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        imports.push(start.elapsed().as_secs_f64());
+    }
+    let import_s = imports.iter().copied().fold(f64::INFINITY, f64::min);
     // The app's own share (its `sheet imported` line): the rest is the window's (IPC, rendering, WebDriver).
     let import_app_ms = std::fs::read_to_string(home.path().join("data").join("logs").join("gjj-hall.log"))
         .ok()
@@ -183,7 +206,7 @@ async fn main() {
         .unwrap_or_default();
     let summary = summary.split_whitespace().collect::<Vec<_>>().join(" ");
     eprintln!(
-        "desktop import through the window: {import_s:.2} s to the summary (the app's own part {}; {summary}); scroll to the end {scroll_ms} ms; after: app RSS {:.0} MiB (anonymous {:.0} MiB), app + WebKit processes {:.0} MiB",
+        "desktop import through the window: {import_s:.2} s to the summary, best of {imports:.2?} (the app's own part {}; {summary}); scroll to the end {scroll_ms} ms; after: app RSS {:.0} MiB (anonymous {:.0} MiB), app + WebKit processes {:.0} MiB",
         import_app_ms.map_or("unknown".to_owned(), |ms| format!("{ms} ms")),
         mib(app),
         mib(anon),
@@ -197,6 +220,7 @@ async fn main() {
             "login": memory(best.1),
             "session_login": memory(session_login),
             "import_s": import_s,
+            "imports_s": imports,
             "import_app_ms": import_app_ms,
             "scroll_ms": scroll_ms,
             "after": memory((app, anon, tree)),
