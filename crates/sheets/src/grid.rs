@@ -16,8 +16,8 @@ use crate::SheetError;
 
 /// The data rows of a workbook under one business's columns, stored compactly (one arena for every cell's text,
 /// numerals two to a byte, and one byte per cell for its length and stored type), so a 100,000-row sheet costs a
-/// few MiB; cells edited in the app are kept beside the arena. Serialisable (the client keeps a submitted grid, sealed, beside its outbox entry so
-/// it can be reopened: [`stored`] is that form); the fields stay private.
+/// few MiB; cells edited in the app are kept beside the arena. Serialisable (the client keeps a submitted grid,
+/// sealed, beside its outbox entry so it can be reopened: [`stored`] is that form); the fields stay private.
 #[derive(Clone, Debug, Default)]
 pub struct Grid {
     /// Column titles in template order (also `Issue::column`).
