@@ -199,7 +199,9 @@ where
 {
     limits::check_cfb(&mut rs, file)?;
     // An encrypted .xlsx is an OLE container holding "EncryptedPackage"; calamine's xlsx
-    // opener recognises exactly that case.
+    // opener recognises exactly that case. But a file can be a compound file at its start and a zip at its end
+    // (the fuzzer made one): calamine then reads it as a workbook, so it gets the zip's limits first.
+    limits::check_zip(&mut rs, file)?;
     if let Err(XlsxError::Password) = guarded(file, || Ok(Xlsx::new(&mut rs)))? {
         return Err(encrypted(file));
     }
