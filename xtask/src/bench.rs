@@ -390,13 +390,9 @@ pub fn run(root: &Path, quick: bool, desktop: bool) -> Result<()> {
         let mib = |v: &Value, k: &str| v[k].as_f64().unwrap_or(0.0) / 1024.0;
         let (login, after) = (&d["login"], &d["after"]);
         // The figures below depend on it: the app decides at start (gjj_client::desktop::prepare_process).
-        let without_compositing = gjj_client::desktop::paint_without_compositing(
-            gjj_client::desktop::has_gpu_render_node(),
-            std::env::var_os(gjj_client::desktop::WEBKIT_COMPOSITING_SWITCH).is_some(),
-        );
         rows.push(Row::info(
             "桌面端窗口绘制方式（本机 Xvfb）".to_owned(),
-            if without_compositing {
+            if gjj_client::desktop::paints_without_compositing_here() {
                 "无 GPU：不用 WebKit 加速合成（应用在无 GPU 的电脑上即如此）".to_owned()
             } else {
                 "WebKit 加速合成".to_owned()

@@ -67,6 +67,16 @@ pub fn has_gpu_render_node() -> bool {
         .unwrap_or(false)
 }
 
+/// Whether the app started now on this machine would paint without compositing ([`paint_without_compositing`]
+/// on Linux, with what the system and the environment say; what [`prepare_process`] decides).
+pub fn paints_without_compositing_here() -> bool {
+    cfg!(target_os = "linux")
+        && paint_without_compositing(
+            has_gpu_render_node(),
+            std::env::var_os(WEBKIT_COMPOSITING_SWITCH).is_some(),
+        )
+}
+
 /// What [`prepare_process`] decided, to log once logging is up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Prepared {
@@ -93,11 +103,7 @@ impl Prepared {
 /// thing in `main`, while no other thread can read the environment.
 pub fn prepare_process() -> Prepared {
     let lean_heaps = gjj_os::keep_heaps_lean();
-    let without_compositing = cfg!(target_os = "linux")
-        && paint_without_compositing(
-            has_gpu_render_node(),
-            std::env::var_os(WEBKIT_COMPOSITING_SWITCH).is_some(),
-        );
+    let without_compositing = paints_without_compositing_here();
     if without_compositing {
         std::env::set_var(WEBKIT_COMPOSITING_SWITCH, "1");
         for (name, value) in WITHOUT_GPU_ALSO {
