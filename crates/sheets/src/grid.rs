@@ -232,11 +232,12 @@ impl Grid {
 
     /// The byte length of cell `k`'s text as read (edits aside).
     fn text_len(&self, k: usize) -> usize {
-        let bytes = self.stored(k);
-        match bytes.last() {
-            Some(last) if self.is_packed(k) => bytes.len() * 2 - usize::from(last & 0xF == PAD),
-            _ => bytes.len(),
+        if !self.is_packed(k) {
+            return self.len_of(k);
         }
+        // A packed cell's last nibble says whether its count is odd: only then is it looked up.
+        let bytes = self.stored(k);
+        bytes.len() * 2 - usize::from(bytes.last().is_some_and(|last| last & 0xF == PAD))
     }
 
     /// The stored type of a cell.
