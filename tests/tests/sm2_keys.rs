@@ -122,26 +122,30 @@ fn the_centre_bundle_holds_both_chains_and_sm2_unit_certificates_are_judged_like
     );
 }
 
+/// The start of both gmssl scripts: `verifier`, gmssl's SM2 verifier for the public key of the certificate
+/// `sys.argv[1]` names.
+const GMSSL_VERIFIER: &str = r#"
+import sys
+from asn1crypto import pem, x509
+from gmssl import sm2
+_, _, cert = pem.unarmor(open(sys.argv[1], 'rb').read())
+point = x509.Certificate.load(cert).public_key['public_key'].native
+verifier = sm2.CryptSM2(public_key='', private_key='')
+# Set after: gmssl 3.2.2 lstrip("04")s a key given starting with 04, and x itself does for 1 key in 256.
+verifier.public_key = point[1:].hex()
+"#;
+
 /// gmssl's verdict on an SM2 signature (r‖s hex) of `message` by the public key of `cert_pem`, with the
 /// default ID 1234567812345678.
 fn gmssl_verifies(cert_pem: &Path, message: &[u8], der_signature: &[u8]) -> bool {
     let python =
         std::env::var("GJJ_PYTHON").expect("GJJ_PYTHON: a Python with gmssl; run with `cargo xtask test`");
     let raw = gjj_pki::sm2::raw_signature(der_signature).expect("DER signature");
-    let script = r#"
-import sys
-from asn1crypto import pem, x509
-from gmssl import sm2
-data = open(sys.argv[1], 'rb').read()
-_, _, data = pem.unarmor(data)
-point = x509.Certificate.load(data).public_key['public_key'].native
-v = sm2.CryptSM2(public_key='', private_key='')
-# Set after: gmssl 3.2.2 lstrip("04")s a key given starting with 04, and x itself does for 1 key in 256.
-v.public_key = point[1:].hex()
-print(v.verify_with_sm3(sys.argv[3], bytes.fromhex(sys.argv[2])))
-"#;
+    let script =
+        format!("{GMSSL_VERIFIER}print(verifier.verify_with_sm3(sys.argv[3], bytes.fromhex(sys.argv[2])))\n");
     let out = Command::new(python)
-        .args(["-c", script])
+        .arg("-c")
+        .arg(script)
         .arg(cert_pem)
         .arg(hex::encode(message))
         .arg(hex::encode(raw))
@@ -398,13 +402,10 @@ fn gmssl_verifies_cms(cert_pem: &Path, content: &[u8], cms_der: &[u8]) -> String
     let (content_file, cms_file) = (dir.path().join("content"), dir.path().join("sig.p7s"));
     std::fs::write(&content_file, content).expect("write");
     std::fs::write(&cms_file, cms_der).expect("write");
-    let script = r#"
-import sys
-from asn1crypto import pem, x509, cms, core, algos
-from gmssl import sm2, sm3, func
-data = open(sys.argv[1], 'rb').read()
-_, _, data = pem.unarmor(data)
-point = x509.Certificate.load(data).public_key['public_key'].native
+    let script = GMSSL_VERIFIER.to_owned()
+        + r#"
+from asn1crypto import cms, core, algos
+from gmssl import sm3, func
 info = cms.ContentInfo.load(open(sys.argv[3], 'rb').read())
 assert info['content_type'].dotted == '1.2.156.10197.6.1.4.2.2', info['content_type'].dotted
 signed = info['content'].parse(cms.SignedData)
@@ -422,13 +423,11 @@ attrs = si['signed_attrs'].untag().dump(force=True)
 attrs = b'1' + attrs[1:]
 rs = algos.DSASignature.load(si['signature'].native).native
 sig = '%064x%064x' % (rs['r'], rs['s'])
-v = sm2.CryptSM2(public_key='', private_key='')
-# Set after: gmssl 3.2.2 lstrip("04")s a key given starting with 04, and x itself does for 1 key in 256.
-v.public_key = point[1:].hex()
-print(v.verify_with_sm3(sig, attrs))
+print(verifier.verify_with_sm3(sig, attrs))
 "#;
     let out = Command::new(python)
-        .args(["-c", script])
+        .arg("-c")
+        .arg(script)
         .arg(cert_pem)
         .arg(&content_file)
         .arg(&cms_file)
